@@ -1,0 +1,193 @@
+"""Checksummed downloads that never leave a half-written file behind.
+
+A file is streamed to ``<name>.part`` in the target folder while its sha256 is computed; only a
+complete file with the right checksum is renamed into place (``os.replace`` is atomic on one
+file system). The ``.part`` is deleted on every failure, Ctrl+C included. Mirrors are tried in
+order and every failure is listed if all of them fail.
+
+Progress is a plain callable ``progress(done_bytes, total_bytes_or_None)``; the CLI wraps it in a
+tqdm bar, the GUI in a progress bar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import paths
+from .errors import DownloadError
+from .fileio import sha256_file
+from .registry import known_dataset
+
+Progress = Callable[[int, "int | None"], None]
+CHUNK_SIZE = 1 << 16
+USER_AGENT = "nnviz (dataset downloader; python urllib)"
+
+
+class _MirrorFailure(Exception):
+    """One mirror did not deliver the right bytes; the next one is tried."""
+
+
+def download_dataset(
+    name: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    mirrors: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    timeout: float = 30.0,
+) -> Path:
+    """Download the files of a known dataset into ``<download_dir>/<name>/``.
+
+    Files already present with the right checksum are kept.
+
+    Parameters
+    ----------
+    name : str
+        A known dataset, e.g. ``"mnist"``.
+    data_dir : path-like, optional
+        Base folder; by default `paths.download_dir` decides.
+    mirrors : sequence of str, optional
+        Base URLs to try in order instead of the registry's (tests use a local server).
+    progress : callable, optional
+        ``progress(done_bytes, total_bytes)`` over the whole dataset; ``total`` is the sum of
+        the registry's file sizes. Goes back when a mirror fails and the next one starts over.
+    timeout : float
+        Seconds to wait for a connection or for the next bytes.
+
+    Returns
+    -------
+    Path
+        The folder holding the four files.
+
+    Raises
+    ------
+    DownloadError
+        If a file could not be fetched with the right checksum from any mirror, or written.
+    """
+    dataset = known_dataset(name)
+    folder = paths.download_dir(data_dir) / dataset.name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DownloadError(f"{folder}: cannot create the download folder: {exc}") from None
+    total = sum(f.size for f in dataset.files)
+    done = 0
+    for file in dataset.files:
+        dest = folder / file.name
+        if not (dest.is_file() and sha256_file(dest) == file.sha256):
+            urls = [base.rstrip("/") + "/" + file.name for base in (mirrors or dataset.mirrors)]
+
+            def file_progress(file_done: int, _file_total: int | None, offset: int = done) -> None:
+                progress(offset + file_done, total)  # one bar over the whole dataset
+
+            download_file(urls, dest, sha256=file.sha256, timeout=timeout,
+                          progress=file_progress if progress else None)
+        done += file.size
+        if progress:
+            progress(done, total)
+    return folder
+
+
+def download_file(
+    urls: Sequence[str],
+    dest: str | os.PathLike[str],
+    *,
+    sha256: str,
+    progress: Progress | None = None,
+    timeout: float = 30.0,
+) -> Path:
+    """Download one file from the first mirror that serves it with the right checksum.
+
+    Parameters
+    ----------
+    urls : sequence of str
+        Full URLs of the same file, tried in order.
+    dest : path-like
+        Where the file ends up; its folder must exist.
+    sha256 : str
+        Expected hex digest of the file.
+    progress : callable, optional
+        ``progress(done_bytes, total_bytes_or_None)`` after each chunk; ``total`` is the
+        server's Content-Length.
+    timeout : float
+        Seconds to wait for a connection or for the next bytes.
+
+    Returns
+    -------
+    Path
+        ``dest``.
+
+    Raises
+    ------
+    DownloadError
+        Listing each mirror's failure (HTTP status, network error, truncation, checksum).
+    """
+    dest = Path(dest)
+    part = dest.with_name(dest.name + ".part")
+    failures = []
+    try:
+        for url in urls:
+            try:
+                _fetch(url, part, sha256, progress, timeout)
+            except _MirrorFailure as exc:
+                failures.append(f"{url}: {exc}")
+                continue
+            os.replace(part, dest)
+            return dest
+    finally:
+        part.unlink(missing_ok=True)  # a no-op after success: the part was renamed
+    tried = "\n  ".join(failures) or "(no mirrors given)"
+    raise DownloadError(f"could not download {dest.name} to {dest.parent}; tried:\n  {tried}")
+
+
+def _fetch(url: str, part: Path, sha256: str, progress: Progress | None, timeout: float) -> None:
+    """Stream ``url`` into ``part`` and check its length and checksum."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            length = response.headers.get("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+            done, digest = _stream(response, part, total, progress)
+    except urllib.error.HTTPError as exc:
+        exc.close()  # the error carries the open response
+        raise _MirrorFailure(f"HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        raise _MirrorFailure(f"cannot connect ({exc.reason})") from None
+    except TimeoutError:
+        raise _MirrorFailure(f"no data for {timeout:g} s (timed out)") from None
+    except (http.client.HTTPException, OSError) as exc:  # resets, TLS errors mid-body, ...
+        raise _MirrorFailure(f"connection failed ({type(exc).__name__}: {exc})") from None
+    if total is not None and done != total:
+        raise _MirrorFailure(f"connection closed after {done} of {total} bytes")
+    if digest != sha256:
+        raise _MirrorFailure(
+            f"checksum mismatch for {part.name.removesuffix('.part')}: "
+            f"expected sha256 {sha256}, got {digest} ({done} bytes)"
+        )
+
+
+def _stream(response, part: Path, total: int | None, progress: Progress | None):
+    """Copy the response body into ``part``; return (bytes written, sha256 hex)."""
+    digest, done = hashlib.sha256(), 0
+    try:
+        out = open(part, "wb")
+    except OSError as exc:
+        raise DownloadError(f"{part}: cannot write: {exc.strerror or exc}") from None
+    with out:
+        if progress:
+            progress(0, total)
+        while chunk := response.read(CHUNK_SIZE):
+            try:
+                out.write(chunk)
+            except OSError as exc:
+                raise DownloadError(f"{part}: cannot write: {exc.strerror or exc}") from None
+            digest.update(chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    return done, digest.hexdigest()

@@ -1,0 +1,161 @@
+"""A folder of images with one subfolder per class, so people can bring their own digits.
+
+::
+
+    my-digits/0/a.png  my-digits/0/b.jpg  ...  my-digits/9/z.bmp
+
+Class names are the subfolder names, sorted (numerically when they all are numbers). Any size
+or colour is turned into an MNIST-like 28×28 greyscale image: dark ink on a light page is
+inverted (MNIST digits are light on black), the image is padded to a square and resized.
+Decoding needs Pillow, imported only when a folder of images is actually read.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DatasetError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm", ".pnm", ".gif", ".tif", ".tiff")
+# Files operating systems drop into folders; never the user's data.
+_IGNORED_NAMES = {"thumbs.db", "desktop.ini"}
+IMAGE_SIZE = 28
+
+
+def read_image_folder(
+    root: str | os.PathLike[str], class_names: tuple[str, ...] | None = None
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Read every image under ``root/<class>/``.
+
+    Parameters
+    ----------
+    root : path-like
+        A folder of class subfolders.
+    class_names : tuple of str, optional
+        Use these classes, in this order (e.g. those of the training folder when reading the test
+        folder); each subfolder must be one of them. By default, the sorted subfolder names.
+
+    Returns
+    -------
+    images : np.ndarray
+        uint8, shape (N, 28, 28), light strokes on black.
+    labels : np.ndarray
+        int64, shape (N,), indices into ``class_names``.
+    class_names : tuple of str
+        The classes, in label order.
+    """
+    root = Path(root)
+    folders = class_folders(root)
+    names = class_names if class_names is not None else tuple(folders)
+    images: list[np.ndarray] = []
+    labels: list[int] = []
+    for name, folder in folders.items():
+        if name not in names:
+            raise DatasetError(f"{folder}: class '{name}' is not one of {', '.join(names)}")
+        for file in _image_files(folder):
+            images.append(decode_image(file))
+            labels.append(names.index(name))
+    return np.stack(images), np.array(labels, dtype=np.int64), names
+
+
+def class_folders(root: Path) -> dict[str, Path]:
+    """Return the class subfolders of ``root`` by name, in label order."""
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such folder")
+    folders = {p.name: p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    if not folders:
+        raise DatasetError(
+            f"{root}: no class subfolders (expected one folder per class, e.g. 0/ 1/ ... 9/, "
+            "each holding that class's images)"
+        )
+    numeric = all(name.isdigit() for name in folders)
+    order = sorted(folders, key=(lambda n: (int(n), n)) if numeric else None)
+    return {name: folders[name] for name in order}
+
+
+def decode_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Decode one image file into an MNIST-like 28×28 array.
+
+    Parameters
+    ----------
+    path : path-like
+        A PNG, JPEG, BMP, PGM (or other format Pillow reads).
+
+    Returns
+    -------
+    np.ndarray
+        uint8, shape (28, 28); light strokes on a dark background.
+    """
+    path = Path(path)
+    image_module = _pillow()
+    try:
+        with image_module.open(path) as image:
+            grey = _to_grey(image_module, image)
+    except Exception as exc:  # Pillow's plugins raise OSError, ValueError, SyntaxError, ...
+        raise DatasetError(f"{path}: cannot decode image ({exc})") from None
+    pixels = np.asarray(grey, dtype=np.uint8)
+    if _border_mean(pixels) > 127:
+        pixels = 255 - pixels  # dark ink on a light page: MNIST is light on black
+    return _fit(image_module, pixels)
+
+
+def _image_files(folder: Path) -> list[Path]:
+    """Return the images of one class folder, sorted; raise on anything that is not one."""
+    files = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.name.lower() in _IGNORED_NAMES:
+            continue
+        if entry.is_dir():
+            raise DatasetError(f"{entry}: unexpected folder inside class folder '{folder.name}'")
+        if entry.suffix.lower() not in IMAGE_SUFFIXES:
+            raise DatasetError(
+                f"{entry}: not an image (expected one of {', '.join(IMAGE_SUFFIXES)})"
+            )
+        files.append(entry)
+    if not files:
+        raise DatasetError(f"{folder}: class folder holds no images")
+    return files
+
+
+def _to_grey(image_module, image):
+    """Flatten transparency onto white (ink is usually drawn on a transparent page), then grey."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        page = image_module.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = image_module.alpha_composite(page, rgba)
+    return image.convert("L")
+
+
+def _border_mean(pixels: np.ndarray) -> float:
+    """Mean of the outermost rows and columns: the page colour."""
+    edges = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    return float(edges.mean())
+
+
+def _fit(image_module, pixels: np.ndarray) -> np.ndarray:
+    """Pad to a square with black (keeps the aspect ratio), then resize to 28×28."""
+    rows, cols = pixels.shape
+    if (rows, cols) == (IMAGE_SIZE, IMAGE_SIZE):
+        return pixels.copy()
+    side = max(rows, cols)
+    square = np.zeros((side, side), dtype=np.uint8)
+    top, left = (side - rows) // 2, (side - cols) // 2
+    square[top : top + rows, left : left + cols] = pixels
+    resized = image_module.fromarray(square).resize(
+        (IMAGE_SIZE, IMAGE_SIZE), image_module.Resampling.BILINEAR
+    )
+    return np.asarray(resized, dtype=np.uint8).copy()
+
+
+def _pillow():
+    """Import Pillow's Image module on first use, with an actionable message if it is missing."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise DatasetError(
+            "reading a folder of images needs Pillow: pip install Pillow"
+        ) from None
+    return Image
