@@ -9,14 +9,16 @@ angle turns the image counter-clockwise as seen on screen (90° equals ``np.rot9
 ``dx`` moves the content right and a positive ``dy`` moves it down. Pixels sourced from outside
 the image are 0.
 
-Cost is what shapes this module: a training step of 784-256-128-10 at batch 128 takes ~1.4 ms,
-and augmenting the batch should add at most ~20 % (``benchmarks/bench_augment.py``). Hence
-precomputed index maps for every allowed angle (one gather per batch), a precomputed noise bank
-read at a random offset, and morphology on the chosen samples only.
+Cost is what shapes this module: the engine's training step of 784-256-128-10 at batch 128
+takes ~1.6 ms here, and augmenting the batch should add at most ~20 % of it
+(``benchmarks/bench_augment.py``). Hence a pool of precomputed gather indices (one ``np.take``
+per batch), a precomputed noise bank read at a random offset, and morphology on the chosen
+samples only.
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
 import threading
 from dataclasses import dataclass, fields
@@ -85,6 +87,8 @@ class Draw:
         Whole degrees and pixels of the transform pool the geometry comes from.
     pool_entry, pool_row : ndarray of int, shape (c,)
         For each chunk of up to 128 samples, the pool entry and its first row used.
+    origin : tuple
+        The drawing Augmenter's seed and image shape: only those can apply the draw.
     """
 
     angle_deg: np.ndarray
@@ -97,6 +101,7 @@ class Draw:
     pool_key: tuple[int, int]
     pool_entry: np.ndarray
     pool_row: np.ndarray
+    origin: tuple
 
     def __post_init__(self):
         for name in ("angle_deg", "dx", "dy", "stroke", "noise_offset", "noise_sign",
@@ -158,7 +163,10 @@ def warp(x: np.ndarray, angle_deg: float, dx: int = 0, dy: int = 0,
     pad = max(abs(dx), abs(dy))
     sources = rotation_sources([angle_deg], image_shape, pad)[0]
     window = sources[pad - dy:pad - dy + h, pad - dx:pad - dx + w].ravel()
-    return _with_zero_column(_as_batch(x, h * w)).take(window, axis=1)
+    x = _as_batch(x, h * w)
+    src = np.zeros((len(x), h * w + 1), dtype=np.float32)  # last column: "outside" pixels
+    src[:, :-1] = x
+    return src.take(window, axis=1)
 
 
 def dilate(images: np.ndarray) -> np.ndarray:
@@ -233,23 +241,16 @@ def _as_batch(x, n: int) -> np.ndarray:
     return x
 
 
-def _with_zero_column(x: np.ndarray) -> np.ndarray:
-    """(m, n) -> (m, n + 1) copy whose last column is 0: the source of "outside" pixels."""
-    out = np.zeros((x.shape[0], x.shape[1] + 1), dtype=np.float32)
-    out[:, :-1] = x
-    return out
-
-
 class Augmenter:
     """Applies an :class:`Augmentation` to batches; owns its rng-derived banks and buffers.
 
     The geometry comes from a pool of ``POOL_ENTRIES`` precomputed batch-sized gather index
     arrays, each row with its own random rotation and shift and its row offset already added,
     so a batch costs one ``np.take``. The pool is keyed by the Augmentation's whole degrees and
-    pixels and rebuilt lazily (~1 ms) when they change; it is a pure function of the seed and
+    pixels and rebuilt lazily (~3 ms) when they change; it is a pure function of the seed and
     the key. A training sample lands in a random row of a random entry each epoch, so its
     transform is drawn from POOL_ENTRIES x 128 pre-drawn ones. The noise bank is drawn once;
-    only its scaled copy is recomputed (~50 µs) when ``noise_std`` changes.
+    only its scaled copy is recomputed (~0.3 ms) when ``noise_std`` changes.
     Not thread-safe: use one per thread.
 
     Parameters
@@ -264,6 +265,7 @@ class Augmenter:
         self.image_shape = h, w = tuple(int(s) for s in image_shape)
         self._n = h * w
         self._seed = np.random.SeedSequence(seed)
+        self._origin = (self._seed.entropy, self.image_shape)
         self._noise = np.random.default_rng(self._seed).standard_normal(_NOISE_BANK_SIZE,
                                                                         dtype=np.float32)
         self._scaled = (0.0, self._noise)
@@ -300,26 +302,28 @@ class Augmenter:
             stroke[u < aug.thickness] = -1
             stroke[u < aug.thickness / 2] = 1
         runs = -(-m * self._n // _NOISE_RUN) if aug.noise_std else 0
-        offset, sign = rng.integers(0, [[_NOISE_BANK_SIZE - _NOISE_RUN + 1], [2]], (2, runs))
-        return Draw(angle, dx, dy, stroke, float(aug.noise_std), offset, sign * 2 - 1, key,
-                    entry, row)
+        u = rng.random((2, runs))
+        offset = (u[0] * (_NOISE_BANK_SIZE - _NOISE_RUN + 1)).astype(np.int64)
+        sign = np.where(u[1] < 0.5, -1, 1)
+        return Draw(angle, dx, dy, stroke, float(aug.noise_std), offset, sign, key, entry, row,
+                    self._origin)
 
     def _draw_geometry(self, m: int, key: tuple[int, int], rng: np.random.Generator):
         """Per-sample angle, dx, dy (m,) and per-chunk pool entry and first row (c,)."""
-        if key == (0, 0):
+        if key == (0, 0) or m == 0:
             zeros, none = np.zeros(m, dtype=np.int64), np.zeros(0, dtype=np.int64)
             return zeros, zeros, zeros, none, none
         chunks = -(-m // POOL_ROWS)
         last = m - POOL_ROWS * (chunks - 1)
-        entry = rng.integers(0, POOL_ENTRIES, chunks)
+        # Integers from rng.random: a third of the cost of small rng.integers calls.
+        entry = (rng.random(chunks) * POOL_ENTRIES).astype(np.int64)
         row = np.zeros(chunks, dtype=np.int64)
-        row[-1] = rng.integers(0, POOL_ROWS - last + 1)  # only a short last chunk can move
+        row[-1] = rng.random() * (POOL_ROWS - last + 1)  # only a short last chunk can move
         _, *params = self._pool_for(key)
         if chunks == 1:
             return (*(p[entry[0], row[0]:row[0] + m] for p in params), entry, row)
-        lengths = [POOL_ROWS] * (chunks - 1) + [last]
-        angle, dx, dy = (np.concatenate([p[e, r:r + n] for e, r, n in zip(entry, row, lengths)])
-                         for p in params)
+        spans = list(zip(entry, row, [POOL_ROWS] * (chunks - 1) + [last], strict=True))
+        angle, dx, dy = (np.concatenate([p[e, r:r + n] for e, r, n in spans]) for p in params)
         return angle, dx, dy, entry, row
 
     def apply(self, x: np.ndarray, draw: Draw) -> np.ndarray:
@@ -327,6 +331,8 @@ class Augmenter:
         x = _as_batch(x, self._n)
         if len(draw.stroke) != len(x):
             raise ValueError(f"draw is for {len(draw.stroke)} samples, batch has {len(x)}")
+        if draw.origin != self._origin:
+            raise ValueError("draw comes from an Augmenter with another seed or image shape")
         return self._apply(x, draw)
 
     def _apply(self, x: np.ndarray, draw: Draw) -> np.ndarray:
@@ -365,9 +371,10 @@ class Augmenter:
         # Nearest neighbour, not bilinear: one gather of precomputed indices costs ~0.05 ms
         # per 128 images here; bilinear needs three windows of corner indices and weights, four
         # gathers and three lerps (~0.7 ms in bench_augment.py), several times the whole budget.
-        # At 28x28 with whole-pixel shifts, nearest neighbour misplaces no pixel by over 0.5 px.
+        # Nearest neighbour misplaces no pixel by more than half a pixel along each axis.
         index, src, flat_src = self._pool_for(draw.pool_key)[0], self._src, self._src.reshape(-1)
-        for i, (entry, row) in enumerate(zip(draw.pool_entry.tolist(), draw.pool_row.tolist())):
+        chunks = zip(draw.pool_entry.tolist(), draw.pool_row.tolist(), strict=True)
+        for i, (entry, row) in enumerate(chunks):
             rows = slice(i * POOL_ROWS, min((i + 1) * POOL_ROWS, len(x)))
             n = rows.stop - rows.start
             src[row:row + n, :-1] = x[rows]
@@ -399,13 +406,14 @@ class Augmenter:
             scaled = self._noise * np.float32(draw.noise_std)
             self._scaled = (draw.noise_std, scaled)
         flat_x, flat_out = x.reshape(-1), out.reshape(-1)
-        for i, (offset, sign) in enumerate(zip(draw.noise_offset, draw.noise_sign)):
+        for i, (offset, sign) in enumerate(zip(draw.noise_offset, draw.noise_sign, strict=True)):
             part = slice(i * _NOISE_RUN, (i + 1) * _NOISE_RUN)
             noise = scaled[offset:offset + len(flat_out[part])]
             (np.add if sign > 0 else np.subtract)(flat_x[part], noise, out=flat_out[part])
         np.clip(out, 0.0, 1.0, out=out)
 
 
+@functools.lru_cache(maxsize=4)  # read-only, so Augmenters (and threads) can share it
 def _window_view(h: int, w: int) -> np.ndarray:
     """Every (H, W) window of the rotation-source bank, indexed by its flat start.
 

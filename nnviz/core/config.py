@@ -28,10 +28,11 @@ class TrainConfig:
     ``batch_size = 0`` means full-batch gradient descent (one step per epoch).
     ``momentum`` is SGD's momentum, or Adam's β₁ when > 0 (0 keeps Adam's 0.9).
     ``train_subset = 0`` trains on all training examples.
+    ``activation`` is one name for every hidden layer, or a tuple with one per hidden layer.
     """
 
     hidden: tuple[int, ...] = (256, 128)
-    activation: str = "relu"
+    activation: str | tuple[str, ...] = "relu"
     init: str = "he"
     init_scale: float = 1.0
     loss: str = "cross_entropy"
@@ -52,6 +53,8 @@ class TrainConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        if not isinstance(self.activation, str):
+            object.__setattr__(self, "activation", tuple(str(a) for a in self.activation))
         if isinstance(self.augmentation, dict):
             object.__setattr__(self, "augmentation", Augmentation(**self.augmentation))
         self.validate()
@@ -60,8 +63,10 @@ class TrainConfig:
         """Raise ``ValueError`` naming the first out-of-range hyperparameter."""
         checks = [
             (all(h >= 1 for h in self.hidden), f"hidden layer widths must be ≥ 1, got {self.hidden}"),
-            (self.activation in ACTIVATIONS and self.activation != "identity",
+            (all(a in ACTIVATIONS and a != "identity" for a in self.activations),
              f"activation must be one of relu, leaky_relu, sigmoid, tanh, got {self.activation!r}"),
+            (len(self.activations) == len(self.hidden),
+             f"{len(self.activations)} activations given for {len(self.hidden)} hidden layers"),
             (self.init in INITIALISERS, f"init must be one of {', '.join(INITIALISERS)}, got {self.init!r}"),
             (self.init_scale > 0, f"init_scale must be > 0, got {self.init_scale}"),
             (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}"),
@@ -81,6 +86,13 @@ class TrainConfig:
             if not ok:
                 raise ValueError(message)
 
+    @property
+    def activations(self) -> tuple[str, ...]:
+        """One activation name per hidden layer."""
+        if isinstance(self.activation, str):
+            return (self.activation,) * len(self.hidden)
+        return self.activation
+
     def replace(self, **changes) -> "TrainConfig":
         """A copy with ``changes`` applied (validated)."""
         return dataclasses.replace(self, **changes)
@@ -89,6 +101,8 @@ class TrainConfig:
         """JSON-ready dict (tuples become lists)."""
         d = dataclasses.asdict(self)
         d["hidden"] = list(self.hidden)
+        if not isinstance(self.activation, str):
+            d["activation"] = list(self.activation)
         return d
 
     @classmethod

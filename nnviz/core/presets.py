@@ -22,7 +22,8 @@ class Preset:
         c = self.config
         arch = "-".join(map(str, (784, *c.hidden, 10)))
         batch = "full batch" if c.batch_size == 0 else f"batch {c.batch_size}"
-        return (f"{arch} {c.activation}, {c.init} init, {c.loss}, {c.optimizer} lr {c.lr:g}, "
+        acts = c.activation if isinstance(c.activation, str) else "/".join(c.activation)
+        return (f"{arch} {acts}, {c.init} init, {c.loss}, {c.optimizer} lr {c.lr:g}, "
                 f"{batch}, {c.epochs} epochs")
 
 

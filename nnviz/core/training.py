@@ -47,7 +47,7 @@ class StepReport:
 
 def make_network(config: TrainConfig, n_in: int, n_out: int, dtype=np.float32) -> MLP:
     """The network ``config`` describes, for data of ``n_in`` features and ``n_out`` classes."""
-    return MLP(config.sizes(n_in, n_out), config.activation, config.init, config.init_scale,
+    return MLP(config.sizes(n_in, n_out), list(config.activations), config.init, config.init_scale,
                seed=config.seed, dtype=dtype)
 
 
@@ -124,8 +124,11 @@ class Trainer:
 
     @property
     def finished(self) -> bool:
-        """True once ``config.epochs`` epochs are done (``epochs`` may be raised later)."""
-        return self.epochs_done >= self.config.epochs
+        """True once ``config.epochs`` epochs are done, counting a requested change of
+        ``epochs`` not yet applied (``epochs`` may be raised later)."""
+        with self._lock:
+            epochs = self._pending.get("epochs", self.config.epochs)
+        return self.epochs_done >= epochs
 
     def current_lr(self) -> float:
         c = self.config
@@ -209,7 +212,6 @@ class Trainer:
             should_stop: Callable[[], bool] | None = None, max_steps: int | None = None) -> None:
         """Step until finished, ``should_stop()`` is true, or ``max_steps`` batches are done."""
         done = 0
-        self._apply_pending()  # a pending change of `epochs` decides whether we are finished
         while not self.finished and (max_steps is None or done < max_steps):
             if should_stop is not None and should_stop():
                 return

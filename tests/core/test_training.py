@@ -188,3 +188,13 @@ def test_mlp_parameters_are_views_of_one_buffer():
     net.parameters()["W2"][0, 0] = 7.0
     assert net.theta[5 * 4 + 4] == 7.0
     assert [p.shape for p in net.parameters().values()] == [(4, 5), (4,), (3, 4), (3,)]
+
+
+def test_one_activation_per_hidden_layer():
+    cfg = TrainConfig(hidden=(8, 6), activation=("tanh", "sigmoid"))
+    net = make_network(cfg, 16, 4)
+    assert net.activation_names == ["tanh", "sigmoid"]
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+    assert TrainConfig(hidden=(8, 6)).activations == ("relu", "relu")
+    with pytest.raises(ValueError, match="1 activations given for 2 hidden layers"):
+        TrainConfig(hidden=(8, 6), activation=("tanh",))
