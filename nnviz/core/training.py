@@ -149,8 +149,11 @@ class Trainer:
         c, net = self.config, self.net
         n = len(self.x_train)
         m = n - self._pos if c.batch_size == 0 else min(c.batch_size, n - self._pos)
-        idx = self._perm[self._pos:self._pos + m]
-        x, y = self.x_train[idx], self.y_train[idx]
+        if m == n:  # full batch: order is irrelevant to the summed gradient, skip the gather
+            x, y = self.x_train, self.y_train
+        else:
+            idx = self._perm[self._pos:self._pos + m]
+            x, y = self.x_train[idx], self.y_train[idx]
         if c.augmentation.enabled:
             x = self._augmenter(x, c.augmentation, self._aug_rng)
         # Overflow is detected below and reported as divergence, not as NumPy warnings.
