@@ -1,0 +1,66 @@
+"""The words of the Controls panel: choice labels, group tags and, in ``TIPS``, what each
+control does to learning in one or two plain sentences (shown as tooltips, keyed by the
+``TrainConfig`` field or panel setting the control edits).
+"""
+
+BANNER_TEXT = "⟳ These changes take effect with a New network (Ctrl+N)"
+NEW_NETWORK_TAG = "  ⟳ new network"
+LIVE_TAG = "  ● live"
+LEGEND = "⟳ needs a New network (Ctrl+N)\n● live: applies at the next batch, mid-run too"
+INITS = (("he", "He (for ReLU)"), ("xavier", "Xavier (sigmoid, tanh)"),
+         ("uniform", "uniform ±0.5"), ("normal", "standard normal"))
+LOSSES = (("cross_entropy", "softmax cross-entropy"), ("mse", "mean squared error on softmax"))
+OPTIMIZERS = (("sgd", "SGD"), ("momentum", "SGD with momentum"), ("adam", "Adam"))
+SCHEDULES = (("constant", "constant"), ("step", "step decay"), ("cosine", "cosine decay"))
+
+TIPS = {
+    "preset": "Fills every control with a named starting point, from the modern default to the "
+              "classic from-scratch tutorial set-ups. Choosing one needs a new network.",
+    "init": "How the starting weights are drawn. He suits ReLU and Xavier suits sigmoid and tanh: "
+            "they keep the signal from fading or exploding layer after layer.",
+    "init_scale": "Multiplies every starting weight. Too small and the signal fades through the "
+                  "layers; too large and units saturate or activations blow up.",
+    "loss": "What the network is punished for. Cross-entropy gives strong gradients for confident "
+            "mistakes; mean squared error on the softmax gives weak ones and learns more slowly.",
+    "optimizer": "How gradients become weight updates. SGD steps straight down the gradient, "
+                 "momentum keeps part of the previous step, Adam scales each weight's step by "
+                 "its gradient history.",
+    "train_subset": "Train on only this many examples ('all' uses every one). Small subsets train "
+                    "fast and show overfitting: training accuracy rises while validation stalls.",
+    "seed": "Seeds the starting weights, the shuffling, dropout and augmentation. The same seed "
+            "and settings reproduce the same run exactly.",
+    "lr": "How big a step the optimiser takes along the gradient. Too small learns slowly; too "
+          "large makes the loss jump or diverge.",
+    "momentum": "How much of the previous step carries into the next (β₁ for Adam). It smooths "
+                "noisy gradients and speeds up along steady directions; 0 keeps the default 0.9 "
+                "of momentum SGD and Adam.",
+    "schedule": "How the learning rate changes over the epochs: constant, dropped by a factor at "
+                "intervals (step), or lowered smoothly to a floor by the last epoch (cosine). "
+                "Smaller steps late in training often settle at a lower loss.",
+    "step_epochs": "Epochs between two drops of the learning rate. Short intervals settle sooner "
+                   "but may shrink the steps before the network has learned enough.",
+    "gamma": "Factor the learning rate is multiplied by at each drop; 0.5 halves it.",
+    "min_lr_factor": "The learning rate at the last epoch, as a fraction of the base rate. "
+                     "0 lets the steps fade out completely.",
+    "l2": "Weight decay: pulls every weight towards 0 a little at each step. It discourages "
+          "large weights and can reduce overfitting; too much and the network underfits.",
+    "dropout": "Fraction of hidden units switched off at random for each training batch. It "
+               "keeps units from relying on each other and fights overfitting, but learning "
+               "gets noisier and slower.",
+    "batch_size": "Number of examples averaged for each gradient step. Small batches take many "
+                  "noisy steps per epoch; large ones take fewer, smoother steps.",
+    "full_batch": "Use the whole training set for every step: one exact but costly gradient "
+                  "step per epoch, as in the classic tutorials.",
+    "epochs": "How many passes over the training set to make. More epochs learn more but can "
+              "overfit; raise it during a run to keep training.",
+    "noise_std": "Standard deviation of random noise added to each training pixel. It makes the "
+                 "network robust to noisy input, but too much hides the digit.",
+    "max_rotation_deg": "Each training image is turned by a random angle up to this many "
+                        "degrees. It teaches the network to read slanted digits.",
+    "max_shift_px": "Each training image is moved by up to this many pixels across and down. It "
+                    "teaches the network that a digit's exact position does not matter.",
+    "thickness": "Share of training images whose strokes are made thicker or thinner (half "
+                 "each). It helps the network read digits written with other pens.",
+    "delay": "A pause after every batch, to slow training down for a demonstration. It changes "
+             "nothing in what the network learns, only how fast you see it.",
+}
