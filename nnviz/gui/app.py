@@ -1,29 +1,78 @@
-"""Starting the window. Until the live training window lands this is a placeholder that
-says so; ``--screenshot`` already works so the README's picture can be made headless."""
+"""Starting the window: ``nnviz`` / ``nnviz gui [--preset] [--data-dir] [--train-steps N]
+[--screenshot PATH]``. With ``--screenshot``, the window trains N batches, lets every view
+draw, saves a PNG of itself and exits (works with ``QT_QPA_PLATFORM=offscreen``)."""
 
 from __future__ import annotations
 
 import sys
+import time
+
+SHOT_TIMEOUT_S = 300
 
 
-def run_app(args) -> int:
-    """Create the application and the main window; run the event loop (or take a screenshot)."""
+def make_app():
+    """The QApplication (created once), with pyqtgraph set to row-major images."""
     import pyqtgraph as pg
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
-
-    from nnviz.gui.placeholder import PlaceholderWindow
-
-    pg.setConfigOptions(imageAxisOrder="row-major")
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("nnviz")
     app.setOrganizationName("nnviz")
-    window = PlaceholderWindow()
-    window.resize(1000, 640)
+    return app
+
+
+def run_app(args) -> int:
+    """Create the window, open the last (or the default) dataset, run the event loop."""
+    from nnviz.core import get_preset
+    from nnviz.gui.main_window import MainWindow
+
+    app = make_app()
+    window = MainWindow(data_dir=getattr(args, "data_dir", None))
+    preset = getattr(args, "preset", None)
+    if preset:
+        window.views["controls"].set_config(get_preset(preset).config)
+    if getattr(args, "screenshot", None):
+        window.set_theme(getattr(args, "theme", None) or window.theme.name)
+        window.resize(1600, 1000)
     window.show()
-    if args.screenshot:
-        def shoot():
-            window.grab().save(str(args.screenshot))
-            app.quit()
-        QTimer.singleShot(200, shoot)
+    source = window.settings.value("data/source") or "mnist"
+    window.open_dataset(source if not getattr(args, "screenshot", None) else "mnist",
+                        offer_download=True)
+    if getattr(args, "screenshot", None):
+        director = Director(app, window, getattr(args, "train_steps", 0) or 0, args.screenshot)
+        director.start()  # referenced until exec() returns, or its timer would be collected
     return app.exec()
+
+
+class Director:
+    """Drives the headless screenshot: wait for data, train N batches, let views draw, grab."""
+
+    def __init__(self, app, window, steps: int, path):
+        from PySide6.QtCore import QTimer
+        self.app, self.window, self.steps, self.path = app, window, steps, path
+        self.timer = QTimer(interval=100, timeout=self.tick)
+        self.t0 = time.monotonic()
+        self.phase = "data"
+        self.settle_until = 0.0
+
+    def start(self):
+        self.timer.start()
+
+    def tick(self):
+        w, s = self.window, self.window.session
+        if time.monotonic() - self.t0 > SHOT_TIMEOUT_S or (w.errors and s.dataset is None):
+            print(f"nnviz: error: screenshot not taken: {w.errors[-1] if w.errors else 'timeout'}",
+                  file=sys.stderr)
+            self.app.exit(2)
+        elif self.phase == "data" and s.trainer is not None:
+            self.phase = "train"
+            if self.steps:
+                s.step(self.steps)
+        elif self.phase == "train" and s.trainer.step_count >= self.steps and not s.is_training:
+            self.phase, self.settle_until = "settle", time.monotonic() + 1.0
+        elif self.phase == "settle" and time.monotonic() > self.settle_until:
+            w.refresh_views()
+            w.grab().save(str(self.path))
+            self.timer.stop()
+            w.close()
+            self.app.exit(0)

@@ -1,0 +1,53 @@
+"""The status bar: dataset, state, epoch, step, samples/s, ETA, loss, accuracy."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+FIELDS = ("dataset", "state", "epoch", "step", "rate", "eta", "loss", "accuracy")
+
+
+def format_eta(seconds: float) -> str:
+    """``1:05:03``, ``4:07`` or ``12 s``; ``–`` when unknown."""
+    if not seconds or seconds != seconds or seconds == float("inf"):
+        return "–"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else (f"{m}:{s:02d}" if m else f"{s} s")
+
+
+class StatusBar:
+    """Permanent labels in the window's QStatusBar, updated from snapshots."""
+
+    def __init__(self, bar: QStatusBar):
+        self.bar = bar
+        self.labels = {}
+        for name in FIELDS:
+            label = QLabel("")
+            label.setObjectName(f"status-{name}")
+            bar.addPermanentWidget(label)
+            self.labels[name] = label
+        self.set_text(dataset="no dataset", state="–")
+
+    def set_text(self, **values: str) -> None:
+        for name, text in values.items():
+            self.labels[name].setText(text)
+
+    def set_dataset(self, ds) -> None:
+        self.set_text(dataset=f"{ds.name}: {len(ds.y_train):,} train / {len(ds.y_test):,} test")
+
+    def set_state(self, state: str) -> None:
+        self.set_text(state=state)
+
+    def show_snapshot(self, snap, session) -> None:
+        cfg = snap.config
+        n_train = len(session.trainer.x_train) if session.trainer is not None else 0
+        remaining = max(cfg.epochs - snap.epoch, 0.0) * n_train
+        eta = remaining / snap.samples_per_s if snap.samples_per_s > 0 and session.is_training else 0
+        loss = snap.curves["loss"]
+        acc = snap.history[-1]["test_accuracy"] if snap.history else None
+        self.set_text(epoch=f"epoch {snap.epoch:.2f} / {cfg.epochs}", step=f"step {snap.step:,}",
+                      rate=f"{snap.samples_per_s:,.0f} samples/s", eta=f"ETA {format_eta(eta)}",
+                      loss=f"loss {loss[-1]:.4f}" if len(loss) else "loss –",
+                      accuracy=f"test acc {100 * acc:.2f}%" if acc is not None else "test acc –")

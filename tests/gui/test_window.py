@@ -1,0 +1,165 @@
+"""The main window end to end: dataset → network → training → views, files, errors, close."""
+
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QImage
+
+from nnviz.core import TrainConfig, load_model
+from nnviz.gui.main_window import MainWindow
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    made = []
+
+    def make():
+        w = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(w)
+        w.resize(1600, 1000)
+        w.show()
+        made.append(w)
+        return w
+    yield make
+    for w in made:
+        w.session.shutdown()
+
+
+SMALL = TrainConfig(hidden=(32, 16), batch_size=20, epochs=3, seed=0)  # 15 batches an epoch
+
+
+@pytest.fixture
+def window(make_window, digits):
+    w = make_window()
+    w.views["controls"].set_config(SMALL)
+    w.set_dataset(digits, "tiny")
+    return w
+
+
+def trained(qtbot, w, steps):
+    w.session.step(steps)
+    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step == steps
+                    and w.session.state == "paused", timeout=20_000)
+    w.refresh_views()
+    return w.session.latest
+
+
+def test_training_reaches_every_view_and_the_status_bar(qtbot, window):
+    snap = trained(qtbot, window, 12)
+    assert window._shown_step == (snap.run_id, 12)
+    assert window.errors == []
+    labels = window.status.labels
+    assert labels["step"].text() == "step 12"
+    assert f"{snap.curves['loss'][-1]:.4f}" in labels["loss"].text()
+    assert "tiny-digits" in labels["dataset"].text()
+
+
+def test_toolbar_commands_at_any_moment(qtbot, window):
+    a = window.actions_
+    a["step"].trigger()
+    qtbot.waitUntil(lambda: window.session.trainer.step_count == 1, timeout=10_000)
+    window.views["controls"].set_config(window.views["controls"].config().replace(epochs=2))
+    window.new_network()
+    a["train"].trigger()
+    qtbot.waitUntil(lambda: window.session.state == "finished", timeout=20_000)
+    assert window.session.trainer.epochs_done == 2
+    a["epoch"].trigger()
+    qtbot.waitUntil(lambda: window.session.trainer.epochs_done == 3, timeout=20_000)
+    a["stop"].trigger()
+    assert window.session.state == "stopped"
+    a["new"].trigger()
+    qtbot.waitUntil(lambda: window.session.latest.step == 0, timeout=10_000)
+
+
+def test_learning_rate_from_the_controls_reaches_the_optimiser(qtbot, window):
+    window.session.set_delay(0.005)
+    window.session.train()
+    qtbot.waitUntil(lambda: window.session.trainer.step_count > 2, timeout=10_000)
+    window.views["controls"].live_changed.emit({"lr": 0.0042})
+    qtbot.waitUntil(lambda: window.session.trainer.config.lr == pytest.approx(0.0042), timeout=10_000)
+    assert window.session.trainer.optimizer.lr == pytest.approx(0.0042)  # constant schedule
+
+
+def test_corrupt_dataset_gives_a_dialog_and_the_app_goes_on(qtbot, window, tmp_path):
+    bad = tmp_path / "digits.csv"
+    bad.write_text("label,pixel0\n3,999\n")
+    window.open_dataset(str(bad))
+    qtbot.waitUntil(lambda: bool(window.errors), timeout=10_000)
+    assert "digits.csv" in window.errors[-1]
+    assert window.session.dataset.name == "tiny-digits"  # the old data is still in use
+    trained(qtbot, window, 2)
+
+
+def test_close_during_training_stops_the_thread(qtbot, make_window, digits):
+    w = make_window()
+    w.set_dataset(digits, "tiny")
+    w.views["controls"].set_config(w.views["controls"].config().replace(epochs=10_000))
+    w.new_network()
+    w.session.train()
+    qtbot.waitUntil(lambda: w.session.trainer.step_count > 5, timeout=10_000)
+    thread = w.session._thread
+    w.close()
+    assert w.session._thread is None and w.session.state == "stopped"
+    assert thread.isFinished()
+
+
+def test_save_and_load_model_round_trip(qtbot, window, tmp_path):
+    snap = trained(qtbot, window, 5)
+    path = tmp_path / "m.npz"
+    assert window.save_model(path)
+    ck = load_model(path)
+    assert np.array_equal(ck.net.layers[0].W, snap.layers[0].W)
+    assert ck.extra["dataset"] == "tiny-digits"
+    window.new_network()
+    assert window.load_model(path)
+    assert np.array_equal(window.session.trainer.net.layers[0].W, snap.layers[0].W)
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"garbage")
+    assert not window.load_model(bad)
+    assert "not a readable .npz" in window.errors[-1]
+
+
+def test_exports(qtbot, window, tmp_path):
+    snap = trained(qtbot, window, 30)  # two epochs of history
+    assert len(snap.history) == 2
+    for name in ("curves", "weights", "activations", "data"):
+        window.docks[name].show()
+        window.docks[name].raise_()
+        png = tmp_path / f"{name}.png"
+        assert window.export_view(name, png), window.errors
+        assert QImage(str(png)).width() > 100
+    assert window.export_view("curves", tmp_path / "curves.svg")
+    assert "<svg" in (tmp_path / "curves.svg").read_text()[:500]
+    assert window.export_history(tmp_path / "h.json") and window.export_history(tmp_path / "h.csv")
+    records = json.loads((tmp_path / "h.json").read_text())
+    assert [r["epoch"] for r in records] == [1, 2]
+    lines = (tmp_path / "h.csv").read_text().splitlines()
+    assert len(lines) == 3 and "test_accuracy" in lines[0] and "grad_rms_1" in lines[0]
+
+
+def test_theme_layout_and_hyperparameters_are_restored(qtbot, make_window):
+    w = make_window()
+    w.set_theme("dark")
+    cfg = w.views["controls"].config().replace(lr=0.0031, hidden=(64,))
+    w.views["controls"].set_config(cfg)
+    w.docks["weights"].hide()
+    w.close()
+    w2 = make_window()
+    assert w2.theme.name == "dark"
+    assert w2.views["controls"].config().lr == pytest.approx(0.0031)
+    assert w2.views["controls"].config().hidden == (64,)
+    assert not w2.docks["weights"].isVisible()
+    w2.on_reset_layout()
+    assert w2.docks["weights"].isVisible()
+
+
+def test_menus_and_shortcuts():
+    from nnviz.gui.actions import FILE, HELP, TRAINING
+    shortcuts = [spec[1] for table in (FILE, TRAINING, HELP) for spec in table.values() if spec[1]]
+    assert len(shortcuts) == len(set(shortcuts))  # no shortcut bound twice
+
+
+def test_menu_titles(window):
+    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Training", "&View", "&Help"]
