@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_dir(g)
     g.add_argument("--train-steps", type=int, default=0, metavar="N", help="train N batches at start")
     g.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG of the window and exit")
+    g.add_argument("--theme", choices=["light", "dark"], help="with --screenshot: the theme to show")
     g.set_defaults(run=cmd_gui)
     return p
 
