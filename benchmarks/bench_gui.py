@@ -62,11 +62,11 @@ def windowed(app, data, config, steps: int) -> dict:
     heart.start()
     t = time.perf_counter()
     w.session.train()
-    while w.session.trainer.step_count < steps:
+    while w.session.latest is None or w.session.latest.step < steps:
         app.processEvents()
         time.sleep(0.001)  # let the loop idle as a real one would
     elapsed = time.perf_counter() - t
-    samples = w.session.trainer.samples_seen
+    samples = w.session.latest.samples_seen
     heart.stop()
     w.close()
     return {"rate": samples / elapsed, "hz": draws[0] / elapsed, "stall_ms": 1e3 * gaps[0]}

@@ -104,6 +104,9 @@ class TrainingSnapshot:
     lr, elapsed_s, samples_seen, samples_per_s : float
     config : TrainConfig
     sizes : tuple of int
+    n_train : int
+        Training examples per epoch.
+    epochs_done : int
     """
 
     run_id: int
@@ -118,6 +121,8 @@ class TrainingSnapshot:
     samples_per_s: float
     config: object
     sizes: tuple[int, ...]
+    n_train: int = 0
+    epochs_done: int = 0
 
     def network(self):
         """A new :class:`MLP` holding this snapshot's weights (for probes and traces)."""
@@ -145,4 +150,16 @@ def take_snapshot(trainer, curves: CurveBuffer, initial: tuple[np.ndarray, ...],
     return TrainingSnapshot(run_id, trainer.step_count, trainer.epoch_progress, tuple(layers),
                             curves.columns(), tuple(dict(r) for r in trainer.history),
                             trainer.current_lr(), trainer.elapsed_s, trainer.samples_seen,
-                            samples_per_s, trainer.config, tuple(net.sizes))
+                            samples_per_s, trainer.config, tuple(net.sizes),
+                            len(trainer.x_train), trainer.epochs_done)
+
+
+def refreeze(snap: TrainingSnapshot) -> TrainingSnapshot:
+    """Mark a snapshot's arrays read-only again after it crossed a process (pickling
+    drops the flag); returns the same snapshot."""
+    for layer in snap.layers:
+        for arr in (layer.W, layer.b, layer.dW, layer.db, layer.uW, layer.ub, layer.W0):
+            arr.setflags(write=False)
+    for arr in snap.curves.values():
+        arr.setflags(write=False)
+    return snap

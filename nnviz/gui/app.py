@@ -64,11 +64,11 @@ class Director:
             print(f"nnviz: error: screenshot not taken: {w.errors[-1] if w.errors else 'timeout'}",
                   file=sys.stderr)
             self.app.exit(2)
-        elif self.phase == "data" and s.trainer is not None:
+        elif self.phase == "data" and s.latest is not None:
             self.phase = "train"
             if self.steps:
                 s.step(self.steps)
-        elif self.phase == "train" and s.trainer.step_count >= self.steps and not s.is_training:
+        elif self.phase == "train" and s.latest.step >= self.steps and not s.is_training:
             self.phase, self.settle_until = "settle", time.monotonic() + 1.0
         elif self.phase == "settle" and time.monotonic() > self.settle_until:
             w.refresh_views()

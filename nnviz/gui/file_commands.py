@@ -49,8 +49,7 @@ class FileCommands:
 
     def set_dataset(self, ds, source=None) -> None:
         """Use ``ds`` everywhere and build a fresh network for it."""
-        self.session.shutdown()
-        self.session.dataset = ds
+        self.session.set_dataset(ds)
         self.dataset_source = source
         self.status.set_dataset(ds)
         for name in ("data", "activations", "controls"):
@@ -131,7 +130,7 @@ class FileCommands:
             self.show_error("Cannot load the model", str(exc))
             return False
         if ck.config is not None:
-            self.views["controls"].set_config(self.session.trainer.config)
+            self.views["controls"].set_config(self.session.config)
         self.views["controls"].set_needs_new_network(False)
         self._update_actions()
         return True

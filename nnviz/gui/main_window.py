@@ -152,7 +152,7 @@ class MainWindow(FileCommands, QMainWindow):
         return True
 
     def _needs_network(self) -> bool:
-        return self.session.trainer is not None or self.new_network()
+        return self.session.has_network or self.new_network()
 
     @Slot(dict)
     def _on_live_changed(self, changes: dict) -> None:
@@ -186,8 +186,8 @@ class MainWindow(FileCommands, QMainWindow):
         for name in ("train", "step", "epoch", "new"):
             a[name].setEnabled(has_data and (name == "new" or not training))
         a["pause"].setEnabled(training)
-        a["stop"].setEnabled(self.session.trainer is not None and self.session.state != "stopped")
-        a["save"].setEnabled(self.session.trainer is not None)
+        a["stop"].setEnabled(training)
+        a["save"].setEnabled(self.session.has_network)
 
     # -- dialogs -----------------------------------------------------------------------------------
 

@@ -1,21 +1,22 @@
-"""A training session: the dataset, the Trainer, and the worker thread that drives it.
+"""A training session: the dataset, the training process, and the thread relaying it.
 
-The window talks to this object only; it owns the thread life cycle (DESIGN.md "Threads"):
+The window talks to this object only. It owns the thread life cycle (DESIGN.md "Threads"):
 ``started→run``, ``finished→quit``, ``finished→deleteLater``, ``thread.finished→deleteLater``,
-and :meth:`shutdown` stops, quits and waits, so closing the window mid-epoch is clean.
+and :meth:`shutdown` stops the process, quits and waits, so closing the window mid-epoch
+is clean. One training process serves one dataset; a new network is a command to it.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from nnviz.core import TrainConfig, Trainer, make_network
-from nnviz.core.snapshot import CurveBuffer, frozen
-from nnviz.gui.worker import FINISHED, PAUSED, STOPPED, TrainingWorker
+from nnviz.core import TrainConfig
+from nnviz.core.driver import FINISHED, PAUSED, STOPPED
+from nnviz.gui.worker import TrainingWorker
 
 
 class TrainingSession(QObject):
-    """Holds ``dataset``, ``trainer`` and the newest snapshot; forwards worker signals."""
+    """Holds ``dataset``, the current ``config`` and the newest snapshot ``latest``."""
 
     snapshot_ready = Signal(object)
     state_changed = Signal(str)
@@ -26,53 +27,59 @@ class TrainingSession(QObject):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.dataset = None
-        self.trainer: Trainer | None = None
+        self.config: TrainConfig | None = None
         self.latest = None
         self.state = STOPPED
         self.delay = 0.0
         self._run_id = 0
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
-        self._curves = self._initial = None
 
-    # -- networks ---------------------------------------------------------------------------
+    # -- data and networks ---------------------------------------------------------------------
+
+    def set_dataset(self, ds) -> None:
+        """Use ``ds``: the old process ends, a new one starts (no network yet)."""
+        self.shutdown()
+        self.dataset, self.config, self.latest = ds, None, None
+
+    @property
+    def has_network(self) -> bool:
+        return self.config is not None
 
     def new_network(self, config: TrainConfig) -> None:
-        """Stop any run and build a fresh network for the current dataset (paused)."""
+        """A fresh network from ``config`` for the current dataset (paused)."""
         if self.dataset is None:
             raise ValueError("open a dataset first (File → Open dataset…)")
-        net = make_network(config, self.dataset.n_features, self.dataset.n_classes)
-        self._adopt(Trainer(net, self.dataset, config))
+        config.validate()
+        self._run_id += 1
+        self._command("new", config.to_dict(), self._run_id)
+        self.config = config
+        self.network_changed.emit()
 
     def adopt_model(self, net, config: TrainConfig | None, history: list[dict]) -> None:
         """Continue from a loaded model (its history kept), on the current dataset."""
-        if self.dataset is None:
+        ds = self.dataset
+        if ds is None:
             raise ValueError("open a dataset first (File → Open dataset…)")
-        if net.sizes[0] != self.dataset.n_features or net.sizes[-1] < self.dataset.n_classes:
+        if net.sizes[0] != ds.n_features or net.sizes[-1] < ds.n_classes:
             raise ValueError(f"the model takes {net.sizes[0]} inputs and {net.sizes[-1]} classes; "
-                             f"{self.dataset.name} has {self.dataset.n_features} and "
-                             f"{self.dataset.n_classes}")
+                             f"{ds.name} has {ds.n_features} and {ds.n_classes}")
         config = config or TrainConfig(hidden=net.sizes[1:-1], activation=tuple(net.activation_names))
-        trainer = Trainer(net, self.dataset, config.replace(epochs=max(config.epochs, len(history))))
-        trainer.history = [dict(r) for r in history]
-        trainer.epochs_done = len(history)
-        trainer.step_count = int(history[-1].get("step", 0)) if history else 0
-        self._adopt(trainer)
-
-    def _adopt(self, trainer: Trainer) -> None:
-        self.shutdown()
-        self.trainer = trainer
         self._run_id += 1
-        self._curves = CurveBuffer(len(trainer.net.layers))
-        self._initial = tuple(frozen(L.W) for L in trainer.net.layers)
-        self._start_worker()
+        params = {k: v.copy() for k, v in net.parameters().items()}
+        self._command("adopt", net.architecture(), params, config.to_dict(), list(history), self._run_id)
+        self.config = config
         self.network_changed.emit()
 
-    # -- the thread ---------------------------------------------------------------------------
+    # -- the thread ------------------------------------------------------------------------------
+
+    def _command(self, *command) -> None:
+        if self._worker is None:
+            self._start_worker()
+        self._worker.send(*command)
 
     def _start_worker(self) -> None:
-        worker = TrainingWorker(self.trainer, self._run_id, curves=self._curves, initial=self._initial)
-        worker.set_delay(self.delay)
+        worker = TrainingWorker(self.dataset)
         thread = QThread()
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
@@ -84,58 +91,56 @@ class TrainingSession(QObject):
         worker.diverged.connect(self._on_diverged)
         worker.failed.connect(self._on_failed)
         self._worker, self._thread = worker, thread
+        if self.delay:
+            worker.send("delay", self.delay)
         thread.start()
 
-    def _ensure_worker(self) -> TrainingWorker | None:
-        if self.trainer is None:
-            return None
-        if self._worker is None:
-            self._start_worker()
-        return self._worker
-
-    def shutdown(self, timeout_ms: int = 3000) -> bool:
-        """Stop the worker and wait for its thread; True when it ended in time."""
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """End the training process and wait for the thread; True when it ended in time.
+        The network is gone with the process."""
         worker, thread = self._worker, self._thread
         self._worker = self._thread = None
+        self.config = None
         if worker is None:
             return True
         worker.stop()
-        thread.quit()
+        thread.quit()  # the queued finished→quit cannot arrive while we block in wait()
         ok = thread.wait(timeout_ms)
-        self._on_state(STOPPED)
+        self._set_state(STOPPED)
         return ok
 
-    # -- commands -------------------------------------------------------------------------------
+    # -- commands ------------------------------------------------------------------------------------
 
     def train(self) -> None:
-        if w := self._ensure_worker():
-            w.resume()
+        self._send("resume")
 
     def pause(self) -> None:
-        if self._worker:
-            self._worker.pause()
+        self._send("pause")
 
     def step(self, n: int = 1) -> None:
-        if w := self._ensure_worker():
-            w.step_batches(n)
+        self._send("step", n)
 
     def add_epoch(self) -> None:
-        if w := self._ensure_worker():
-            w.run_epoch()
+        self._send("epoch")
 
     def stop(self) -> None:
-        """End the run's thread; the network stays and Train continues it."""
-        self.shutdown()
+        """End the current run of batches (cancels Step/+1 epoch); Train continues it."""
+        self._send("pause")
 
     def request(self, **changes) -> None:
-        """Live hyperparameter changes for the next batch (raises ValueError if invalid)."""
-        if self.trainer is not None:
-            self.trainer.request(**changes)
+        """Live hyperparameter changes for the next batch (ValueError here if invalid)."""
+        if self.config is not None:
+            self.config = self.config.replace(**changes)  # validates in the caller's thread
+            self._send("request", changes)
 
     def set_delay(self, seconds: float) -> None:
         self.delay = seconds
         if self._worker:
-            self._worker.set_delay(seconds)
+            self._worker.send("delay", seconds)
+
+    def _send(self, *command) -> None:
+        if self._worker is not None and self.has_network:
+            self._worker.send(*command)
 
     @property
     def is_training(self) -> bool:
@@ -145,16 +150,16 @@ class TrainingSession(QObject):
 
     @Slot(object)
     def _on_snapshot(self, snap) -> None:
-        if snap.run_id == self._run_id and (self.latest is None or self.latest.run_id != snap.run_id
-                                            or snap.step >= self.latest.step):
+        if self.sender() is self._worker and snap.run_id == self._run_id:
             self.latest = snap
             self.snapshot_ready.emit(snap)
 
     @Slot(str)
     def _on_state(self, state: str) -> None:
-        sender = self.sender()
-        if sender is not None and sender is not self._worker:
-            return  # a stopped worker's last signals, still queued
+        if self.sender() is self._worker:
+            self._set_state(state)
+
+    def _set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
             self.state_changed.emit(state)

@@ -42,8 +42,7 @@ class StatusBar:
 
     def show_snapshot(self, snap, session) -> None:
         cfg = snap.config
-        n_train = len(session.trainer.x_train) if session.trainer is not None else 0
-        remaining = max(cfg.epochs - snap.epoch, 0.0) * n_train
+        remaining = max(cfg.epochs - snap.epoch, 0.0) * snap.n_train
         eta = remaining / snap.samples_per_s if snap.samples_per_s > 0 and session.is_training else 0
         loss = snap.curves["loss"]
         acc = snap.history[-1]["test_accuracy"] if snap.history else None

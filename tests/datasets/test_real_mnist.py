@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import time
 from pathlib import Path
 
 import numpy as np
@@ -34,15 +33,8 @@ def test_registry_checksums_match_the_original_files(shared_mnist):
 
 def test_real_mnist_loads_with_known_contents_and_caches(shared_mnist, isolated):
     before = sorted(p.name for p in shared_mnist.iterdir())
-    start = time.perf_counter()
     first = load_dataset("mnist", shared_mnist.parent)
-    first_seconds = time.perf_counter() - start
-    # Best of three: the machine may be busy with other work; the minimum is the honest cost.
-    cached_seconds = []
-    for _ in range(3):
-        start = time.perf_counter()
-        second = load_dataset("mnist", shared_mnist)  # the folder itself works as well
-        cached_seconds.append(time.perf_counter() - start)
+    second = load_dataset("mnist", shared_mnist)  # the folder itself works as well
 
     for data in (first, second):
         assert data.x_train.shape == (60000, 784) and data.x_test.shape == (10000, 784)
@@ -56,8 +48,8 @@ def test_real_mnist_loads_with_known_contents_and_caches(shared_mnist, isolated)
     np.testing.assert_array_equal(first.x_train, second.x_train)
     # Known pixel statistics of the original training set (mean 0.1307, the usual constant).
     assert abs(float(first.x_train.mean()) - 0.1307) < 1e-4
-    assert min(cached_seconds) < 1.0, f"cached loads took {cached_seconds} s"
-    assert min(cached_seconds) < first_seconds, (first_seconds, cached_seconds)
+    # Load times are measured in benchmarks/bench_mnist.py, not asserted here (shared
+    # machines are noisy); that the cache is used is checked in test_decode_cache.py.
     # The read-only shared folder is untouched; the cache went to the user cache folder.
     assert sorted(p.name for p in shared_mnist.iterdir()) == before
     cached = sorted(p.name for p in (isolated.user_cache / "decoded").rglob("*.npy"))

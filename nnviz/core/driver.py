@@ -1,0 +1,179 @@
+"""Driving a Trainer by commands: run, pause, step N batches, finish the epoch, stop.
+
+:class:`Driver` is the control logic of a training run with no threads and no Qt: a caller
+feeds it commands (:meth:`command`) and calls :meth:`tick` in a loop; every tick trains at
+most one batch and returns the messages to publish (snapshots, state changes, divergence).
+:func:`serve` runs a Driver in a child process over two pipes — see :mod:`nnviz.gui.worker`
+for why training does not share the GUI's process.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from nnviz.core.config import TrainConfig
+from nnviz.core.snapshot import CurveBuffer, frozen, take_snapshot
+from nnviz.core.training import Trainer, TrainingDiverged, make_network
+
+RUNNING, PAUSED, FINISHED, STOPPED = "running", "paused", "finished", "stopped"
+
+
+class Driver:
+    """Commands in, messages out; one batch per :meth:`tick` at most.
+
+    Messages are tuples ``("snapshot", TrainingSnapshot)``, ``("state", str)``,
+    ``("diverged", str)`` and ``("failed", str)``.
+    """
+
+    def __init__(self, data, emit_interval: float = 0.05):
+        self.data = data
+        self.emit_interval = emit_interval
+        self.trainer: Trainer | None = None
+        self.run_id = 0
+        self.state = PAUSED
+        self.delay = 0.0
+        self._running, self._budget, self._to_epoch_end = False, 0, False
+        self._rate, self._last_emit = 0.0, 0.0
+        self._out: list[tuple] = []
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def command(self, name: str, *args) -> None:
+        """Apply one command: ``new``, ``adopt``, ``resume``, ``pause``, ``step``, ``epoch``,
+        ``request`` or ``delay`` (see the methods of the same name)."""
+        getattr(self, f"cmd_{name}")(*args)
+
+    def cmd_new(self, config: dict, run_id: int) -> None:
+        cfg = TrainConfig.from_dict(config)
+        self._adopt(Trainer(make_network(cfg, self.data.x_train.shape[1], _n_classes(self.data)),
+                            self.data, cfg), run_id)
+
+    def cmd_adopt(self, arch: dict, params: dict, config: dict, history: list, run_id: int) -> None:
+        from nnviz.core.network import MLP
+        net = MLP(arch["sizes"], arch["activations"], arch.get("init", "he"),
+                  arch.get("init_scale", 1.0), seed=None)
+        net.set_parameters(params)
+        cfg = TrainConfig.from_dict(config)
+        trainer = Trainer(net, self.data, cfg.replace(epochs=max(cfg.epochs, len(history))))
+        trainer.history = [dict(r) for r in history]
+        trainer.epochs_done = len(history)
+        trainer.step_count = int(history[-1].get("step", 0)) if history else 0
+        self._adopt(trainer, run_id)
+
+    def cmd_resume(self) -> None:
+        self._running = True
+
+    def cmd_pause(self) -> None:
+        self._running, self._budget, self._to_epoch_end = False, 0, False
+
+    def cmd_step(self, n: int) -> None:
+        self._running = False
+        self._budget += max(int(n), 0)
+
+    def cmd_epoch(self) -> None:
+        if self.trainer is not None and self.trainer.finished:
+            self.trainer.request(epochs=self.trainer.config.epochs + 1)
+        self._running, self._to_epoch_end = False, True
+
+    def cmd_request(self, changes: dict) -> None:
+        try:
+            self.trainer.request(**changes)
+        except ValueError as exc:
+            self._out.append(("failed", str(exc)))
+
+    def cmd_delay(self, seconds: float) -> None:
+        self.delay = max(float(seconds), 0.0)
+
+    def _adopt(self, trainer: Trainer, run_id: int) -> None:
+        self.trainer, self.run_id = trainer, run_id
+        self.curves = CurveBuffer(len(trainer.net.layers))
+        self.initial = tuple(frozen(L.W) for L in trainer.net.layers)
+        self.cmd_pause()
+        self._rate = 0.0
+        self._set_state(PAUSED)
+        self._snapshot()
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    @property
+    def has_work(self) -> bool:
+        return self.trainer is not None and (self._running or self._budget > 0 or self._to_epoch_end)
+
+    def tick(self) -> list[tuple]:
+        """Train one batch if there is work; return (and forget) the pending messages."""
+        if self.has_work and self.trainer.finished:
+            self.cmd_pause()
+            self._set_state(FINISHED)
+            self._snapshot()
+        elif self.has_work:
+            self._set_state(RUNNING)
+            record = self._one_step()
+            now = time.perf_counter()
+            if record is not None or now - self._last_emit >= self.emit_interval or self.delay:
+                self._snapshot()
+        elif self.state == RUNNING:
+            self._set_state(PAUSED)
+            self._snapshot()
+        out, self._out = self._out, []
+        return out
+
+    def _one_step(self):
+        t0 = time.perf_counter()
+        try:
+            r = self.trainer.step()
+        except TrainingDiverged as exc:
+            self.cmd_pause()
+            self._out.append(("diverged", str(exc)))
+            return None
+        except Exception as exc:  # noqa: BLE001 - a bad step must not end the process
+            self.cmd_pause()
+            self._out.append(("failed", f"{type(exc).__name__}: {exc}"))
+            return None
+        rate = r.batch_size / max(time.perf_counter() - t0, 1e-9)
+        self._rate = rate if self._rate == 0 else 0.9 * self._rate + 0.1 * rate
+        self.curves.append(r.step, r.loss, r.accuracy, r.lr, r.grad_rms)
+        if self._budget > 0:
+            self._budget -= 1
+        if r.record is not None:
+            self._to_epoch_end = False
+        return r.record
+
+    def _snapshot(self) -> None:
+        self._last_emit = time.perf_counter()
+        self._out.append(("snapshot", take_snapshot(self.trainer, self.curves, self.initial,
+                                                    self.run_id, self._rate)))
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self._out.append(("state", state))
+
+
+def _n_classes(data) -> int:
+    names = getattr(data, "class_names", None)
+    return len(names) if names else int(np.max(data.y_train)) + 1
+
+
+def serve(commands, messages, data, emit_interval: float = 0.05) -> None:
+    """Child-process main: read commands from ``commands``, send messages to ``messages``.
+
+    Commands are tuples ``(name, *args)``; ``("quit",)`` ends the process. While idle the
+    process sleeps in ``poll``; while training it checks for commands before every batch.
+    """
+    driver = Driver(data, emit_interval)
+    while True:
+        wait = 0.0 if driver.has_work else 0.5
+        while commands.poll(wait):
+            cmd = commands.recv()
+            if cmd[0] == "quit":
+                messages.send(("state", STOPPED))
+                return
+            driver.command(*cmd)
+            wait = 0.0
+        for msg in driver.tick():
+            messages.send(msg)
+        if driver.delay and driver.has_work:
+            if commands.poll(driver.delay):
+                continue
