@@ -33,16 +33,16 @@ def headless(data, config, steps: int) -> float:
     return trainer.samples_seen / (time.perf_counter() - t)
 
 
-def windowed(app, data, config, steps: int) -> dict:
+def windowed(app, data, config, steps: int, data_dir) -> dict:
     """Throughput, redraws per second and the longest stall with every view showing."""
     from PySide6.QtCore import QSettings, Qt, QTimer
     from nnviz.gui.main_window import MainWindow
     ini = tempfile.NamedTemporaryFile(suffix=".ini", delete=False).name
-    w = MainWindow(settings=QSettings(ini, QSettings.Format.IniFormat))
+    w = MainWindow(settings=QSettings(ini, QSettings.Format.IniFormat), data_dir=data_dir)
     w.resize(1600, 1000)
     w.show()
     w.splitDockWidget(w.docks["activations"], w.docks["data"], Qt.Orientation.Vertical)
-    w.set_dataset(data, "mnist")
+    w.set_dataset(data, "mnist", reloadable=True)
     w.new_network(config)
     draws, gaps, last = [0], [0.0], [time.perf_counter()]
     original = w.refresh_views
@@ -85,7 +85,7 @@ def main(argv=None) -> None:
     head, win = [], []
     for _ in range(args.rounds):
         head.append(headless(data, config, args.steps))
-        win.append(windowed(app, data, config, args.steps))
+        win.append(windowed(app, data, config, args.steps, args.data_dir))
     h = statistics.median(head)
     rate = statistics.median(r["rate"] for r in win)
     print(f"headless  {h:,.0f} samples/s")

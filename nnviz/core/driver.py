@@ -9,6 +9,8 @@ for why training does not share the GUI's process.
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
 
 import numpy as np
@@ -156,24 +158,118 @@ def _n_classes(data) -> int:
     return len(names) if names else int(np.max(data.y_train)) + 1
 
 
+class Outbox:
+    """Sends messages from a thread of its own, so training never waits for the reader.
+
+    Snapshots are latest-only: one not yet sent is replaced by a newer one. Other messages
+    keep their order and go first. The initial weights ``W0`` travel only with a run's
+    first snapshot (they never change); :func:`restore_initial` puts them back.
+    """
+
+    def __init__(self, conn):
+        self.conn = conn
+        self._cond = threading.Condition()
+        self._queue: list[tuple] = []
+        self._snapshot = None
+        self._closed = False
+        self._sent_run = None
+        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+        self._thread.start()
+
+    def put(self, msg: tuple) -> None:
+        with self._cond:
+            if msg[0] == "snapshot":
+                self._snapshot = msg
+            else:
+                self._queue.append(msg)
+            self._cond.notify()
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Send what is pending, then stop."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._queue or self._snapshot or self._closed)
+                batch, self._queue = self._queue, []
+                if self._snapshot is not None:
+                    batch.append(self._without_initial(self._snapshot))
+                    self._snapshot = None
+                closed = self._closed and not batch
+            if closed:
+                return
+            try:
+                for msg in batch:
+                    self.conn.send(msg)
+            except (BrokenPipeError, OSError):
+                return
+
+    def _without_initial(self, msg: tuple) -> tuple:
+        snap = msg[1]
+        if snap.run_id == self._sent_run:
+            layers = tuple(dataclasses.replace(L, W0=None) for L in snap.layers)
+            return ("snapshot", dataclasses.replace(snap, layers=layers))
+        self._sent_run = snap.run_id
+        return msg
+
+
+def restore_initial(snap, cache: dict):
+    """Give a received snapshot its run's initial weights back (see :class:`Outbox`)."""
+    if snap.layers and snap.layers[0].W0 is not None:
+        cache.clear()
+        cache[snap.run_id] = tuple(L.W0 for L in snap.layers)
+        return snap
+    initial = cache.get(snap.run_id)
+    if initial is None:
+        return snap
+    layers = tuple(dataclasses.replace(L, W0=w0) for L, w0 in zip(snap.layers, initial))
+    return dataclasses.replace(snap, layers=layers)
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetSource:
+    """Where a dataset was loaded from: the training process loads it again itself rather
+    than receiving ~200 MB of pickled arrays (which would hold the GUI's GIL for a while)."""
+
+    source: str
+    data_dir: str | None = None
+
+    def load(self):
+        from nnviz.datasets import load_dataset
+        return load_dataset(self.source, self.data_dir)
+
+
 def serve(commands, messages, data, emit_interval: float = 0.05) -> None:
     """Child-process main: read commands from ``commands``, send messages to ``messages``.
 
+    ``data`` is the dataset itself or a :class:`DatasetSource` to load it from.
     Commands are tuples ``(name, *args)``; ``("quit",)`` ends the process. While idle the
     process sleeps in ``poll``; while training it checks for commands before every batch.
     """
+    outbox = Outbox(messages)
+    if isinstance(data, DatasetSource):
+        try:
+            data = data.load()
+        except Exception as exc:  # noqa: BLE001 - reported, then the process ends
+            outbox.put(("failed", f"the training process could not load the data: {exc}"))
+            outbox.close()
+            return
     driver = Driver(data, emit_interval)
     while True:
         wait = 0.0 if driver.has_work else 0.5
         while commands.poll(wait):
             cmd = commands.recv()
             if cmd[0] == "quit":
-                messages.send(("state", STOPPED))
+                outbox.put(("state", STOPPED))
+                outbox.close()
                 return
             driver.command(*cmd)
             wait = 0.0
         for msg in driver.tick():
-            messages.send(msg)
+            outbox.put(msg)
         if driver.delay and driver.has_work:
-            if commands.poll(driver.delay):
-                continue
+            commands.poll(driver.delay)

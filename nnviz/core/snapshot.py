@@ -159,7 +159,8 @@ def refreeze(snap: TrainingSnapshot) -> TrainingSnapshot:
     drops the flag); returns the same snapshot."""
     for layer in snap.layers:
         for arr in (layer.W, layer.b, layer.dW, layer.db, layer.uW, layer.ub, layer.W0):
-            arr.setflags(write=False)
+            if arr is not None and arr.flags.writeable:
+                arr.setflags(write=False)
     for arr in snap.curves.values():
         arr.setflags(write=False)
     return snap

@@ -45,11 +45,15 @@ class FileCommands:
 
     @Slot(object)
     def _on_dataset_loaded(self, ds) -> None:
-        self.set_dataset(ds, self._task.source if self._task else None)
+        self.set_dataset(ds, self._task.source if self._task else None, reloadable=True)
 
-    def set_dataset(self, ds, source=None) -> None:
-        """Use ``ds`` everywhere and build a fresh network for it."""
-        self.session.set_dataset(ds)
+    def set_dataset(self, ds, source=None, reloadable: bool = False) -> None:
+        """Use ``ds`` everywhere and build a fresh network for it. ``reloadable``: ``ds`` is
+        what ``load_dataset(source, self.data_dir)`` returns, so the training process may
+        load it itself."""
+        from nnviz.core.driver import DatasetSource
+        data_dir = None if self.data_dir is None else str(self.data_dir)
+        self.session.set_dataset(ds, DatasetSource(str(source), data_dir) if reloadable else None)
         self.dataset_source = source
         self.status.set_dataset(ds)
         for name in ("data", "activations", "controls"):

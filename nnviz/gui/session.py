@@ -34,13 +34,18 @@ class TrainingSession(QObject):
         self._run_id = 0
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
+        self._origin = None
 
     # -- data and networks ---------------------------------------------------------------------
 
-    def set_dataset(self, ds) -> None:
-        """Use ``ds``: the old process ends, a new one starts (no network yet)."""
+    def set_dataset(self, ds, origin=None) -> None:
+        """Use ``ds``: the old process ends, a new one starts (no network yet).
+
+        ``origin`` (a :class:`DatasetSource`) lets the training process load the same data
+        itself instead of receiving it through a pipe."""
         self.shutdown()
         self.dataset, self.config, self.latest = ds, None, None
+        self._origin = origin
 
     @property
     def has_network(self) -> bool:
@@ -79,7 +84,7 @@ class TrainingSession(QObject):
         self._worker.send(*command)
 
     def _start_worker(self) -> None:
-        worker = TrainingWorker(self.dataset)
+        worker = TrainingWorker(self._origin or self.dataset)
         thread = QThread()
         worker.moveToThread(thread)
         thread.started.connect(worker.run)

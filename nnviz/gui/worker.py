@@ -21,7 +21,7 @@ import threading
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from nnviz.core.driver import STOPPED, serve
+from nnviz.core.driver import STOPPED, restore_initial, serve
 from nnviz.core.snapshot import refreeze
 
 POLL_S = 0.05
@@ -73,6 +73,7 @@ class TrainingWorker(QObject):
         self._child_ends = (cmd_in, msg_out)
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._initial: dict = {}  # run_id → initial weights (sent once per run)
 
     # -- commands, from any thread ----------------------------------------------------------------
 
@@ -125,7 +126,7 @@ class TrainingWorker(QObject):
     def _dispatch(self, msg) -> None:
         kind, payload = msg
         if kind == "snapshot":
-            self.snapshot_ready.emit(refreeze(payload))
+            self.snapshot_ready.emit(refreeze(restore_initial(payload, self._initial)))
         elif kind == "state":
             self.state_changed.emit(payload)
         elif kind == "diverged":

@@ -161,3 +161,12 @@ class CurveHover:
                 if d < best_d:
                     best, best_d = (label, float(x[j]), float(y[j]), fmt), d
         return best
+
+
+def round_up(x: float) -> float:
+    """The next of 1, 1.5, 2, 3, 5, 7.5 × 10ⁿ at or above ``x`` (> 0): a round axis end."""
+    scale = 10.0 ** np.floor(np.log10(x))
+    for m in (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0):
+        if m * scale >= x:
+            return float(m * scale)
+    return float(10 * scale)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.core.snapshot import TrainingSnapshot
 from nnviz.gui.theme import LIGHT, Theme, style_plot
-from nnviz.gui.views.curve_tools import CurveHover, ema, epoch_ticks, layer_label
+from nnviz.gui.views.curve_tools import CurveHover, ema, epoch_ticks, layer_label, round_up
 
 CAPTION = (
     "Loss per batch (faint), smoothed (bold) and per epoch (markers: training ●, validation ■, "
@@ -61,11 +61,14 @@ class CurvesView(QWidget):
         self._n_epochs = -1
         self._smoothing = 0.0
         self._lr_top: float | None = None
+        self._follow_x, self._x_max, self._setting_x = True, None, False
         self.graphics = pg.GraphicsLayoutWidget()
         self.hovers: dict[pg.PlotItem, CurveHover] = {}  # one hover read-out per plot
         self._syncing_x = True  # no syncing until every plot exists
         self._build_plots()
         self._syncing_x = False
+        for plot in self.plots:
+            plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
         self.caption = QLabel(CAPTION, wordWrap=True)
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_controls())
@@ -240,6 +243,7 @@ class CurvesView(QWidget):
         grad = c["grad_rms"]
         for i, item in enumerate(self.grad_curves):
             item.setData(step, grad[:, i])
+        self._follow_steps(step)
         self._drawn = snap
         self._draw_smoothed()
         if len(snap.history) != self._n_epochs:  # past epochs never change: redo on a new one
@@ -275,6 +279,23 @@ class CurvesView(QWidget):
             top = max(top, float(rows[:, 1].max(initial=0.0)))
         self.inactive_plot.setYRange(0, max(5.0, 1.8 * top), padding=0)  # room for the legend
 
+    def _follow_steps(self, step: np.ndarray) -> None:
+        """Keep the newest batch in view by growing the x range in jumps of ~25 % to a round
+        number: the axes then re-layout a few times per run, not on every frame (that
+        re-layout was most of this view's paint time). Stops once the user pans or zooms."""
+        if not self._follow_x or not len(step):
+            return
+        last = float(step[-1])
+        if self._x_max is None or last > self._x_max:
+            self._x_max = round_up(1.25 * max(last, 8.0))
+            self._setting_x = True
+            self.loss_plot.setXRange(0, self._x_max, padding=0)
+            self._setting_x = False
+
+    def _on_manual_range(self, *args) -> None:
+        if not self._setting_x:
+            self._follow_x = False
+
     def _fit_lr(self, lr: np.ndarray) -> None:
         """y from 0 to just above the largest rate: a constant rate is a flat line near the
         top, not a line in the middle of a ±0.5 range around it."""
@@ -292,7 +313,7 @@ class CurvesView(QWidget):
         for plot in self.plots:
             self.hovers[plot].hide()
             plot.enableAutoRange(axis="y")
-        self.loss_plot.enableAutoRange(axis="x")  # the others follow it (_sync_x)
+        self._follow_x, self._x_max = True, None  # the others follow the loss plot (_sync_x)
 
     # -- interaction ------------------------------------------------------------------------
 
