@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.gui.views.deferred import DeferredDraw
 from nnviz.gui.theme import LIGHT, Theme, style_plot
 from nnviz.gui.views.curve_tools import CurveHover, ema, epoch_ticks, layer_label, round_up
 
@@ -34,7 +35,7 @@ SPLITS = (("train", "train (epoch)", "o"), ("val", "validation", "s"), ("test", 
 SLIDER_MAX = 999  # smoothing weight = slider / 1000, so 0 … 0.999 as in TensorBoard
 
 
-class CurvesView(QWidget):
+class CurvesView(DeferredDraw, QWidget):
     """Live training curves of one run.
 
     Parameters
@@ -203,17 +204,6 @@ class CurvesView(QWidget):
         self._apply_pens()
 
     # -- the contract -----------------------------------------------------------------------
-
-    def show_snapshot(self, snap: TrainingSnapshot) -> None:
-        """Draw ``snap`` (or keep it for :meth:`showEvent` while hidden)."""
-        self._snap = snap
-        if self.isVisible():
-            self._draw(snap)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._snap is not None and self._snap is not self._drawn:
-            self._draw(self._snap)
 
     def export_item(self) -> pg.GraphicsLayout:
         """The layout holding every plot, for pyqtgraph's exporters."""

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.core.snapshot import TrainingSnapshot
+from nnviz.gui.views.deferred import DeferredDraw
 from nnviz.gui.theme import LIGHT, Theme, style_plot
 from nnviz.gui.views.weights_parts import (
     CAPTIONS,
@@ -75,7 +76,7 @@ def mosaic(W: np.ndarray, image_shape: tuple[int, int], cols: int, pad: int = 1,
     return np.ascontiguousarray(grid[:grid.shape[0] - pad, :grid.shape[1] - pad])
 
 
-class WeightsView(QWidget):
+class WeightsView(DeferredDraw, QWidget):
     """Receptive fields / weight matrices of one layer and its weight histogram.
 
     Signals
@@ -161,17 +162,6 @@ class WeightsView(QWidget):
         layout.setColumnStretchFactor(2, 2)
 
     # -- the contract -----------------------------------------------------------------------
-
-    def show_snapshot(self, snap: TrainingSnapshot) -> None:
-        """Draw ``snap`` (or keep it for :meth:`showEvent` while hidden)."""
-        self._snap = snap
-        if self.isVisible():
-            self._draw(snap)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._snap is not None and self._snap is not self._drawn:
-            self._draw(self._snap)
 
     def set_dataset(self, ds) -> None:
         """Take the image shape (for receptive fields) and class names (output rows)."""
