@@ -35,7 +35,7 @@ def headless(data, config, steps: int) -> float:
 
 def windowed(app, data, config, steps: int, data_dir) -> dict:
     """Throughput, redraws per second and the longest stall with every view showing."""
-    from PySide6.QtCore import QSettings, Qt, QTimer
+    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
     from nnviz.gui.main_window import MainWindow
     ini = tempfile.NamedTemporaryFile(suffix=".ini", delete=False).name
     w = MainWindow(settings=QSettings(ini, QSettings.Format.IniFormat), data_dir=data_dir)
@@ -60,12 +60,18 @@ def windowed(app, data, config, steps: int, data_dir) -> dict:
         last[0] = now
     heart = QTimer(interval=10, timeout=beat)
     heart.start()
+    loop = QEventLoop()  # a real event loop, as app.exec() runs it
+
+    def check():
+        if w.session.latest is not None and w.session.latest.step >= steps:
+            loop.quit()
+    watch = QTimer(interval=20, timeout=check)
+    watch.start()
     t = time.perf_counter()
     w.session.train()
-    while w.session.latest is None or w.session.latest.step < steps:
-        app.processEvents()
-        time.sleep(0.001)  # let the loop idle as a real one would
+    loop.exec()
     elapsed = time.perf_counter() - t
+    watch.stop()
     samples = w.session.latest.samples_seen
     heart.stop()
     w.close()
