@@ -67,15 +67,17 @@ def windowed(app, data, config, steps: int, data_dir) -> dict:
             loop.quit()
     watch = QTimer(interval=20, timeout=check)
     watch.start()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     w.session.train()
     loop.exec()
     elapsed = time.perf_counter() - t
+    gui_cpu = (time.process_time() - cpu) / elapsed
     watch.stop()
     samples = w.session.latest.samples_seen
     heart.stop()
     w.close()
-    return {"rate": samples / elapsed, "hz": draws[0] / elapsed, "stall_ms": 1e3 * gaps[0]}
+    return {"rate": samples / elapsed, "hz": draws[0] / elapsed, "stall_ms": 1e3 * gaps[0],
+            "gui_cpu": gui_cpu}
 
 
 def main(argv=None) -> None:
@@ -98,6 +100,7 @@ def main(argv=None) -> None:
     print(f"window    {rate:,.0f} samples/s  ({100 * rate / h:.0f}% of headless; target ≥ 80%)")
     print(f"redraws   {statistics.median(r['hz'] for r in win):.1f} Hz (target ≥ 20)")
     print(f"stall     {max(r['stall_ms'] for r in win):.0f} ms longest event-loop gap (target < 100)")
+    print(f"GUI process CPU {statistics.median(r['gui_cpu'] for r in win):.2f} cores while training")
 
 
 if __name__ == "__main__":
