@@ -79,7 +79,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.splitDockWidget(docks["curves"], docks["weights"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(docks["activations"], docks["data"])
         docks["activations"].raise_()
-        self.resizeDocks([docks["controls"], docks["curves"], docks["activations"]], [330, 760, 500],
+        self.resizeDocks([docks["controls"], docks["curves"], docks["activations"]], [330, 690, 580],
                          Qt.Orientation.Horizontal)
         return docks
 

@@ -39,6 +39,8 @@ class StatusBar:
 
     def set_state(self, state: str) -> None:
         self.set_text(state=state)
+        if state != "running":
+            self.set_text(eta="ETA –")
 
     def show_snapshot(self, snap, session) -> None:
         cfg = snap.config
