@@ -63,7 +63,7 @@ class TrainingWorker(QObject):
     failed = Signal(str)
     finished = Signal()
 
-    def __init__(self, data, emit_interval: float = 0.03):
+    def __init__(self, data, emit_interval: float = 0.045):
         super().__init__()
         ctx = multiprocessing.get_context("spawn")  # fork would copy Qt's threads and locks
         cmd_in, self._commands = ctx.Pipe(duplex=False)
