@@ -54,3 +54,10 @@ def make_snapshot(data: Dataset, steps: int = 25, config: TrainConfig | None = N
 def snapshot(digits):
     """A real snapshot after 25 batches (a bit more than two epochs of ``digits``)."""
     return make_snapshot(digits)[0]
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Decoded-dataset caches go to the test's folder, never the real user cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("NNVIZ_DATA_DIR", raising=False)

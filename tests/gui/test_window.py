@@ -173,3 +173,38 @@ def test_menus_and_shortcuts():
 
 def test_menu_titles(window):
     assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Training", "&View", "&Help"]
+
+
+def test_download_with_progress_then_the_dataset_opens(qtbot, make_window, tmp_path, http_server,
+                                                       mnist_dir):
+    w = make_window()
+    w.data_dir = tmp_path / "data"
+    http_server.files = {p.name: p.read_bytes() for p in mnist_dir.glob("*.gz")}
+    progress = []
+    task = w.download_dataset("mnist", mirrors=[http_server.url("good")])
+    task.signals.progress.connect(lambda done, total: progress.append(done))  # GUI thread
+    qtbot.waitUntil(lambda: w.session.dataset is not None, timeout=60_000)
+    assert w.session.dataset.name == "mnist" and len(w.session.dataset.y_train) == 60_000
+    assert (tmp_path / "data" / "mnist" / "train-images-idx3-ubyte.gz").is_file()
+    assert w.errors == []
+
+
+def test_failed_download_is_a_dialog_and_leaves_nothing(qtbot, make_window, tmp_path, http_server):
+    w = make_window()
+    w.data_dir = tmp_path / "data"
+    w.download_dataset("mnist", mirrors=[http_server.url("missing")])
+    qtbot.waitUntil(lambda: bool(w.errors), timeout=30_000)
+    assert "404" in w.errors[-1]
+    assert not list((tmp_path / "data").rglob("*.part"))
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/usr/share/datasets/fashion-mnist").is_dir(),
+                    reason="Debian's dataset-fashion-mnist is not installed")
+def test_fashion_mnist_works_the_same(qtbot, make_window):
+    w = make_window()
+    w.open_dataset("fashion-mnist")
+    qtbot.waitUntil(lambda: w.session.dataset is not None and w.session.latest is not None,
+                    timeout=60_000)
+    assert w.session.dataset.class_names[0] == "T-shirt/top"
+    trained(qtbot, w, 3)
+    assert w.errors == []
