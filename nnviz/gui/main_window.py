@@ -81,6 +81,8 @@ class MainWindow(FileCommands, QMainWindow):
         docks["activations"].raise_()
         self.resizeDocks([docks["controls"], docks["curves"], docks["activations"]], [330, 690, 580],
                          Qt.Orientation.Horizontal)
+        # The curves are what people watch most: give them the larger share of the height.
+        self.resizeDocks([docks["curves"], docks["weights"]], [560, 380], Qt.Orientation.Vertical)
         return docks
 
     def _connect(self) -> None:

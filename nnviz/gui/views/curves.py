@@ -164,7 +164,7 @@ class CurvesView(DeferredDraw, QWidget):
         for plot in (self.grad_plot, self.inactive_plot):
             plot.setLabel("bottom", "step (batches)")
         layout = self.graphics.ci.layout
-        for row, stretch in enumerate((4, 3, 3)):  # the loss, the main curve, gets more room
+        for row, stretch in enumerate((5, 3, 3)):  # the loss, the main curve, gets more room
             layout.setRowStretchFactor(row, stretch)
         self.grad_curves: list[pg.PlotDataItem] = []
         self.inactive_curves: list[pg.PlotDataItem] = []
