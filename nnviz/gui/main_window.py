@@ -87,7 +87,6 @@ class MainWindow(FileCommands, QMainWindow):
 
     def _connect(self) -> None:
         s, c = self.session, self.views["controls"]
-        s.snapshot_ready.connect(self._on_snapshot)
         s.state_changed.connect(self._on_state)
         s.diverged.connect(self._on_diverged)
         s.failed.connect(self._on_failed)
@@ -97,12 +96,9 @@ class MainWindow(FileCommands, QMainWindow):
 
     # -- snapshots to views ------------------------------------------------------------------------
 
-    @Slot(object)
-    def _on_snapshot(self, snap) -> None:
-        """Newest snapshot arrived; drawing happens on the timer, never here."""
-
     def refresh_views(self) -> None:
-        """Timer slot: hand the newest snapshot to every visible view, once."""
+        """Timer slot: hand the newest snapshot (``session.latest``) to the views, once.
+        Snapshots arriving between ticks are simply replaced: nothing is drawn in a slot."""
         snap = self.session.latest
         if snap is None or (snap.run_id, snap.step) == self._shown_step:
             return
