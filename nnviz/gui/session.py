@@ -22,7 +22,6 @@ class TrainingSession(QObject):
     state_changed = Signal(str)
     diverged = Signal(str)
     failed = Signal(str)
-    network_changed = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -59,7 +58,6 @@ class TrainingSession(QObject):
         self._run_id += 1
         self._command("new", config.to_dict(), self._run_id)
         self.config = config
-        self.network_changed.emit()
 
     def adopt_model(self, net, config: TrainConfig | None, history: list[dict]) -> None:
         """Continue from a loaded model (its history kept), on the current dataset."""
@@ -74,7 +72,6 @@ class TrainingSession(QObject):
         params = {k: v.copy() for k, v in net.parameters().items()}
         self._command("adopt", net.architecture(), params, config.to_dict(), list(history), self._run_id)
         self.config = config
-        self.network_changed.emit()
 
     # -- the thread ------------------------------------------------------------------------------
 
