@@ -48,9 +48,9 @@ def windowed(app, data, config, steps: int, data_dir) -> dict:
     original = w.refresh_views
 
     def counting_refresh():
-        before = w._shown_step
+        before = w._shown
         original()
-        draws[0] += w._shown_step != before
+        draws[0] += w._shown is not before
     w._timer.timeout.disconnect()
     w._timer.timeout.connect(counting_refresh)
 

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from nnviz.core.config import TrainConfig
-from nnviz.core.snapshot import CurveBuffer, frozen, take_snapshot
+from nnviz.core.snapshot import ALL_FIELDS, CurveBuffer, frozen, take_snapshot
 from nnviz.core.training import Trainer, TrainingDiverged, make_network
 
 RUNNING, PAUSED, FINISHED, STOPPED = "running", "paused", "finished", "stopped"
@@ -39,6 +39,7 @@ class Driver:
         self._running, self._budget, self._to_epoch_end = False, 0, False
         self._rate, self._last_emit = 0.0, 0.0
         self._out: list[tuple] = []
+        self.fields = ALL_FIELDS
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -84,6 +85,13 @@ class Driver:
             self.trainer.request(**changes)
         except ValueError as exc:
             self._out.append(("failed", str(exc)))
+
+    def cmd_fields(self, names) -> None:
+        """Which optional arrays snapshots carry (``dW``, ``uW``); sends one at once, so a
+        paused run shows a newly chosen view mode too."""
+        self.fields = frozenset(names) & ALL_FIELDS
+        if self.trainer is not None:
+            self._snapshot()
 
     def cmd_delay(self, seconds: float) -> None:
         self.delay = max(float(seconds), 0.0)
@@ -145,7 +153,7 @@ class Driver:
     def _snapshot(self) -> None:
         self._last_emit = time.perf_counter()
         self._out.append(("snapshot", take_snapshot(self.trainer, self.curves, self.initial,
-                                                    self.run_id, self._rate)))
+                                                    self.run_id, self._rate, self.fields)))
 
     def _set_state(self, state: str) -> None:
         if state != self.state:

@@ -70,7 +70,8 @@ class LayerState:
     """One layer ``l`` at the moment of the snapshot (all arrays frozen copies).
 
     W (n_out, n_in), b (n_out,); dW, db the last batch's gradients; uW, ub the last update
-    actually subtracted (θ ← θ − u); W0 the weights at initialisation (shared, never changes).
+    actually subtracted (θ ← θ − u) — these four None unless asked for (``take_snapshot``);
+    W0 the weights at initialisation (shared, never changes).
     """
 
     index: int
@@ -134,18 +135,27 @@ class TrainingSnapshot:
         return net
 
 
+ALL_FIELDS = frozenset({"dW", "uW"})
+
+
 def take_snapshot(trainer, curves: CurveBuffer, initial: tuple[np.ndarray, ...], run_id: int,
-                  samples_per_s: float = 0.0) -> TrainingSnapshot:
-    """Copy everything a view needs out of ``trainer`` (call in the training thread)."""
+                  samples_per_s: float = 0.0, fields=ALL_FIELDS) -> TrainingSnapshot:
+    """Copy what the views need out of ``trainer`` (call in the training thread).
+
+    Weights and biases always; the gradients (``dW``, ``db``) and the last update (``uW``,
+    ``ub``) only when named in ``fields`` — else None: they double or triple what a
+    snapshot costs to copy and send, and only one view mode shows them."""
     net, opt = trainer.net, trainer.optimizer
     update = opt.last_update(0)
     layers, offset = [], 0
     for i, L in enumerate(net.layers):
         n_w, n_b = L.W.size, L.b.size
         u = update[offset:offset + n_w + n_b] if update is not None else np.zeros(n_w + n_b, L.W.dtype)
-        layers.append(LayerState(i + 1, L.activation.name, frozen(L.W), frozen(L.b), frozen(L.dW),
-                                 frozen(L.db), frozen(u[:n_w].reshape(L.W.shape)), frozen(u[n_w:]),
-                                 initial[i]))
+        grads = (frozen(L.dW), frozen(L.db)) if "dW" in fields else (None, None)
+        steps = ((frozen(u[:n_w].reshape(L.W.shape)), frozen(u[n_w:])) if "uW" in fields
+                 else (None, None))
+        layers.append(LayerState(i + 1, L.activation.name, frozen(L.W), frozen(L.b), *grads,
+                                 *steps, initial[i]))
         offset += n_w + n_b
     return TrainingSnapshot(run_id, trainer.step_count, trainer.epoch_progress, tuple(layers),
                             curves.columns(), tuple(dict(r) for r in trainer.history),

@@ -49,6 +49,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.errors: list[str] = []   # every message shown in an error dialog (tests read it)
         self._dialogs = []            # open non-modal dialogs, kept alive
         self._shown_step = (-1, -1)   # (run_id, step) last handed to the views
+        self._shown = None            # the snapshot last handed to the views
         self._broken_views: set[str] = set()
         self.views = {"controls": ControlsPanel(), "curves": CurvesView(), "weights": WeightsView(),
                       "activations": ActivationsView(), "data": DataView()}
@@ -93,6 +94,8 @@ class MainWindow(FileCommands, QMainWindow):
         c.live_changed.connect(self._on_live_changed)
         c.delay_changed.connect(self.session.set_delay)
         c.live_changed.connect(self._on_augmentation_maybe)
+        self.views["weights"].mode_changed.connect(self._on_weights_mode)
+        self._on_weights_mode(self.views["weights"].mode())
 
     # -- snapshots to views ------------------------------------------------------------------------
 
@@ -100,8 +103,9 @@ class MainWindow(FileCommands, QMainWindow):
         """Timer slot: hand the newest snapshot (``session.latest``) to the views, once.
         Snapshots arriving between ticks are simply replaced: nothing is drawn in a slot."""
         snap = self.session.latest
-        if snap is None or (snap.run_id, snap.step) == self._shown_step:
+        if snap is None or snap is self._shown:
             return
+        self._shown = snap  # a paused run may send the same step again, with gradients
         self._shown_step = (snap.run_id, snap.step)
         for name in ("curves", "weights", "activations"):
             try:
@@ -158,6 +162,11 @@ class MainWindow(FileCommands, QMainWindow):
             self.session.request(**changes)
         except ValueError as exc:
             self.show_error("Cannot apply that setting", str(exc))
+
+    @Slot(str)
+    def _on_weights_mode(self, mode: str) -> None:
+        """Ask for gradients or updates in snapshots only while the weights view shows them."""
+        self.session.set_snapshot_fields({mode} & {"dW", "uW"})
 
     @Slot(dict)
     def _on_augmentation_maybe(self, changes: dict) -> None:

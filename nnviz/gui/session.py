@@ -34,6 +34,7 @@ class TrainingSession(QObject):
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
         self._origin = None
+        self.fields = frozenset({"dW", "uW"})
 
     # -- data and networks ---------------------------------------------------------------------
 
@@ -95,6 +96,7 @@ class TrainingSession(QObject):
         self._worker, self._thread = worker, thread
         if self.delay:
             worker.send("delay", self.delay)
+        worker.send("fields", sorted(self.fields))
         thread.start()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
@@ -134,6 +136,12 @@ class TrainingSession(QObject):
         if self.config is not None:
             self.config = self.config.replace(**changes)  # validates in the caller's thread
             self._send("request", changes)
+
+    def set_snapshot_fields(self, fields) -> None:
+        """The optional arrays (``dW``, ``uW``) that snapshots should carry from now on."""
+        self.fields = frozenset(fields)
+        if self._worker:
+            self._worker.send("fields", sorted(self.fields))
 
     def set_delay(self, seconds: float) -> None:
         self.delay = seconds

@@ -143,3 +143,17 @@ def test_adopting_a_model_keeps_its_weights_and_history(qtbot, session):
     assert session.latest.step == 15 and session.latest.history[0]["test_accuracy"] == 0.5
     with pytest.raises(ValueError, match="takes 20 inputs"):
         session.adopt_model(MLP((20, 10)), None, [])
+
+
+def test_snapshots_carry_gradients_and_updates_only_when_asked(qtbot, session):
+    session.set_snapshot_fields(set())
+    session.step(2)
+    qtbot.waitUntil(at(session, 2), timeout=T)
+    qtbot.wait(100)
+    assert session.latest.layers[0].dW is None and session.latest.layers[0].uW is None
+    assert session.latest.layers[0].W is not None
+    before = session.latest
+    session.set_snapshot_fields({"dW"})  # while paused: a snapshot comes at once
+    qtbot.waitUntil(lambda: session.latest is not before, timeout=T)
+    layer = session.latest.layers[0]
+    assert layer.dW.shape == (32, 784) and not layer.dW.flags.writeable and layer.uW is None

@@ -208,3 +208,15 @@ def test_fashion_mnist_works_the_same(qtbot, make_window):
     assert w.session.dataset.class_names[0] == "T-shirt/top"
     trained(qtbot, w, 3)
     assert w.errors == []
+
+
+def test_weights_view_mode_asks_for_gradients(qtbot, window):
+    trained(qtbot, window, 3)
+    assert window.session.fields == frozenset()  # weights mode: no gradients shipped
+    window.views["weights"].set_mode("dW")
+    assert window.session.fields == frozenset({"dW"})
+    qtbot.waitUntil(lambda: window.session.latest.layers[0].dW is not None, timeout=20_000)
+    window.refresh_views()
+    view = window.views["weights"]
+    assert window.errors == [] and view._drawn is window.session.latest
+    assert view.levels[1] > 0

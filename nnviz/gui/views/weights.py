@@ -225,6 +225,8 @@ class WeightsView(DeferredDraw, QWidget):
             self._config_key = key
         L = snap.layers[self._layer]
         values = layer_values(L, self._mode)
+        if values is None:  # not in this snapshot: the next one brings it (see take_snapshot)
+            return
         shape = self._tile_shape(values.shape[1])
         if shape is not None:
             first = self._page * PAGE
