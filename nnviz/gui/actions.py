@@ -18,7 +18,10 @@ TRAINING = {
             "Build a fresh network from the controls (loses the current weights)", "on_new_network"),
 }
 FILE = {
-    "open": ("&Open dataset…", "Ctrl+O", "SP_DirOpenIcon", "Open MNIST-like data: IDX, CSV, NPZ or an image folder", "on_open_dataset"),
+    "open": ("&Open dataset file…", "Ctrl+O", "SP_DirOpenIcon", "Open MNIST-like data: an IDX, CSV or NPZ file", "on_open_dataset"),
+    "open_folder": ("Open dataset f&older…", "Ctrl+Shift+O", None,
+                    "Open a folder: the four IDX files, train/test CSVs, or one subfolder of images per class",
+                    "on_open_dataset_folder"),
     "download": ("&Download dataset…", None, None, "Download MNIST or Fashion-MNIST", "on_download"),
     "load": ("&Load model…", "Ctrl+L", None, "Load a model saved by nnviz", "on_load_model"),
     "save": ("&Save model as…", "Ctrl+S", "SP_DialogSaveButton", "Save the network, its settings and history", "on_save_model"),
@@ -56,7 +59,7 @@ def build_menus(window: QMainWindow, actions: dict[str, QAction], docks: dict) -
     """File, Training, View (panels, reset layout, theme) and Help; returns the theme group."""
     bar = window.menuBar()
     file = bar.addMenu("&File")
-    for names in (("open", "download"), ("load", "save"), ("export_view", "export_csv", "export_json"), ("quit",)):
+    for names in (("open", "open_folder", "download"), ("load", "save"), ("export_view", "export_csv", "export_json"), ("quit",)):
         file.addActions([actions[n] for n in names])
         file.addSeparator()
     train = bar.addMenu("&Training")

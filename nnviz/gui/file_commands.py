@@ -32,6 +32,11 @@ class FileCommands:
         if path:
             self.open_dataset(path)
 
+    def on_open_dataset_folder(self):
+        folder = QFileDialog.getExistingDirectory(self, "Open dataset folder")
+        if folder:
+            self.open_dataset(folder)
+
     def open_dataset(self, source, offer_download: bool = False) -> Task:
         """Load ``source`` (a known name or a path) in the background, then use it."""
         from nnviz.datasets import load_dataset

@@ -117,7 +117,7 @@ def test_shutdown_during_training_is_quick(qtbot, digits):
     qtbot.waitUntil(lambda: s.latest is not None and s.latest.step > 10, timeout=T)
     t = time.perf_counter()
     assert s.shutdown(2000)
-    assert time.perf_counter() - t < 1.5
+    assert time.perf_counter() - t < 1.0  # the issue: closing stops training within a second
     assert s.state == "stopped" and not s.has_network
 
 

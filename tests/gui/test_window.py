@@ -220,3 +220,22 @@ def test_weights_view_mode_asks_for_gradients(qtbot, window):
     view = window.views["weights"]
     assert window.errors == [] and view._drawn is window.session.latest
     assert view.levels[1] > 0
+
+
+def test_an_image_folder_opens_like_any_dataset(qtbot, window, tmp_path):
+    """Bring your own digits: one subfolder per class (what File → Open dataset folder takes)."""
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    for k in range(10):
+        (tmp_path / "mine" / str(k)).mkdir(parents=True)
+        for i in range(6):
+            img = (rng.random((28, 28)) * 60).astype(np.uint8)
+            img[4 + 2 * k:8 + 2 * k, 6:22] = 255
+            Image.fromarray(img).save(tmp_path / "mine" / str(k) / f"{i}.png")
+    window.open_dataset(str(tmp_path / "mine"))
+    qtbot.waitUntil(lambda: window.session.dataset.name != "tiny-digits"
+                    and window.session.latest is not None, timeout=30_000)
+    ds = window.session.dataset
+    assert len(ds.y_train) + len(ds.y_test) == 60 and ds.class_names == tuple("0123456789")
+    trained(qtbot, window, 2)
+    assert window.errors == []

@@ -125,13 +125,17 @@ class DataView(QWidget):
         self.hist_plot.addItem(self.hist_curve)
         self.counts_plot = static_plot(right, 0, 0, "Images per class")
         self._setup_counts()
+        # The strip is 13 images wide: it gets the whole width of the view's bottom row.
         self.strip_plot, self.strip_item = image_plot("Augmented samples")
-        right.addItem(self.strip_plot, row=2, col=0)
+        bottom = ci.addLayout(row=1, col=0, colspan=2)
+        bottom.addItem(self.strip_plot, row=0, col=0)
+        ci.layout.setRowStretchFactor(0, 3)
+        ci.layout.setRowStretchFactor(1, 1)
         self.captions = {name: Caption() for name in CAPTIONS}
         for layout, row, name in ((left, 1, "samples"), (left, 3, "histogram"),
-                                  (right, 1, "counts"), (right, 3, "strip")):
+                                  (right, 1, "counts"), (bottom, 1, "strip")):
             layout.addItem(self.captions[name], row=row, col=0)
-        for layout, stretches in ((left, (3, 1)), (right, (3, 2))):
+        for layout, stretches in ((left, (3, 1)), (right, (3,))):
             for i, stretch in enumerate(stretches):
                 layout.layout.setRowStretchFactor(2 * i, stretch)
         self.plots = (self.samples_plot, self.hist_plot, self.counts_plot, self.strip_plot)
