@@ -110,8 +110,7 @@ def _read_meta(path: Path, raw) -> dict:
 
 def _build_net(path: Path, arch) -> MLP:
     try:
-        return MLP(arch["sizes"], arch["activations"], arch.get("init", "he"),
-                   arch.get("init_scale", 1.0), seed=None, dtype=np.dtype(arch.get("dtype", "float32")))
+        return MLP.from_architecture(arch)
     except (TypeError, KeyError, ValueError) as exc:
         raise CheckpointError(f"{path}: bad architecture {arch!r} ({exc})") from None
 

@@ -55,9 +55,7 @@ class Driver:
 
     def cmd_adopt(self, arch: dict, params: dict, config: dict, history: list, run_id: int) -> None:
         from nnviz.core.network import MLP
-        net = MLP(arch["sizes"], arch["activations"], arch.get("init", "he"),
-                  arch.get("init_scale", 1.0), seed=None)
-        net.set_parameters(params)
+        net = MLP.from_architecture(arch, params)
         cfg = TrainConfig.from_dict(config)
         trainer = Trainer(net, self.data, cfg.replace(epochs=max(cfg.epochs, len(history))))
         trainer.history = [dict(r) for r in history]

@@ -84,6 +84,17 @@ class MLP:
         return {"sizes": list(self.sizes), "activations": self.activation_names,
                 "init": self.init, "init_scale": self.init_scale, "dtype": self.dtype.name}
 
+    @classmethod
+    def from_architecture(cls, arch: dict, params: dict[str, np.ndarray] | None = None) -> "MLP":
+        """Inverse of :meth:`architecture`, optionally with parameters (``{"W1": …}``) copied in.
+
+        Raises ``KeyError``/``TypeError``/``ValueError`` for a malformed ``arch``."""
+        net = cls(arch["sizes"], arch["activations"], arch.get("init", "he"),
+                  arch.get("init_scale", 1.0), seed=None, dtype=np.dtype(arch.get("dtype", "float32")))
+        if params is not None:
+            net.set_parameters(params)
+        return net
+
     def parameters(self) -> dict[str, np.ndarray]:
         """``{"W1": W¹, "b1": b¹, …}`` — live views, layers numbered from 1 as in the math."""
         return {f"{k}{i}": v for i, L in enumerate(self.layers, 1) for k, v in (("W", L.W), ("b", L.b))}
