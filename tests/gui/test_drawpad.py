@@ -133,9 +133,10 @@ def test_clear_empties_and_emits(pad, qtbot):
 
 
 def test_image_changed_carries_a_copy(pad, qtbot):
-    with qtbot.waitSignal(pad.image_changed) as blocker:
-        drag(pad, [(140, 40), (140, 240)])
-    sent = blocker.args[0]
+    seen = []
+    pad.image_changed.connect(seen.append)
+    drag(pad, [(140, 40), (140, 240)])
+    sent = seen[-1]                              # the stroke's end
     np.testing.assert_array_equal(sent, pad.canvas())
     sent[...] = 0.5
     assert pad.canvas()[0, 0] == 0.0 and pad.canvas()[140, 140] == pytest.approx(1.0)
@@ -149,12 +150,14 @@ def test_emits_are_throttled_during_a_stroke(pad, qtbot):
     pad.image_changed.connect(seen.append)
     none = Qt.MouseButton.NoButton
     send(pad, QEvent.Type.MouseButtonPress, to_view(pad, 140, 20), LEFT, LEFT)
+    assert len(seen) == 1 and seen[0].sum() > 0  # the first dab at once: no added latency
     for col in range(22, 260, 2):                # 119 moves, no event loop in between
         send(pad, QEvent.Type.MouseMove, to_view(pad, 140, col), none, LEFT)
-    assert seen == []                            # coalesced by the timer
-    qtbot.waitUntil(lambda: len(seen) == 1, timeout=1000)
+    assert len(seen) == 1                        # coalesced by the timer
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=1000)
+    np.testing.assert_array_equal(seen[1], pad.canvas())  # the trailing emit has them all
     send(pad, QEvent.Type.MouseButtonRelease, to_view(pad, 140, 260), LEFT, none)
-    assert len(seen) == 2                        # stroke end always emits
+    assert len(seen) == 3                        # stroke end always emits
     np.testing.assert_array_equal(seen[-1], pad.canvas())
 
 

@@ -66,7 +66,7 @@ class DrawPad(QWidget):
     -------
     image_changed(object)
         A copy of the canvas, float32 ``(size, size)`` in [0, 1]. During a stroke at most one
-        per ~16 ms; always on stroke end, ``clear``, ``undo`` and ``set_canvas``.
+        per ~16 ms (the first at once); always on stroke end, ``clear``, ``undo`` and ``set_canvas``.
     stroke_finished()
         A stroke (press … release) ended.
     """
@@ -200,7 +200,7 @@ class DrawPad(QWidget):
             return True
         if kind == QEvent.Type.MouseButtonRelease:
             if event.button() == self._button:
-                self._line_to(self._to_pixel(event.position()))
+                self._line_to(self._to_pixel(event.position()), announce=False)
                 self._end()
             return True
         if kind in (QEvent.Type.MouseButtonDblClick, QEvent.Type.ContextMenu, QEvent.Type.Wheel):
@@ -219,7 +219,7 @@ class DrawPad(QWidget):
         stamp(self._canvas, self._kernel, *at, erase=self._erasing())
         self._painted()
 
-    def _line_to(self, at: tuple[float, float]) -> None:
+    def _line_to(self, at: tuple[float, float], announce: bool = True) -> None:
         """Stamp from the last point to ``at`` every quarter radius: no gaps on fast moves."""
         (r0, c0), (r1, c1) = self._last, at
         step = max(1.0, self._brush_size / 8.0)
@@ -230,7 +230,8 @@ class DrawPad(QWidget):
         for t in np.linspace(0.0, 1.0, n + 1)[1:]:
             stamp(self._canvas, self._kernel, r0 + t * (r1 - r0), c0 + t * (c1 - c0), erase)
         self._last = at
-        self._painted()
+        if announce:
+            self._painted()
 
     def _end(self) -> None:
         self._button = self._last = None
@@ -246,11 +247,18 @@ class DrawPad(QWidget):
         self.undo_button.setEnabled(True)
 
     def _painted(self) -> None:
-        """Mid-stroke: redraw now, announce at most once per EMIT_MS."""
+        """Mid-stroke: redraw now, announce at most once per EMIT_MS.
+
+        The first change after a quiet spell is announced at once (the answer must follow
+        the pen without the throttle's delay); changes within EMIT_MS of it are gathered
+        into one trailing announcement."""
         self._show()
-        self._dirty = True
-        if not self._emit_timer.isActive():
-            self._emit_timer.start()
+        if self._emit_timer.isActive():
+            self._dirty = True
+            return
+        self._dirty = False
+        self._emit_timer.start()
+        self.image_changed.emit(self._canvas.copy())
 
     def _emit_if_dirty(self) -> None:
         if self._dirty:
