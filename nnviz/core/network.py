@@ -33,10 +33,13 @@ class MLP:
         Seed of the initial weights.
     dtype : numpy dtype
         ``float32`` for training, ``float64`` for gradient checks.
+    initialize : bool
+        False leaves every parameter zero (the caller copies weights in).
     """
 
     def __init__(self, sizes: Sequence[int], activation="relu", init="he",
-                 init_scale: float = 1.0, seed: int | None = 0, dtype=np.float32):
+                 init_scale: float = 1.0, seed: int | None = 0, dtype=np.float32, *,
+                 initialize: bool = True):
         sizes = tuple(int(s) for s in sizes)
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"an MLP needs at least an input and an output size ≥ 1, got {sizes}")
@@ -62,7 +65,8 @@ class MLP:
             (W, b), (dW, db) = views
             self.layers.append(Dense(W, b, dW, db, act))
             offset += n_out * n_in + n_out
-        self.reinitialize(seed)
+        if initialize:  # False when the weights are copied in next: drawing them costs ~3 ms
+            self.reinitialize(seed)
 
     # -- construction and state ---------------------------------------------------------
 
@@ -90,7 +94,8 @@ class MLP:
 
         Raises ``KeyError``/``TypeError``/``ValueError`` for a malformed ``arch``."""
         net = cls(arch["sizes"], arch["activations"], arch.get("init", "he"),
-                  arch.get("init_scale", 1.0), seed=None, dtype=np.dtype(arch.get("dtype", "float32")))
+                  arch.get("init_scale", 1.0), seed=None, dtype=np.dtype(arch.get("dtype", "float32")),
+                  initialize=params is None)
         if params is not None:
             net.set_parameters(params)
         return net
@@ -115,7 +120,8 @@ class MLP:
 
     def copy(self) -> "MLP":
         """An independent network with the same architecture and parameters."""
-        twin = MLP(self.sizes, self.activation_names, self.init, self.init_scale, None, self.dtype)
+        twin = MLP(self.sizes, self.activation_names, self.init, self.init_scale, None, self.dtype,
+                   initialize=False)
         twin.theta[...] = self.theta
         return twin
 

@@ -128,7 +128,8 @@ class TrainingSnapshot:
     def network(self):
         """A new :class:`MLP` holding this snapshot's weights (for probes and traces)."""
         from nnviz.core.network import MLP
-        net = MLP(self.sizes, [L.activation for L in self.layers[:-1]], seed=None)
+        net = MLP(self.sizes, [L.activation for L in self.layers[:-1]], seed=None,
+                  dtype=self.layers[0].W.dtype, initialize=False)
         for L, layer in zip(self.layers, net.layers):
             layer.W[...] = L.W
             layer.b[...] = L.b
