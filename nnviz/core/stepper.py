@@ -119,7 +119,7 @@ def backward_steps(trace: BackwardTrace) -> list[Step]:
     steps.append(Step("input_grad", 0, "backward", "Gradient with respect to the input pixels",
                       (f"∂L/∂x = W¹ᵀ·δ¹   {shape_text(n_in, layers[0].W.shape[0])}·"
                        f"{shape_text(layers[0].W.shape[0], 1)} → {shape_text(n_in, 1)}",),
-                      {"∂L/∂x": trace.input_grad[0]}))
+                      {"∂L/∂x": trace.input_grad[0], "x": layers[0].x[0]}))
     return steps
 
 

@@ -29,11 +29,14 @@ class Task(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.fn(self.signals.progress.emit)
-        except Exception as exc:  # noqa: BLE001 - reported to the user, never a crash
-            self.signals.error.emit(str(exc) or type(exc).__name__)
-        else:
-            self.signals.done.emit(result)
+            try:
+                result = self.fn(self.signals.progress.emit)
+            except Exception as exc:  # noqa: BLE001 - reported to the user, never a crash
+                self.signals.error.emit(str(exc) or type(exc).__name__)
+            else:
+                self.signals.done.emit(result)
+        except RuntimeError:
+            pass  # the receiver's side was deleted meanwhile (window closed): nobody to tell
 
 
 def start_task(task: Task) -> Task:

@@ -2,14 +2,11 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from mouse import LEFT, RIGHT, drag, send, to_view  # tests/gui/mouse.py
+from PySide6.QtCore import QEvent, Qt
 
 from nnviz.gui.theme import DARK
 from nnviz.gui.views.drawpad import CAPTION, DrawPad, soft_brush, stamp
-
-LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
 
 
 @pytest.fixture
@@ -20,30 +17,6 @@ def pad(qtbot):
     w.show()
     qtbot.waitExposed(w)
     return w
-
-
-def to_view(pad, row, col) -> QPoint:
-    """Canvas pixel (row, col) → viewport position (through the same mapping the pad uses)."""
-    scene = pad.image_item.mapToScene(QPointF(col + 0.5, row + 0.5))
-    return pad.graphics.mapFromScene(scene)
-
-
-def send(pad, kind, pos: QPoint, button, buttons) -> None:
-    """A real QMouseEvent to the viewport (QTest.mouseMove cannot carry held buttons reliably)."""
-    vp = pad.graphics.viewport()
-    ev = QMouseEvent(kind, QPointF(pos), QPointF(vp.mapToGlobal(pos)), button, buttons,
-                     Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(vp, ev)
-
-
-def drag(pad, points, button=LEFT) -> None:
-    """Press at the first (row, col), move through the others, release at the last."""
-    pts = [to_view(pad, r, c) for r, c in points]
-    none = Qt.MouseButton.NoButton
-    send(pad, QEvent.Type.MouseButtonPress, pts[0], button, button)
-    for p in pts[1:]:
-        send(pad, QEvent.Type.MouseMove, p, none, button)
-    send(pad, QEvent.Type.MouseButtonRelease, pts[-1], button, none)
 
 
 def ink_width(canvas, col, threshold=0.5) -> int:

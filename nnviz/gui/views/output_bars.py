@@ -76,15 +76,17 @@ class OutputBars:
             self.show(self.p, self.z, self.true)
 
     def show(self, p: np.ndarray, z: np.ndarray, true: int) -> None:
-        """Draw probabilities ``p`` (K,) with logits ``z`` (K,); ``true`` is the label."""
+        """Draw probabilities ``p`` (K,) with logits ``z`` (K,); ``true`` is the label, or
+        -1 when unknown (a drawing): then the answer is in the accent colour."""
         self.p, self.z, self.true = p, z, true
         theme, k = self._theme, int(p.argmax())
         other = pg.mkColor(theme.muted)
         other.setAlpha(150)
         brushes = [other] * len(p)
-        brushes[k] = pg.mkColor(theme.good if k == true else theme.bad)
+        brushes[k] = pg.mkColor(theme.accent if true < 0 else theme.good if k == true else theme.bad)
         pens = [pg.mkPen(None)] * len(p)
-        pens[true] = pg.mkPen(theme.foreground, width=1.5)
+        if true >= 0:
+            pens[true] = pg.mkPen(theme.foreground, width=1.5)
         self.bars.setOpts(x0=np.zeros(len(p)), y=np.arange(len(p)), width=p,
                           brushes=brushes, pens=pens)
         for i, (label, value) in enumerate(zip(self.labels, p, strict=True)):
