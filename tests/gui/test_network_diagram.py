@@ -206,6 +206,50 @@ def test_backward_focus_shows_deltas_and_w_delta(diagram, net, x, digits):
     assert "activations" in diagram.caption.text()
 
 
+def test_input_gradient_step_shows_the_saliency_map(diagram, net, x, digits, qtbot):
+    tr = backward_trace(net, x, int(digits.y_test[3]))
+    diagram.set_trace(tr)
+    diagram.set_focus(1, "backward")                     # δ¹: the input is still the pixels
+    np.testing.assert_array_equal(diagram.image.image, x.reshape(28, 28))
+    assert tuple(diagram.image.levels) == (0, 1) and diagram.image.lut is None
+    diagram.set_focus(0, "backward")                     # the stepper's last step: ∂L/∂x
+    g = tr.input_grad[0]
+    m = float(np.abs(g).max())
+    assert diagram.input.saliency and m > 0
+    np.testing.assert_array_equal(diagram.image.image, g.reshape(28, 28))
+    assert tuple(diagram.image.levels) == pytest.approx((-m, m))
+    lut = LIGHT.diverging().getLookupTable(nPts=256)
+    np.testing.assert_array_equal(diagram.image.lut, lut)
+    assert diagram.image_title.toPlainText() == "∂L/∂x · 28×28"
+    assert "∂L/∂x, the saliency map" in diagram.caption.text()
+    # painted: the largest |∂L/∂x| sits at an end of the diverging map, red or blue by its sign
+    diagram.grab()
+    k = int(np.argmax(np.abs(g)))
+    painted = diagram.image.qimage.pixelColor(k % 28, k // 28)
+    assert painted == QColor(*map(int, lut[255 if g[k] > 0 else 0]))
+    assert (painted.red() > painted.blue()) == (g[k] > 0)
+    # the theme's own diverging map; another example at the same step shows its own gradient
+    diagram.set_theme(DARK)
+    np.testing.assert_array_equal(diagram.image.lut, DARK.diverging().getLookupTable(nPts=256))
+    tr2 = backward_trace(net, x[::-1].copy(), 1)
+    diagram.set_trace(tr2)
+    np.testing.assert_array_equal(diagram.image.image, tr2.input_grad[0].reshape(28, 28))
+    m2 = float(np.abs(tr2.input_grad).max())
+    assert tuple(diagram.image.levels) == pytest.approx((-m2, m2))
+    # leaving the step, or a forward trace (no gradient) at it: the grey pixels again
+    diagram.set_focus(0, "forward")
+    assert not diagram.input.saliency and diagram.image.lut is None
+    np.testing.assert_array_equal(diagram.image.image, x[::-1].reshape(28, 28))
+    assert tuple(diagram.image.levels) == (0, 1)
+    assert diagram.image_title.toPlainText() == "input · 28×28"
+    assert "saliency" not in diagram.caption.text()
+    diagram.set_focus(0, "backward")
+    assert diagram.input.saliency
+    diagram.set_trace(forward_trace(net, x))
+    assert not diagram.input.saliency
+    np.testing.assert_array_equal(diagram.image.image, x.reshape(28, 28))
+
+
 def test_forward_trace_in_backward_mode_shows_activations(diagram, net, x):
     tr = forward_trace(net, x)
     diagram.set_focus(3, "backward")

@@ -9,79 +9,46 @@ cell, so the rows under the matrix line up with its columns by construction.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QTextOption
-from PySide6.QtWidgets import (QCheckBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QTextOption
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
-from nnviz.core.cells import (cell_number, default_input_names, f_text, layer_cells, sup,
-                              title_text)
+from nnviz.core.cells import (
+    cell_number,
+    default_input_names,
+    layer_cells,
+    sup,
+    title_text,
+)
 from nnviz.gui.theme import LIGHT, Theme, style_plot
+from nnviz.gui.views.cell_parts import (
+    CAPTION,
+    GAP,
+    IDLE,
+    MIN_CELL,
+    CellTexts,
+    cell_at,
+    cell_rect,
+    cell_ticks,
+    hover_line,
+    hover_outlines,
+    ink,
+    row_h,
+    row_y,
+    symmetric_level,
+    tick_font,
+)
 from nnviz.gui.views.scene_parts import TITLE_SIZE, Caption, bare_axis
-
-GAP = 0.5          # between the x column and the matrix, and between the matrix and b
-SEP = 0.2          # between the b, z and a rows
-ROWS_PER_H = 20    # the b, z, a rows are 1 cell tall, or r/20 cells under r > 20 input rows
-MIN_CELL = (34, 14)  # cell size in pixels (w, h) from which values are printed
-CAPTION = ("Colours: W (or W ⊙ x), b and z run from blue (negative) through white (0) to red "
-           "(positive), each block on its own scale symmetric about 0; x and a run from dark "
-           "(small) to bright (large). Hover a cell to see its arithmetic.")
-IDLE = "Hover a cell: a weight shows W·x and its unit's sum, x what it feeds, b/z/a the whole sum."
-
-
-def _level(values: np.ndarray) -> float:
-    m = float(np.max(np.abs(values))) if values.size else 0.0
-    return m if np.isfinite(m) and m > 0 else 1.0
-
-
-def _ink(cmap: pg.ColorMap, values: np.ndarray, levels) -> list[QColor]:
-    """Black or white text, whichever reads better on each value's colour."""
-    lo, hi = levels
-    rgba = cmap.map(np.clip((np.ravel(values) - lo) / (hi - lo), 0, 1), mode="byte")
-    luma = rgba[:, :3].astype(float) @ (0.299, 0.587, 0.114)
-    black, white = QColor("#000000"), QColor("#ffffff")
-    return [black if v > 140 else white for v in luma]
-
-
-class CellTexts(pg.GraphicsObject):
-    """Values printed in the middle of cells, in device pixels, when the cells are big enough.
-
-    One item paints them all (a thousand TextItems would cost far more to lay out), and the
-    check of the cell size happens at paint time, so resizing needs no bookkeeping.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.rects: list[QRectF] = []
-        self.texts: list[str] = []
-        self.colors: list[QColor] = []
-        self.font = QFont()
-        self.font.setPointSizeF(7.5)
-        self._bounds = QRectF()
-
-    def set_cells(self, rects, texts, colors, bounds: QRectF) -> None:
-        """Print ``texts`` in ``rects`` (view coordinates) in ``colors``; all inside ``bounds``."""
-        self.prepareGeometryChange()
-        self.rects, self.texts, self.colors = list(rects), list(texts), list(colors)
-        self._bounds = QRectF(bounds)
-        self.update()
-
-    def boundingRect(self) -> QRectF:
-        return self._bounds
-
-    def paint(self, p, *args) -> None:
-        t = p.transform()
-        p.resetTransform()
-        p.setFont(self.font)
-        for rect, text, color in zip(self.rects, self.texts, self.colors):
-            box = t.mapRect(rect)
-            if box.width() >= MIN_CELL[0] and box.height() >= MIN_CELL[1]:
-                p.setPen(color)
-                p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
 class CellView(QWidget):
@@ -138,7 +105,7 @@ class CellView(QWidget):
         self.plot.hideAxis("bottom")
         self.plot.showAxis("top")
         for name in ("left", "top"):
-            self.plot.getAxis(name).setStyle(tickFont=self._tick_font(), autoExpandTextSpace=True)
+            self.plot.getAxis(name).setStyle(tickFont=tick_font(), autoExpandTextSpace=True)
         self.x_item, self.matrix_item = pg.ImageItem(), pg.ImageItem()
         self.b_item, self.z_item, self.a_item = pg.ImageItem(), pg.ImageItem(), pg.ImageItem()
         for item in (self.x_item, self.matrix_item, self.b_item, self.z_item, self.a_item):
@@ -154,12 +121,6 @@ class CellView(QWidget):
             self.plot.addItem(box, ignoreBounds=True)
         self.glw.scene().sigMouseMoved.connect(self._on_mouse_moved)
         vb.sigResized.connect(self._label_cells)
-
-    @staticmethod
-    def _tick_font() -> QFont:
-        font = QFont()
-        font.setPointSizeF(7.5)
-        return font
 
     def _boxes(self):
         return (self.row_box, self.col_box, self.group_box, self.cell_box)
@@ -225,37 +186,11 @@ class CellView(QWidget):
 
     def cell_rect(self, kind: str, *index: int) -> QRectF:
         """Rectangle of a cell: ``("W", j, i)``, ``("x", i)``, or ``("b" | "z" | "a", j)``."""
-        c = self.cells
-        if kind == "x":
-            return QRectF(0, c.input_pos(index[0]), 1, 1)
-        if kind == "W":
-            return QRectF(1 + GAP + c.unit_pos(index[0]), c.input_pos(index[1]), 1, 1)
-        return QRectF(1 + GAP + c.unit_pos(index[0]), self._row_y(kind), 1, self._row_h())
-
-    def _row_h(self) -> float:
-        """Height of the b, z and a rows: taller under many input rows, to stay readable."""
-        return max(1.0, len(self.cells.inputs) / ROWS_PER_H)
-
-    def _row_y(self, kind: str) -> float:
-        return len(self.cells.inputs) + GAP + "bza".index(kind) * (self._row_h() + SEP)
+        return cell_rect(self.cells, kind, *index)
 
     def cell_at(self, vx: float, vy: float) -> tuple | None:
         """The cell (as for :meth:`cell_rect`) at view point (vx, vy), or None."""
-        c = self.cells
-        k, r = len(c.units), len(c.inputs)
-        col, row = int(np.floor(vx - 1 - GAP)), int(np.floor(vy))
-        if 0 <= vx < 1 and 0 <= vy < r:
-            return ("x", int(c.inputs[row]))
-        if not 0 <= col < k:
-            return None
-        j = int(c.units[col])
-        if 0 <= vy < r:
-            return ("W", j, int(c.inputs[row]))
-        for kind in "bza":
-            y = self._row_y(kind)
-            if y <= vy < y + self._row_h():
-                return (kind, j)
-        return None
+        return cell_at(self.cells, vx, vy)
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -269,13 +204,13 @@ class CellView(QWidget):
         k = len(c.units)
         x_levels = (min(0.0, float(c.x.min())), max(float(c.x.max()), 1e-6))
         a_levels = (min(0.0, float(c.a.min())), max(float(c.a.max()), 1e-6))
-        m, mb, mz = _level(M), _level(c.b), _level(c.z)
-        x0, h = 1 + GAP, self._row_h()
+        m, mb, mz = symmetric_level(M), symmetric_level(c.b), symmetric_level(c.z)
+        x0, h = 1 + GAP, row_h(c)
         rows = ((self.x_item, c.x[:, None], seq, x_levels, 0, 0, 1),
                 (self.matrix_item, M.T, div, (-m, m), x0, 0, 1),
-                (self.b_item, c.b[None, :], div, (-mb, mb), x0, self._row_y("b"), h),
-                (self.z_item, c.z[None, :], div, (-mz, mz), x0, self._row_y("z"), h),
-                (self.a_item, c.a[None, :], seq, a_levels, x0, self._row_y("a"), h))
+                (self.b_item, c.b[None, :], div, (-mb, mb), x0, row_y(c, "b"), h),
+                (self.z_item, c.z[None, :], div, (-mz, mz), x0, row_y(c, "z"), h),
+                (self.a_item, c.a[None, :], seq, a_levels, x0, row_y(c, "a"), h))
         rects, texts, colors = [], [], []
         for item, values, cmap, levels, px, py, ch in rows:
             item.setColorMap(cmap)
@@ -285,8 +220,8 @@ class CellView(QWidget):
             rects += [QRectF(px + j, py + i * ch, 1, ch) for i in range(n_rows)
                       for j in range(n_cols)]
             texts += [cell_number(v) for v in values.ravel()]
-            colors += _ink(cmap, values, levels)
-        bottom = self._row_y("a") + h
+            colors += ink(cmap, values, levels)
+        bottom = row_y(c, "a") + h
         self.numbers.set_cells(rects, texts, colors, QRectF(0, 0, x0 + k, bottom))
         self._draw_axes(theme)
         self.plot.setRange(xRange=(-0.05, x0 + k + 0.05), yRange=(-0.05, bottom + 0.05), padding=0)
@@ -307,21 +242,10 @@ class CellView(QWidget):
 
     def _label_cells(self) -> None:
         """Row and column labels; every n-th one when the cells are too small for all."""
-        c = self.cells
-        if c is None:
+        if self.cells is None:
             return
-        l, x0 = c.layer, 1 + GAP
-        font = QFontMetrics(self._tick_font())
-        width, height = self.plot.vb.width(), self.plot.vb.height()
-        row_px = height / (self._row_y("a") + self._row_h() + 0.1) if height > 0 else 1e9
-        col_px = width / (x0 + len(c.units) + 0.1) if width > 0 else 1e9
-        every_row = max(1, math.ceil((font.capHeight() + 1) / row_px))
-        every_col = max(1, math.ceil((font.horizontalAdvance("0000") + 2) / col_px))
-        left = [(r + 0.5, self._names[i]) for r, i in enumerate(c.inputs) if r % every_row == 0]
-        left += [(self._row_y(kind) + self._row_h() / 2, text) for kind, text in
-                 (("b", f"b{sup(l)}"), ("z", f"z{sup(l)}"), ("a", f_text(c.activation)))]
-        top = [(0.5, "x" if l == 1 else f"a{sup(l - 1)}")]
-        top += [(x0 + col + 0.5, str(j)) for col, j in enumerate(c.units) if col % every_col == 0]
+        vb = self.plot.vb
+        left, top = cell_ticks(self.cells, self._names, vb.width(), vb.height())
         self.plot.getAxis("left").setTicks([left, []])
         self.plot.getAxis("top").setTicks([top, []])
 
@@ -352,30 +276,8 @@ class CellView(QWidget):
         if self.cells is None or self._hover is None:
             self.hover_label.setText(IDLE)
             return
-        c = self.cells
-        kind, *index = self._hover
-        k, r = len(c.units), len(c.inputs)
-        x0, bottom = 1 + GAP, self._row_y("a") + self._row_h()
-        if kind == "x":
-            i = index[0]
-            y = c.input_pos(i)
-            self._box(self.row_box, QRectF(0, y, x0 + k, 1))
-            self._box(self.group_box, QRectF(x0, self._row_y("z"), k, self._row_h()))
-            text = f"{self._names[i]}:  {c.input_terms(i).text()}"
-        else:
-            j = index[0]
-            col = c.unit_pos(j)
-            self._box(self.col_box, QRectF(x0 + col, 0, 1, bottom))
-            if kind == "W":
-                self._box(self.row_box, QRectF(0, c.input_pos(index[1]), x0 + k, 1))
-                text = f"{c.term(j, index[1]).text()}      {c.unit_sum(j).text()}"
-            else:
-                self._box(self.group_box, QRectF(0, 0, 1, r))
-                text = c.unit_sum(j).text()
-        self._box(self.cell_box, self.cell_rect(kind, *index))
-        self.hover_label.setText(text)
-
-    @staticmethod
-    def _box(box: QGraphicsRectItem, rect: QRectF) -> None:
-        box.setRect(rect)
-        box.show()
+        boxes = dict(zip(("row", "col", "group", "cell"), self._boxes()))
+        for name, rect in hover_outlines(self.cells, *self._hover).items():
+            boxes[name].setRect(rect)
+            boxes[name].show()
+        self.hover_label.setText(hover_line(self.cells, self._names, *self._hover))

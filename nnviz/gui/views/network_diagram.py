@@ -3,74 +3,53 @@
 Circles are coloured by activation (sequential colormap, per layer) or, backward, by ``δ``
 (diverging, symmetric per layer); edges are the largest contributions ``a·W`` (forward) or
 ``W·δ`` (backward) between the drawn units, red excitatory, blue inhibitory, three widths by
-strength. What to draw comes from :func:`nnviz.core.diagram.select`; this module only places
-it. Items are built once per architecture and updated in place, so a redraw costs ~1 ms.
+strength. At the backward pass's last step (focus on the input) the input image shows the
+saliency map ``∂L/∂x`` instead of the pixels. What to draw comes from
+:func:`nnviz.core.diagram.select`; this module only places it (geometry, columns and read-outs
+are in :mod:`~nnviz.gui.views.network_diagram_parts`). Items are built once per architecture
+and updated in place, so a redraw costs ~1 ms.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from nnviz.core.diagram import MAX_UNITS, DiagramFrame, select
-from nnviz.core.trace import BackwardTrace, ForwardTrace
+from nnviz.core.trace import ForwardTrace
 from nnviz.gui.theme import LIGHT, Theme
-from nnviz.gui.views.scene_parts import Caption, hover_text_item, place_hover, style_hover
-
-SLOT = 6.0            # vertical distance between circles (view units)
-DIAMETER = 4.4        # circle diameter (view units, so circles scale with the widget)
-MID_Y = 60.0          # vertical centre of every column
-TOP, BOTTOM = 0.0, 116.0
-TITLE_Y = MID_Y - (MAX_UNITS / 2 + 0.5) * SLOT  # every column's title sits on this line
-IMAGE = 44.0          # side of the input image
-IMAGE_RECT = QRectF(0, MID_Y - IMAGE / 2, IMAGE, IMAGE)
-LABEL_W = 18.0        # room right of the output column for class names
-TIERS = ((0.8, 110), (1.6, 170), (2.8, 235))  # (pen width px, alpha) of weak, middle, strong
-DIM = 0.3             # opacity of the layers out of focus
-ACT_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}
-CAPTIONS = {
-    "forward": "Forward: circles are the activations a (bright = large, per layer; output: "
-               "the probability p). Lines: the strongest contributions a·W to the next layer's z, "
-               "red excitatory, blue inhibitory. Wide layers show their {k} strongest units.",
-    "backward": "Backward: circles are the deltas δ = ∂L/∂z (red > 0, blue < 0, per layer). "
-                "Lines: the strongest terms W·δ flowing back to the layer below, red positive, "
-                "blue negative. Each layer shows its {k} units with the largest |δ|.",
-}
-
-
-def layer_title(l: int, n: int, activation: str, last: bool) -> str:
-    """``hidden 1 · 256 ReLU`` or ``output · 10``."""
-    return f"output · {n}" if last else f"hidden {l} · {n} {ACT_NAMES.get(activation, activation)}"
-
-
-class _Column:
-    """The circles of layer ``l`` at ``x``: up to MAX_UNITS slots, top to bottom."""
-
-    def __init__(self, l: int, n: int, activation: str, x: float, last: bool):
-        self.l, self.n, self.x, self.last = l, n, x, last
-        k = min(n, MAX_UNITS)
-        self.ys = MID_Y + (np.arange(k) - (k - 1) / 2) * SLOT
-        self.units = np.arange(k)
-        self.scatter = pg.ScatterPlotItem(x=np.full(k, x), y=self.ys, size=DIAMETER, pxMode=False)
-        self.scatter.setZValue(2)
-        self.title = pg.TextItem(layer_title(l, n, activation, last), anchor=(0.5, 1))
-        self.title.setPos(x, TITLE_Y)
-        self.more = pg.TextItem(f"+{n - k} more", anchor=(0.5, 0)) if n > k else None
-        if self.more:
-            self.more.setPos(x, self.ys[-1] + SLOT * 0.6)
-        self.labels = [pg.TextItem(anchor=(0, 0.5)) for _ in range(k)] if last else []
-        for label, y in zip(self.labels, self.ys):
-            label.setPos(x + DIAMETER * 0.7, y)
-
-    def items(self):
-        return [self.scatter, self.title] + ([self.more] if self.more else []) + self.labels
-
-    def slot_of(self, unit: int) -> int | None:
-        hit = np.flatnonzero(self.units == unit)
-        return int(hit[0]) if hit.size else None
+from nnviz.gui.views.network_diagram_parts import (
+    BOTTOM,
+    CAPTIONS,
+    DIAMETER,
+    DIM,
+    IMAGE,
+    LABEL_W,
+    SALIENCY_CAPTION,
+    TOP,
+    Column,
+    InputImage,
+    architecture,
+    band_brush,
+    band_rect,
+    circle_brushes,
+    column_spacing,
+    draw_gap,
+    edge_colors,
+    new_gap,
+    pixel_text,
+    shows_saliency,
+    style_gap,
+    unit_text,
+)
+from nnviz.gui.views.scene_parts import (
+    Caption,
+    hover_text_item,
+    place_hover,
+    style_hover,
+)
 
 
 class NetworkDiagram(QWidget):
@@ -85,10 +64,13 @@ class NetworkDiagram(QWidget):
     ----------
     frame : DiagramFrame or None
         What is drawn (units, values, levels, edges per layer).
-    columns : list of _Column
+    columns : list of Column
         One per layer 1..L; ``columns[l-1].units`` are the unit indices of its slots.
     edges : list of dict
         Per gap ``l`` (layer l−1 to l): ``{(sign, tier): PlotCurveItem}``, sign ``+1``/``-1``.
+    input : InputImage
+        The input image (``image``, ``image_frame``, ``image_title`` are its items);
+        ``input.saliency`` tells whether it shows ``∂L/∂x`` instead of ``x``.
     """
 
     unit_clicked = Signal(int, int)
@@ -98,12 +80,11 @@ class NetworkDiagram(QWidget):
         self._theme = theme
         self._trace: ForwardTrace | None = None
         self._key = None
-        self._image_shape = (28, 28)
         self._names: tuple[str, ...] = ()
         self.focus, self.direction = None, "forward"
         self.selected: tuple[int, int] | None = None
         self.frame: DiagramFrame | None = None
-        self.columns: list[_Column] = []
+        self.columns: list[Column] = []
         self.edges: list[dict] = []
         self._build_scene()
         self.set_theme(theme)
@@ -121,11 +102,8 @@ class NetworkDiagram(QWidget):
         vb.setAspectLocked(True)
         vb.setMouseEnabled(False, False)
         vb.setMenuEnabled(False)
-        self.image = pg.ImageItem()
-        self.image_frame = QGraphicsRectItem(IMAGE_RECT)
-        self.image_frame.setZValue(0.5)
-        self.image_title = pg.TextItem(anchor=(0.5, 1))
-        self.image_title.setPos(IMAGE / 2, TITLE_Y)
+        self.input = InputImage()
+        self.image, self.image_frame, self.image_title = self.input.items()
         self.band = QGraphicsRectItem()
         self.band.setZValue(-5)
         self.band.hide()
@@ -148,17 +126,10 @@ class NetworkDiagram(QWidget):
 
     def set_trace(self, trace: ForwardTrace, image_shape=(28, 28), class_names=None) -> None:
         """Draw example 0 of ``trace`` (a forward or backward trace)."""
-        sizes = (trace.layers[0].W.shape[1],) + tuple(r.W.shape[0] for r in trace.layers)
-        if int(np.prod(image_shape)) != sizes[0]:
-            raise ValueError(f"image shape {image_shape} does not hold {sizes[0]} inputs")
-        names = tuple(class_names) if class_names is not None else tuple(map(str, range(sizes[-1])))
-        key = (sizes, tuple(r.activation for r in trace.layers), tuple(image_shape), names)
+        key = architecture(trace, image_shape, class_names)
         self._trace = trace
         if key != self._key:
             self._rebuild(key)
-        self.image.setImage(np.reshape(trace.layers[0].x[0], image_shape), autoLevels=False,
-                            levels=(0, 1))
-        self.image.setRect(IMAGE_RECT)  # scales the h × w pixels into the view's square
         self._draw()
 
     def set_focus(self, layer: int | None, direction: str = "forward") -> None:
@@ -166,6 +137,7 @@ class NetworkDiagram(QWidget):
 
         ``direction="backward"`` colours circles by ``δ`` and draws ``W·δ`` (with a backward
         trace); its highlighted gap is the one above ``layer``, where ``δ^layer`` comes from.
+        Backward at layer 0 (the gradient with respect to the input) the image shows ``∂L/∂x``.
         """
         if direction not in CAPTIONS:
             raise ValueError(f"direction must be 'forward' or 'backward', got {direction!r}")
@@ -173,8 +145,11 @@ class NetworkDiagram(QWidget):
         self.focus, self.direction = layer, direction
         if redraw and self._trace is not None:
             self._draw()
-        else:
-            self._apply_focus()
+            return
+        if self._trace is not None and shows_saliency(self._trace, layer, direction) != \
+                self.input.saliency:
+            self._draw_image()  # into or out of the last backward step, ∂L/∂x
+        self._apply_focus()
 
     def set_selected(self, layer: int | None, unit: int | None) -> None:
         """Ring unit ``unit`` of layer ``layer`` (kept on screen even if not strong); None clears."""
@@ -190,21 +165,15 @@ class NetworkDiagram(QWidget):
         self.glw.setBackground(theme.background)
         self.caption.set_color(theme.muted)
         style_hover(self.hover, theme)
-        self.image_frame.setPen(pg.mkPen(theme.muted))
-        accent = QColor(theme.accent)
-        accent.setAlpha(45 if theme.dark else 30)
-        self.band.setBrush(QBrush(accent))
+        self.input.style(theme)
+        self.band.setBrush(band_brush(theme))
         self.band.setPen(pg.mkPen(None))
         self.ring.setPen(pg.mkPen(theme.accent, width=2.5))
-        self._luts = {name: [pg.mkBrush(*rgb) for rgb in cmap.getLookupTable(0, 1, 256, alpha=False)]
-                      for name, cmap in (("forward", theme.sequential()),
-                                         ("backward", theme.diverging()))}
-        div, end = theme.diverging(), 0.22 if theme.dark else 0.1  # lighter ends on dark
-        self._edge_colors = {1: div.map(1 - end, mode="qcolor"), -1: div.map(end, mode="qcolor")}
+        self._luts, self._edge_colors = circle_brushes(theme), edge_colors(theme)
         for column in self.columns:
-            self._style_column(column)
+            column.style(theme)
         for gap in self.edges:
-            self._style_gap(gap)
+            style_gap(gap, self._edge_colors)
         if self._trace is not None:
             self._draw()
         else:
@@ -214,95 +183,53 @@ class NetworkDiagram(QWidget):
 
     def _rebuild(self, key) -> None:
         """Items for a new architecture: one column per layer, six edge curves per gap."""
-        sizes, activations, self._image_shape, self._names = key
+        sizes, activations, image_shape, self._names = key
         self._key = key
+        self.input.set_shape(image_shape)
         for item in [i for c in self.columns for i in c.items()] + \
                 [c for gap in self.edges for c in gap.values()]:
             self.plot.removeItem(item)
         L = len(sizes) - 1
-        spacing = float(np.clip((1.85 * (BOTTOM - TOP) - IMAGE - LABEL_W) / L, 34.0, 70.0))
-        self.spacing = spacing
-        self.columns = [_Column(l, sizes[l], activations[l - 1], IMAGE + l * spacing, l == L)
-                        for l in range(1, L + 1)]
-        self.edges = [{(s, t): pg.PlotCurveItem(connect="pairs") for s in (1, -1)
-                       for t in range(len(TIERS))} for _ in range(L)]
+        self.spacing = column_spacing(L)
+        self.columns = [Column(l, sizes[l], activations[l - 1], IMAGE + l * self.spacing, l == L,
+                               self._names) for l in range(1, L + 1)]
+        self.edges = [new_gap() for _ in range(L)]
         for column in self.columns:
             for item in column.items():
                 self.plot.addItem(item, ignoreBounds=True)
-            for label, unit in zip(column.labels, column.units):
-                label.setText(self._names[unit])
+            column.style(self._theme)
         for gap in self.edges:
             for curve in gap.values():
-                curve.setZValue(1)
                 self.plot.addItem(curve, ignoreBounds=True)
-        h, w = self._image_shape
-        self._pixel_xy = np.stack([(np.arange(h * w) % w + 0.5) * IMAGE / w,
-                                   MID_Y - IMAGE / 2 + (np.arange(h * w) // w + 0.5) * IMAGE / h], 1)
-        for column in self.columns:
-            self._style_column(column)
-        for gap in self.edges:
-            self._style_gap(gap)
-        self.image_title.setText("input · " + "×".join(map(str, self._image_shape)))
+            style_gap(gap, self._edge_colors)
         self.vb.setRange(xRange=(-2, self.columns[-1].x + LABEL_W), yRange=(TOP, BOTTOM),
                          padding=0)
-
-    def _style_column(self, column: _Column) -> None:
-        theme = self._theme
-        column.scatter.setPen(pg.mkPen(theme.muted, width=1))
-        for label in column.labels:
-            label.setColor(theme.foreground)
-        if column.more:
-            column.more.setColor(theme.muted)
-
-    def _style_gap(self, gap: dict) -> None:
-        for (sign, tier), curve in gap.items():
-            color = QColor(self._edge_colors[sign])
-            width, alpha = TIERS[tier]
-            color.setAlpha(alpha)
-            curve.setPen(pg.mkPen(color, width=width))
 
     # -- drawing -------------------------------------------------------------------------
 
     def _draw(self) -> None:
         """Choose units and edges for the current direction and update every item."""
         f = self.frame = select(self._trace, self.direction, keep=self.selected)
-        luts = self._luts[f.direction]
-        for column, units, values, (low, high) in zip(self.columns, f.units, f.values, f.levels):
-            if column.last and not np.array_equal(units, column.units):
-                for label, unit in zip(column.labels, units):
-                    label.setText(self._names[unit])
-            column.units = units
-            t = np.nan_to_num((values - low) / (high - low), nan=0.0)
-            index = np.clip(t * 255, 0, 255).astype(np.intp)
-            column.scatter.setBrush([luts[i] for i in index])
+        for column, units, values, levels in zip(self.columns, f.units, f.values, f.levels):
+            column.show_units(units, values, levels, self._luts[f.direction], self._names)
         for l, (gap, e) in enumerate(zip(self.edges, f.edges), 1):
-            self._draw_gap(l, gap, e)
-        caption = CAPTIONS[f.direction].format(k=MAX_UNITS)
-        if caption != self.caption.text():
-            self.caption.set_text(caption)
+            draw_gap(gap, self._unit_xy(l - 1, e.i), self._unit_xy(l, e.j), e.value)
+        self._draw_image()
         self._apply_focus()
         self._place_ring()
 
+    def _draw_image(self) -> None:
+        """The input pixels in grey on (0, 1), or ``∂L/∂x`` at the last backward step."""
+        saliency = shows_saliency(self._trace, self.focus, self.direction)
+        self.input.show(self._trace, saliency)
+        caption = CAPTIONS[self.frame.direction].format(k=MAX_UNITS)
+        caption += SALIENCY_CAPTION if saliency else ""
+        if caption != self.caption.text():
+            self.caption.set_text(caption)
+
     def _unit_xy(self, l: int, units: np.ndarray) -> np.ndarray:
         """View positions (k, 2) of units of layer ``l`` (pixels of the image for l = 0)."""
-        if l == 0:
-            return self._pixel_xy[units]
-        column = self.columns[l - 1]
-        slot = np.searchsorted(column.units, units)  # units are sorted
-        return np.stack([np.full(len(units), column.x), column.ys[slot]], 1)
-
-    def _draw_gap(self, l: int, gap: dict, e) -> None:
-        """Edges of gap ``l`` by sign and strength tier, as pairs of points."""
-        start, end = self._unit_xy(l - 1, e.i), self._unit_xy(l, e.j)
-        strength = np.abs(e.value)
-        top = strength[0] if len(strength) else 1.0
-        tier = np.minimum((len(TIERS) * strength / top).astype(int), len(TIERS) - 1)
-        sign = np.where(e.value > 0, 1, -1)
-        for (s, t), curve in gap.items():
-            pick = (sign == s) & (tier == t)
-            xy = np.empty((2 * int(pick.sum()), 2))
-            xy[0::2], xy[1::2] = start[pick], end[pick]
-            curve.setData(xy[:, 0], xy[:, 1])
+        return self.input.pixel_xy[units] if l == 0 else self.columns[l - 1].unit_xy(units)
 
     def _focused_gap(self) -> int | None:
         """The gap whose edges compute the focused layer: below it forward, above it backward."""
@@ -315,10 +242,7 @@ class NetworkDiagram(QWidget):
         focus, theme = self.focus, self._theme
         gap = self._focused_gap()
         for l, column in enumerate(self.columns, 1):
-            lit = focus is None or focus == l
-            for item in column.items():
-                item.setOpacity(1.0 if lit else DIM)
-            column.title.setColor(theme.accent if focus == l else theme.foreground)
+            column.set_focus(focus is None or focus == l, focus == l, theme)
         self.image.setOpacity(1.0 if focus in (None, 0) else DIM)
         self.image_title.setColor(theme.accent if focus == 0 else theme.foreground)
         for l, curves in enumerate(self.edges, 1):
@@ -327,9 +251,7 @@ class NetworkDiagram(QWidget):
         if focus is None or not 0 <= focus <= len(self.columns):
             self.band.hide()
             return
-        x = IMAGE / 2 if focus == 0 else self.columns[focus - 1].x
-        half = max(IMAGE / 2 + 2, self.spacing * 0.42) if focus == 0 else self.spacing * 0.42
-        self.band.setRect(QRectF(x - half, TOP + 1, 2 * half, BOTTOM - TOP - 2))
+        self.band.setRect(band_rect(focus, self.columns, self.spacing))
         self.band.show()
 
     def _slot(self, l: int, unit: int) -> int | None:
@@ -359,10 +281,9 @@ class NetworkDiagram(QWidget):
         """The (layer, unit) whose circle holds ``scene_pos``, or None."""
         p = self.vb.mapSceneToView(scene_pos)
         for column in self.columns:
-            if abs(p.x() - column.x) <= DIAMETER / 2:
-                slot = int(np.argmin(np.abs(column.ys - p.y())))
-                if np.hypot(p.x() - column.x, p.y() - column.ys[slot]) <= DIAMETER / 2:
-                    return column.l, int(column.units[slot])
+            unit = column.unit_at(p.x(), p.y())
+            if unit is not None:
+                return column.l, unit
         return None
 
     def _on_mouse_clicked(self, ev) -> None:
@@ -382,7 +303,7 @@ class NetworkDiagram(QWidget):
         if hit is not None:
             text = self.unit_text(*hit)
         elif self.image.sceneBoundingRect().contains(pos):
-            text = self._pixel_text(point)
+            text = pixel_text(self._trace, self.input.shape, point.x(), point.y())
         else:
             return
         if text:
@@ -390,23 +311,4 @@ class NetworkDiagram(QWidget):
 
     def unit_text(self, l: int, j: int) -> str:
         """The hover read-out of unit ``j`` of layer ``l``: z, a (p, δ when known)."""
-        rec, last = self._trace.layers[l - 1], l == len(self.columns)
-        head = f"output {self._names[j]} (unit {j})" if last else f"layer {l}, unit {j}"
-        lines = [head, f"z = {rec.z[0, j]:.4g}", f"a = {rec.a[0, j]:.4g}"]
-        if last:
-            lines.append(f"p = {self._trace.probabilities[0, j]:.4f}")
-        if rec.delta is not None:
-            lines.append(f"δ = {rec.delta[0, j]:.4g}")
-        return "\n".join(lines)
-
-    def _pixel_text(self, point) -> str:
-        h, w = self._image_shape
-        col = int(np.floor(point.x() / IMAGE * w))
-        row = int(np.floor((point.y() - (MID_Y - IMAGE / 2)) / IMAGE * h))
-        if not (0 <= row < h and 0 <= col < w):
-            return ""
-        i = row * w + col
-        text = f"pixel ({row}, {col})\nx = {self._trace.layers[0].x[0, i]:.3f}"
-        if isinstance(self._trace, BackwardTrace):
-            text += f"\n∂L/∂x = {self._trace.input_grad[0, i]:.3g}"
-        return text
+        return unit_text(self._trace, self._names, l, j)
