@@ -76,6 +76,7 @@ class StepperView(QWidget):
         self.run_button = self._button("▶▶ Run", "Run through the steps; again to pause (Space)",
                                        self.toggle_run)
         self.position_label = QLabel()
+        self.position_label.setMinimumWidth(40)
         self.target_combo = QComboBox()
         self.target_combo.setToolTip("The class the backward pass pushes towards: the loss is "
                                      "−log p[target]. Automatic: the true label if known, "
@@ -91,11 +92,14 @@ class StepperView(QWidget):
         for w in (self.reset_button, self.back_button, self.step_button, self.run_button):
             controls.addWidget(w)
         controls.addWidget(self.position_label, 1)
-        controls.addWidget(QLabel("Target"))
-        controls.addWidget(self.target_combo)
-        controls.addWidget(QLabel("Temperature"))
-        controls.addWidget(self.t_slider)
-        controls.addWidget(self.t_label)
+        options = QHBoxLayout()  # a second row: the view must fit a laptop screen's third
+        options.addWidget(QLabel("Target"))
+        options.addWidget(self.target_combo)
+        options.addSpacing(12)
+        options.addWidget(QLabel("Temperature"))
+        options.addWidget(self.t_slider, 1)
+        options.addWidget(self.t_label)
+        options.addStretch(1)
         self.equation = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.equation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -110,6 +114,7 @@ class StepperView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(controls)
+        layout.addLayout(options)
         layout.addWidget(self.equation)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.softmax_table)
