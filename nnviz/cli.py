@@ -54,10 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("name", help="mnist or fashion-mnist")
     _add_data_dir(d)
     d.set_defaults(run=cmd_download)
-    e = sub.add_parser("evaluate", help="accuracy, per-class accuracy and confusion matrix of a model")
-    e.add_argument("model", type=Path, help="a model .npz saved by nnviz")
-    _add_dataset(e, default=None)
-    e.set_defaults(run=cmd_evaluate)
+    _add_evaluate(sub)
     s = sub.add_parser("presets", help="list the presets")
     s.set_defaults(run=cmd_presets)
     g = sub.add_parser("gui", help="open the window (the default)")
@@ -68,6 +65,27 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--theme", choices=["light", "dark"], help="with --screenshot: the theme to show")
     g.set_defaults(run=cmd_gui)
     return p
+
+
+def _add_evaluate(sub):
+    e = sub.add_parser("evaluate", help="accuracy, confidence, confusion matrix and robustness "
+                       "of a model on the test set")
+    e.add_argument("model", type=Path, help="a model .npz saved by nnviz")
+    _add_dataset(e, default=None)
+    e.add_argument("--robustness", action="store_true",
+                   help="also the accuracy on test images spoiled by noise, rotation and "
+                        "thicker or thinner strokes")
+    e.add_argument("--robustness-n", type=int, default=2000, metavar="N",
+                   help="test images per robustness point (default 2000)")
+    e.add_argument("--png-dir", type=Path, metavar="DIR",
+                   help="write confusion.png and robustness.png (and map.png with --map) here")
+    e.add_argument("--map", type=int, metavar="LAYER",
+                   help="with --png-dir: map.png, the test images as layer LAYER sees them "
+                        "(0 pixels … the output layer)")
+    e.add_argument("--map-method", default="pca", choices=["pca", "tsne"],
+                   help="how the map is made (default pca)")
+    e.add_argument("--theme", choices=["light", "dark"], default="light", help="of the PNGs")
+    e.set_defaults(run=cmd_evaluate)
 
 
 def _add_data_dir(p):
@@ -165,8 +183,12 @@ def cmd_download(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from nnviz.cli_train import print_evaluation
-    from nnviz.core import evaluate, load_model
+    from nnviz.cli_train import evaluate_model
+    from nnviz.core import load_model
+    if args.map is not None and args.png_dir is None:
+        raise UserError("--map writes map.png: give --png-dir DIR too")
+    if args.robustness_n < 1:
+        raise UserError(f"--robustness-n must be ≥ 1, got {args.robustness_n}")
     ck = load_model(args.model)
     if args.dataset is None:
         args.dataset = ck.extra.get("dataset", "mnist")
@@ -174,10 +196,10 @@ def cmd_evaluate(args) -> int:
     if data.n_features != ck.net.sizes[0] or data.n_classes > ck.net.sizes[-1]:
         raise UserError(f"{args.model} takes {ck.net.sizes[0]} inputs and {ck.net.sizes[-1]} classes; "
                         f"{data.name} has {data.n_features} and {data.n_classes}")
-    loss = ck.config.loss if ck.config else "cross_entropy"
-    print(f"{args.model}: {ck.net!r} on the {data.name} test set ({len(data.y_test)} images)")
-    print_evaluation(evaluate(ck.net, data.x_test, data.y_test, loss), data.class_names)
-    return 0
+    if args.map is not None and not 0 <= args.map <= len(ck.net.layers):
+        raise UserError(f"--map {args.map}: this network's layers are 0 (pixels) to "
+                        f"{len(ck.net.layers)} (output)")
+    return evaluate_model(args, ck, data)
 
 
 def cmd_presets(args) -> int:
