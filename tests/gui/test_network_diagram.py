@@ -90,7 +90,7 @@ def test_circles_are_the_strongest_units_coloured_by_activation(diagram, net, x,
     assert [c.more.toPlainText() if c.more else None for c in diagram.columns] == \
         ["+240 more", "+112 more", None]
     assert [c.title.toPlainText() for c in diagram.columns] == \
-        ["hidden 1 · 256 ReLU", "hidden 2 · 128 ReLU", "output · 10"]
+        ["hidden 1\n256 ReLU", "hidden 2\n128 ReLU", "output\n10"]
     for l, column in enumerate(diagram.columns[:2], 1):
         a = tr.layers[l - 1].a[0]
         assert list(column.units) == top_units(a)
@@ -269,7 +269,7 @@ def test_small_sigmoid_network_and_rebuild(diagram, net, x):
     diagram.set_trace(tr)
     assert [list(c.units) for c in diagram.columns] == [list(range(16)), list(range(10))]
     assert [c.more for c in diagram.columns] == [None, None]
-    assert diagram.columns[0].title.toPlainText() == "hidden 1 · 16 sigmoid"
+    assert diagram.columns[0].title.toPlainText() == "hidden 1\n16 sigmoid"
     scatters = [i for i in diagram.glw.scene().items() if isinstance(i, pg.ScatterPlotItem)]
     assert len(scatters) == 2 + 1       # two columns and the selection ring: old ones removed
     a = tr.layers[0].a[0]                # sigmoid: levels from 0 to the layer's max

@@ -20,7 +20,7 @@ from nnviz.gui.theme import Theme
 SLOT = 6.0            # vertical distance between circles (view units)
 DIAMETER = 4.4        # circle diameter (view units, so circles scale with the widget)
 MID_Y = 60.0          # vertical centre of every column
-TOP, BOTTOM = 0.0, 116.0
+TOP, BOTTOM = -9.0, 116.0  # room above the circles for two-line titles
 TITLE_Y = MID_Y - (MAX_UNITS / 2 + 0.5) * SLOT  # every column's title sits on this line
 IMAGE = 44.0          # side of the input image
 IMAGE_RECT = QRectF(0, MID_Y - IMAGE / 2, IMAGE, IMAGE)
@@ -52,8 +52,9 @@ def architecture(trace: ForwardTrace, image_shape, class_names) -> tuple:
 
 
 def layer_title(l: int, n: int, activation: str, last: bool) -> str:
-    """``hidden 1 · 256 ReLU`` or ``output · 10``."""
-    return f"output · {n}" if last else f"hidden {l} · {n} {ACT_NAMES.get(activation, activation)}"
+    """``hidden 1`` over ``256 ReLU``, or ``output`` over ``10``: two short lines, so the
+    titles of neighbouring columns never run into each other in a narrow window."""
+    return f"output\n{n}" if last else f"hidden {l}\n{n} {ACT_NAMES.get(activation, activation)}"
 
 
 def image_title(image_shape, saliency: bool) -> str:

@@ -94,7 +94,9 @@ class StepPlot:
         self.hover.hide()
         shape = "×".join(map(str, values.shape if values.ndim == 2 else (values.size,)))
         lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
-        self.plot.setTitle(f"{name}  ({shape})   min {lo:.3g}, max {hi:.3g}", size=TITLE_SIZE)
+        # Two short lines: a long one-line title would set the chart's minimum width.
+        self.plot.setTitle(f"{name}  ({shape})<br><span style='font-size: 8pt'>min {lo:.3g}, "
+                           f"max {hi:.3g}</span>", size=TITLE_SIZE)
         if self.kind == "bars":
             self._show_bars(values, labels, marked)
         else:
