@@ -209,6 +209,13 @@ class ExplorerView(QWidget):
         self._set_network(net, loss, name)
 
     def _set_network(self, net: MLP, loss: str, source: str) -> None:
+        if self.base_net is None or net.sizes != self.base_net.sizes:
+            self._selected = None  # the selected unit and the edits belong to the old shape
+            self.edits = ()
+            self.inspector.blockSignals(True)
+            self.inspector.clear_edits()
+            self.inspector.blockSignals(False)
+            self.diagram.set_selected(None, None)
         self.base_net, self.loss, self._source = net, loss, source
         self.lesson.show_lesson(None)
         self._apply_edits(self.edits, measure=False)
@@ -267,6 +274,13 @@ class ExplorerView(QWidget):
         if self.net is None or self.x is None:
             self.stepper = self.trace = None
             self.stepper_view.set_stepper(None)
+            return
+        if self.x.size != self.net.sizes[0]:
+            self.stepper = self.trace = None
+            self.stepper_view.set_stepper(None)
+            self.answer.clear()
+            self.answer.answer.setText(f"This network takes {self.net.sizes[0]} inputs; a drawing "
+                                       f"gives {self.x.size} (28×28).")
             return
         # The explorer owns self.net: the trace may overwrite its gradient buffers.
         self.stepper = Stepper(self.net, self.x, self.target(), self.loss)
