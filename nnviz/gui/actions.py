@@ -30,6 +30,16 @@ FILE = {
     "export_json": ("Export history as &JSON…", None, None, "One record per epoch", "on_export_history_json"),
     "quit": ("&Quit", "Ctrl+Q", None, "Close nnviz", "close"),
 }
+WINDOWS = {
+    "explorer": ("&Draw and step…", "Ctrl+D", None,
+                 "Draw a digit, see the network think, step through forward and backward", "on_show_explorer"),
+    "analysis": ("&Evaluation, maps and runs…", "Ctrl+R", None,
+                 "Where it fails, what each layer learned, runs side by side", "on_show_analysis"),
+}
+# Keys of the Draw and step window (QShortcuts there, listed in the help).
+EXPLORER_KEYS = (("Step forward (Draw and step)", "Right"), ("Step back", "Left"),
+                 ("Run through the steps / pause", "Space"), ("Back to the input", "Esc"),
+                 ("Learn this", "L"))
 HELP = {
     "shortcuts": ("&Keyboard shortcuts", "F1", None, "List every shortcut", "on_shortcuts"),
     "about": ("&About nnviz", None, None, "", "on_about"),
@@ -52,7 +62,8 @@ def _make(window: QMainWindow, spec) -> QAction:
 
 def build_actions(window: QMainWindow) -> dict[str, QAction]:
     """Create every action of ``window``; menus and toolbar come from the same dict."""
-    return {name: _make(window, spec) for table in (FILE, TRAINING, HELP) for name, spec in table.items()}
+    return {name: _make(window, spec) for table in (FILE, TRAINING, WINDOWS, HELP)
+            for name, spec in table.items()}
 
 
 def build_menus(window: QMainWindow, actions: dict[str, QAction], docks: dict) -> QActionGroup:
@@ -65,6 +76,8 @@ def build_menus(window: QMainWindow, actions: dict[str, QAction], docks: dict) -
     train = bar.addMenu("&Training")
     train.addActions([actions[n] for n in TRAINING])
     view = bar.addMenu("&View")
+    view.addActions([actions[n] for n in WINDOWS])
+    view.addSeparator()
     for dock in docks.values():
         view.addAction(dock.toggleViewAction())
     view.addSeparator()
@@ -87,6 +100,8 @@ def build_toolbar(window: QMainWindow, actions: dict[str, QAction]) -> QToolBar:
     bar = QToolBar("Training", window)
     bar.setObjectName("training-toolbar")
     bar.addActions([actions[n] for n in TRAINING])
+    bar.addSeparator()
+    bar.addActions([actions[n] for n in WINDOWS])
     bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     window.addToolBar(bar)
     return bar
@@ -98,4 +113,4 @@ def shortcut_table(actions: dict[str, QAction]) -> list[tuple[str, str]]:
     for a in actions.values():
         if not a.shortcut().isEmpty():
             rows.append((a.text().replace("&", ""), a.shortcut().toString()))
-    return rows
+    return rows + list(EXPLORER_KEYS)

@@ -61,8 +61,9 @@ class FileCommands:
         self.session.set_dataset(ds, DatasetSource(str(source), data_dir) if reloadable else None)
         self.dataset_source = source
         self.status.set_dataset(ds)
-        for name in ("data", "activations", "controls"):
+        for name in ("data", "activations", "controls", "explorer", "evaluation", "map"):
             self.views[name].set_dataset(ds)
+        self.views["runs"].set_dataset_name(ds.name)
         self.new_network()
 
     @Slot(str)
@@ -141,6 +142,7 @@ class FileCommands:
         if ck.config is not None:
             self.views["controls"].set_config(self.session.config)
         self.views["controls"].set_needs_new_network(False)
+        self.views["explorer"].follow.setChecked(True)  # explore the loaded model
         self._update_actions()
         return True
 

@@ -9,20 +9,30 @@ from __future__ import annotations
 import traceback
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox
 
 from nnviz.core import TrainConfig
+from nnviz.core.library import RunLibrary
 from nnviz.gui import actions as window_actions
 from nnviz.gui.file_commands import FileCommands
 from nnviz.gui.session import TrainingSession
 from nnviz.gui.status import StatusBar
 from nnviz.gui.theme import THEMES, apply_palette
+from nnviz.gui.side_windows import AnalysisWindow, SideWindow
 from nnviz.gui.views.activations import ActivationsView
 from nnviz.gui.views.controls import ControlsPanel
 from nnviz.gui.views.curves import CurvesView
 from nnviz.gui.views.data import DataView
+from nnviz.gui.views.evaluation import EvaluationView
+from nnviz.gui.views.explorer import ExplorerView
+from nnviz.gui.views.map_view import MapView
+from nnviz.gui.views.runs import RunsView
 from nnviz.gui.views.weights import WeightsView
 
+# Views fed every snapshot (each skips work while hidden; runs records every run).
+SNAPSHOT_VIEWS = ("curves", "weights", "activations", "explorer", "evaluation", "map", "runs")
+# The views of the analysis window, by name: tab title.
+ANALYSIS = {"evaluation": "Evaluation", "map": "Map of the representation", "runs": "Runs and models"}
 REFRESH_MS = 45  # ~22 Hz: above the 20 Hz target, leaving CPU to the training process
 
 # name: (title, area); the order is the default stacking within an area.
@@ -52,8 +62,14 @@ class MainWindow(FileCommands, QMainWindow):
         self._shown = None            # the snapshot last handed to the views
         self._broken_views: set[str] = set()
         self.views = {"controls": ControlsPanel(), "curves": CurvesView(), "weights": WeightsView(),
-                      "activations": ActivationsView(), "data": DataView()}
+                      "activations": ActivationsView(), "data": DataView(),
+                      "explorer": ExplorerView(), "evaluation": EvaluationView(), "map": MapView(),
+                      "runs": RunsView()}
         self.docks = self._build_docks()
+        self.explorer_window = SideWindow("Draw and step", "explorer", self.views["explorer"], self)
+        self.analysis_window = AnalysisWindow({n: (t, self.views[n]) for n, t in ANALYSIS.items()}, self)
+        self.side_windows = (self.explorer_window, self.analysis_window)
+        self.views["runs"].set_library(RunLibrary())  # the user data folder (tests: a tmp one)
         self.actions_ = window_actions.build_actions(self)
         self.theme_group = window_actions.build_menus(self, self.actions_, self.docks)
         window_actions.build_toolbar(self, self.actions_)
@@ -96,6 +112,12 @@ class MainWindow(FileCommands, QMainWindow):
         c.live_changed.connect(self._on_augmentation_maybe)
         self.views["weights"].mode_changed.connect(self._on_weights_mode)
         self._on_weights_mode(self.views["weights"].mode())
+        v = self.views
+        v["explorer"].adopt_requested.connect(self._adopt_from_explorer)
+        v["runs"].load_requested.connect(self._load_run)
+        for name in ("evaluation", "map"):
+            v[name].probe_requested.connect(self.show_probe)
+        v["evaluation"].send_to_pad.connect(self.send_to_pad)
 
     # -- snapshots to views ------------------------------------------------------------------------
 
@@ -107,7 +129,7 @@ class MainWindow(FileCommands, QMainWindow):
             return
         self._shown = snap  # a paused run may send the same step again, with gradients
         self._shown_step = (snap.run_id, snap.step)
-        for name in ("curves", "weights", "activations"):
+        for name in SNAPSHOT_VIEWS:
             try:
                 self.views[name].show_snapshot(snap)  # views skip work while hidden
             except Exception:  # noqa: BLE001 - one broken view must not blank the others
@@ -152,6 +174,52 @@ class MainWindow(FileCommands, QMainWindow):
         self._shown_step = (-1, -1)
         self._update_actions()
         return True
+
+    # -- between the views --------------------------------------------------------------------
+
+    def on_show_explorer(self):
+        self.explorer_window.present()
+
+    def on_show_analysis(self):
+        self.analysis_window.present()
+
+    @Slot(int)
+    def show_probe(self, index: int) -> None:
+        """Make test image ``index`` the probe of the activations view."""
+        self.views["activations"].set_probe(index)
+        self.docks["activations"].show()
+        self.docks["activations"].raise_()
+
+    @Slot(int)
+    def send_to_pad(self, index: int) -> None:
+        """Put test image ``index`` on the drawing pad and show the explorer."""
+        self.views["explorer"].load_test_image(index)
+        self.explorer_window.present()
+
+    def _adopt_from_explorer(self, net) -> None:
+        """Continue training from a network edited or taught in the explorer."""
+        snap = self.session.latest
+        history = list(snap.history) if snap is not None else []
+        try:
+            self.session.adopt_model(net, self.session.config, history)
+        except ValueError as exc:
+            self.show_error("Cannot use that network for training", str(exc))
+            return
+        self.views["explorer"].follow.setChecked(True)
+        self.statusBar().showMessage("training continues from the explorer's network", 5000)
+        self._update_actions()
+
+    def _load_run(self, net, record) -> None:
+        try:
+            self.session.adopt_model(net, record.config, list(record.history))
+        except ValueError as exc:
+            self.show_error("Cannot load the run", str(exc))
+            return
+        if record.config is not None:
+            self.views["controls"].set_config(self.session.config)
+        self.views["controls"].set_needs_new_network(False)
+        self.views["explorer"].follow.setChecked(True)
+        self._update_actions()
 
     def _needs_network(self) -> bool:
         return self.session.has_network or self.new_network()
@@ -243,6 +311,8 @@ class MainWindow(FileCommands, QMainWindow):
         if state := s.value("window/state"):
             self.restoreState(state)
         self.set_theme(str(s.value("window/theme", "light")))
+        for window in self.side_windows:
+            window.restore_geometry(s)
         if controls := s.value("controls/state"):
             try:
                 self.views["controls"].restore_state(controls if isinstance(controls, dict) else {})
@@ -255,6 +325,8 @@ class MainWindow(FileCommands, QMainWindow):
         s.setValue("window/state", self.saveState())
         s.setValue("window/theme", self.theme.name)
         s.setValue("controls/state", self.views["controls"].state())
+        for window in self.side_windows:
+            window.save_geometry(s)
         if self.dataset_source is not None:
             s.setValue("data/source", self.dataset_source)
         s.sync()
@@ -264,4 +336,6 @@ class MainWindow(FileCommands, QMainWindow):
         self._timer.stop()
         self.session.shutdown()
         self.save_settings()
+        for window in self.side_windows:
+            window.close()
         super().closeEvent(event)

@@ -1,12 +1,15 @@
-"""GUI test fixtures: pyqtgraph in row-major mode, small real datasets and real snapshots."""
+"""GUI test fixtures: pyqtgraph in row-major mode, small real datasets, real snapshots and
+the main window on them."""
 
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import QSettings
 
 from nnviz.core import TrainConfig, Trainer, make_network
 from nnviz.core.snapshot import CurveBuffer, frozen, take_snapshot
 from nnviz.datasets import Dataset
+from nnviz.gui.main_window import MainWindow
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -58,6 +61,50 @@ def snapshot(digits):
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path, monkeypatch):
-    """Decoded-dataset caches go to the test's folder, never the real user cache."""
+    """Decoded-dataset caches and the model library go to the test's folder, never the
+    user's own."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the model library
     monkeypatch.delenv("NNVIZ_DATA_DIR", raising=False)
+
+
+# -- the main window ---------------------------------------------------------------------
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    made = []
+
+    def make():
+        w = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(w)
+        w.resize(1600, 1000)
+        w.show()
+        made.append(w)
+        return w
+    yield make
+    for w in made:
+        w.session.shutdown()
+
+
+SMALL = TrainConfig(hidden=(32, 16), batch_size=20, epochs=3, seed=0)  # 15 batches an epoch
+
+
+@pytest.fixture
+def window(make_window, digits):
+    w = make_window()
+    w.views["controls"].set_config(SMALL)
+    w.set_dataset(digits, "tiny")
+    return w
+
+
+def latest(w, attr):
+    """An attribute of the newest snapshot, or None before the first one."""
+    return getattr(w.session.latest, attr, None)
+
+
+def trained(qtbot, w, steps):
+    w.session.step(steps)
+    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step == steps
+                    and w.session.state == "paused", timeout=20_000)
+    w.refresh_views()
+    return w.session.latest

@@ -4,51 +4,11 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 
-from nnviz.core import TrainConfig, load_model
-from nnviz.gui.main_window import MainWindow
+from conftest import latest, trained  # tests/gui/conftest.py (rootdir-relative import)
 
-
-@pytest.fixture
-def make_window(qtbot, tmp_path):
-    made = []
-
-    def make():
-        w = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-        qtbot.addWidget(w)
-        w.resize(1600, 1000)
-        w.show()
-        made.append(w)
-        return w
-    yield make
-    for w in made:
-        w.session.shutdown()
-
-
-SMALL = TrainConfig(hidden=(32, 16), batch_size=20, epochs=3, seed=0)  # 15 batches an epoch
-
-
-@pytest.fixture
-def window(make_window, digits):
-    w = make_window()
-    w.views["controls"].set_config(SMALL)
-    w.set_dataset(digits, "tiny")
-    return w
-
-
-def latest(w, attr):
-    """An attribute of the newest snapshot, or None before the first one."""
-    return getattr(w.session.latest, attr, None)
-
-
-def trained(qtbot, w, steps):
-    w.session.step(steps)
-    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step == steps
-                    and w.session.state == "paused", timeout=20_000)
-    w.refresh_views()
-    return w.session.latest
+from nnviz.core import load_model
 
 
 def test_training_reaches_every_view_and_the_status_bar(qtbot, window):
