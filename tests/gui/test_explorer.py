@@ -197,3 +197,17 @@ def test_a_network_of_another_shape_is_explained_not_crashed(explorer):
     w.set_model(MLP((100, 8, 10), "relu", seed=1), "cross_entropy", "not for drawings")
     draw_seven(w)
     assert w.stepper is None and "takes 100 inputs" in w.answer.answer.text()
+
+
+def test_undo_lesson_brings_back_the_network_and_its_edits(explorer):
+    w = explorer
+    w.load_test_image(2)
+    edit = UnitEdit(1, 5, bias_shift=1.0)
+    w.inspector.set_edits((edit,))
+    w.inspector.edits_changed.emit((edit,))
+    edited = w.net.theta.copy()
+    w.learn(0.1, 1)
+    assert not np.array_equal(w.net.theta, edited) and w.edits == ()
+    w.lesson.undo_button.click()
+    assert w.edits == (edit,) and w.inspector.edits() == (edit,)
+    np.testing.assert_array_equal(w.net.theta, edited)

@@ -405,6 +405,7 @@ class ExplorerView(QWidget):
         base, edits, source = before
         self._before_lesson = None
         self.edits = edits
+        self.inspector.set_edits(edits)  # the edits the lesson started from come back too
         self._set_network(base, self.loss, source)
         self.lesson.show_lesson(None)
 

@@ -147,6 +147,12 @@ class UnitInspector(QWidget):
     def edits(self) -> tuple[UnitEdit, ...]:
         return self._edits
 
+    def set_edits(self, edits) -> None:
+        """Take ``edits`` (a tuple of UnitEdit) as the current ones, without emitting."""
+        self._edits = tuple(edits)
+        self._sync_controls()
+        self._after_edits()
+
     def clear_edits(self) -> None:
         """Drop every edit, reset the controls and emit ``edits_changed(())``."""
         self._edits = ()
