@@ -144,7 +144,8 @@ class StepPlot:
         levels = symmetric_levels(values) if signed else (0.0, max(float(np.max(values)), 1e-9))
         if self.kind == "image" and not signed and float(np.max(values)) <= 1.0:
             levels = (0.0, 1.0)  # pixels keep their meaning: 1 is full ink
-        self.image.setLookupTable(cmap.getLookupTable(nPts=256))
+        pixels = self.kind == "image" and not signed  # the input itself: grey, as MNIST looks
+        self.image.setLookupTable(None if pixels else cmap.getLookupTable(nPts=256))
         self.image.setImage(np.asarray(img, np.float32), autoLevels=False, levels=levels)
         self.image.show()
         vb = self.plot.getViewBox()
