@@ -68,6 +68,15 @@ def private_cache(tmp_path, monkeypatch):
     monkeypatch.delenv("NNVIZ_DATA_DIR", raising=False)
 
 
+@pytest.fixture
+def no_rate_limit():
+    """Every synthetic mouse move reaches sigMouseMoved (the scene drops moves < 10 ms apart)."""
+    old = pg.getConfigOption("mouseRateLimit")
+    pg.setConfigOptions(mouseRateLimit=0)
+    yield
+    pg.setConfigOptions(mouseRateLimit=old)
+
+
 # -- the main window ---------------------------------------------------------------------
 
 @pytest.fixture

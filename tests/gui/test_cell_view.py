@@ -4,7 +4,6 @@ import math
 import re
 
 import numpy as np
-import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QColor, QMouseEvent
@@ -73,14 +72,6 @@ def check_cells(view, record):
                                                            record.a[0, units]])])
     assert view.numbers.texts == expected
 
-
-@pytest.fixture
-def no_rate_limit():
-    """Every synthetic mouse move reaches sigMouseMoved (the scene drops moves < 10 ms apart)."""
-    old = pg.getConfigOption("mouseRateLimit")
-    pg.setConfigOptions(mouseRateLimit=0)
-    yield
-    pg.setConfigOptions(mouseRateLimit=old)
 
 
 def mouse_over(view, kind, *index):

@@ -1,7 +1,6 @@
 """The map view: PCA/t-SNE positions, class colours, mistakes, hover, click, refresh, cancel."""
 
 import numpy as np
-import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QMouseEvent
@@ -39,14 +38,6 @@ def view(qtbot, data):
     v.set_dataset(data)
     return v
 
-
-@pytest.fixture
-def no_rate_limit():
-    """Every mouse move reaches the scene (pyqtgraph drops those closer than 1/60 s)."""
-    old = pg.getConfigOption("mouseRateLimit")
-    pg.setConfigOptions(mouseRateLimit=0)
-    yield
-    pg.setConfigOptions(mouseRateLimit=old)
 
 
 def shown_with(qtbot, view, snap):
