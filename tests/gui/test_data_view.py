@@ -188,3 +188,19 @@ def test_mnist_statistics_are_fast_and_exact(mnist_dir):
     assert counts[0] == np.count_nonzero(ds.x_train == 0)
     # ~70 ms on an idle machine; the plain bincount of every pixel takes ~350 ms.
     assert min(times) < 0.25, times
+
+
+def test_given_statistics_are_used_as_they_are(qtbot, digits):
+    """The window computes the statistics off the GUI thread and hands them over."""
+    from nnviz.gui.views.data import SAMPLES_PER_CLASS, DataView
+    from nnviz.gui.views.data_stats import dataset_stats
+    stats = dataset_stats(digits, SAMPLES_PER_CLASS)
+    v = DataView()
+    qtbot.addWidget(v)
+    v.set_dataset(digits, stats)
+    assert v.pixel_counts is stats.pixel_counts and v.means is stats.means
+    fresh = DataView()
+    qtbot.addWidget(fresh)
+    fresh.set_dataset(digits)
+    np.testing.assert_array_equal(fresh.pixel_counts, stats.pixel_counts)
+    np.testing.assert_array_equal(fresh.means, stats.means)

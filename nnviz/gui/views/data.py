@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from nnviz.core.augment import Augmentation, Augmenter
 from nnviz.datasets import Dataset
 from nnviz.gui.theme import LIGHT, Theme
-from nnviz.gui.views.data_stats import LEVELS, class_means, pixel_histogram, sample_indices
+from nnviz.gui.views.data_stats import LEVELS, DatasetStats, dataset_stats
 from nnviz.gui.views.scene_parts import (TITLE_SIZE, Caption, bare_axis, image_plot, restyle,
                                          tile)
 
@@ -157,13 +157,14 @@ class DataView(QWidget):
         """The GraphicsLayout holding every chart and caption (for the image/SVG exporters)."""
         return self.glw.ci
 
-    def set_dataset(self, ds: Dataset) -> None:
-        """Show ``ds``: computes its statistics once (~150 ms for MNIST) and redraws all."""
+    def set_dataset(self, ds: Dataset, stats: DatasetStats | None = None) -> None:
+        """Show ``ds`` and redraw all. ``stats`` (:func:`dataset_stats` of ``ds``) is computed
+        here when not given (~150 ms for MNIST): the window computes it off the GUI thread
+        while loading."""
         self._ds = ds
         k = ds.n_classes
-        self.pixel_counts = pixel_histogram(ds.x_train)
-        self.means = class_means(ds.x_train, ds.y_train, k).reshape(k, *ds.image_shape)
-        chosen = sample_indices(ds.y_train, k, SAMPLES_PER_CLASS)
+        stats = stats or dataset_stats(ds, SAMPLES_PER_CLASS)
+        self.pixel_counts, self.means, chosen = stats.pixel_counts, stats.means, stats.chosen
         picks = np.round(np.linspace(0, k - 1, STRIP_IMAGES + 2)[1:-1]).astype(int)
         self.strip_indices = chosen[picks, 0]
         if self._augmenter is None or self._augmenter.image_shape != tuple(ds.image_shape):
