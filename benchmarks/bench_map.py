@@ -7,6 +7,10 @@ its ticks (the worst freeze a user would feel). Reference in the same run: the s
 called directly on the main thread with no event loop; their ratio is what the map process,
 its pipes and the GUI cost (the reference is timed before and after, on a shared machine).
 Also the PCA of the same features, the whole PCA map, and the first map (process start-up).
+Then continuity, after a second epoch: the next t-SNE started from the first map (as "refresh
+every epoch" makes it) against a fresh one, by how far the class centres move between the two
+maps (in units of the map's RMS radius) and how many of each point's 10 nearest feature-space
+neighbours stay among its 10 nearest on the map; and the same for PCA turned to match.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_map.py [--n 2000]
 """
@@ -18,6 +22,8 @@ import os
 import statistics
 import time
 from pathlib import Path
+
+import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -58,15 +64,60 @@ def timed_in_view(app, view, method: str) -> dict:
     return {"s": elapsed, "stall_ms": 1e3 * gaps[0], "at_s": worst[0], "at_iter": worst[1]}
 
 
-def trained_net(data):
-    """The default preset after one epoch (headless engine); prints its test accuracy."""
-    config = get_preset("default").config.replace(epochs=1)
+def trained_nets(data):
+    """The default preset after its first and second epochs (headless engine), as a run
+    in the window makes them; prints their test accuracy."""
+    config = get_preset("default").config
     trainer = Trainer(make_network(config, data.n_features, data.n_classes), data, config)
+    nets = []
+    for epoch in (1, 2):
+        t = time.perf_counter()
+        trainer.run(should_stop=lambda: trainer.epochs_done >= epoch)  # noqa: B023
+        print(f"trained   epoch {epoch} of {config.hidden} in {time.perf_counter() - t:.1f} s, "
+              f"test accuracy {trainer.history[-1]['test_accuracy']:.4f}")
+        nets.append(trainer.net.copy())
+    return nets
+
+
+def centre_shift(A, B, y) -> np.ndarray:
+    """How far each class centre moves from map A to map B, in units of each map's RMS
+    radius (both centred; no rotation: what the eye sees)."""
+    def centres(Y):
+        Y = Y - Y.mean(axis=0)
+        Y = Y / np.sqrt((Y ** 2).sum(axis=1).mean())
+        return np.array([Y[y == k].mean(axis=0) for k in np.unique(y)])
+    return np.linalg.norm(centres(A) - centres(B), axis=1)
+
+
+def kept_neighbours(X, Y, k=10) -> float:
+    """Mean share of each point's k nearest neighbours in X that are so in Y too."""
+    def knn(Z):
+        sq = (Z ** 2).sum(axis=1)
+        d = sq[:, None] + sq[None] - 2 * Z @ Z.T
+        np.fill_diagonal(d, np.inf)
+        return np.argsort(d, axis=1)[:, :k]
+    a, b = knn(np.asarray(X, np.float64)), knn(Y)
+    return float(np.mean([len(np.intersect1d(a[i], b[i])) / k for i in range(len(a))]))
+
+
+def continuity(net1, net2, data, idx, layer) -> None:
+    """The second epoch's maps following the first's, against fresh ones (printed)."""
+    y = data.y_test[idx]
+    f1, f2 = (layer_features(n, data.x_test[idx], layer) for n in (net1, net2))
+    first = tsne_2d(f1)
     t = time.perf_counter()
-    trainer.run()
-    print(f"trained   1 epoch of {config.hidden} in {time.perf_counter() - t:.1f} s, "
-          f"test accuracy {trainer.history[-1]['test_accuracy']:.4f}")
-    return trainer.net
+    follows = tsne_2d(f2, init=first)
+    t_follows = time.perf_counter() - t
+    fresh = tsne_2d(f2)
+    for name, Y, extra in (("from map", follows, f" in {t_follows:.2f} s (500 iterations)"),
+                           ("fresh", fresh, "")):
+        s = centre_shift(first, Y, y)
+        print(f"t-SNE 1→2 {name:8s} class centres moved {s.mean():.2f} (max {s.max():.2f}) "
+              f"radii; {100 * kept_neighbours(f2, Y):.0f} % neighbours kept{extra}")
+    p1 = pca_2d(f1).coords
+    for name, Y in (("turned", pca_2d(f2, previous=p1).coords), ("plain", pca_2d(f2).coords)):
+        s = centre_shift(p1, Y, y)
+        print(f"PCA   1→2 {name:8s} class centres moved {s.mean():.2f} (max {s.max():.2f}) radii")
 
 
 def seconds(fn, *args) -> float:
@@ -84,7 +135,7 @@ def main(argv=None) -> None:
     from nnviz.gui.views.map_view import MapView
     app = make_app()
     data = load_dataset("mnist", args.data_dir)
-    net = trained_net(data)
+    net, net2 = trained_nets(data)
     last = len(net.layers) - 1
     idx = choose_subset(data.y_test, args.n, 0)
     t_feat = seconds(layer_features, net, data.x_test[idx], last)
@@ -118,6 +169,7 @@ def main(argv=None) -> None:
     print(f"stall     {tsne['stall_ms']:.0f} ms longest event-loop gap during the t-SNE "
           f"(target < 100; a 10 ms timer), ending {tsne['at_s']:.2f} s in, at iteration "
           f"{max(tsne['at_iter'], 0)} of 750")
+    continuity(net, net2, data, idx, last)
 
 
 if __name__ == "__main__":

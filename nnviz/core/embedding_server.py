@@ -23,7 +23,9 @@ from nnviz.core.embedding import Cancelled, LayerMap, map_layer
 @dataclass(frozen=True)
 class MapJob:
     """One map to compute: the network (architecture and parameters, as in a checkpoint) and
-    the images ``x`` (n, n_in) already chosen, mapped at ``layer`` by ``method``."""
+    the images ``x`` (n, n_in) already chosen, mapped at ``layer`` by ``method``; with
+    ``previous`` (n, 2), the coordinates of an earlier map of the same images, to follow
+    (see :func:`~nnviz.core.embedding.map_layer`)."""
 
     job_id: int
     arch: dict
@@ -32,12 +34,16 @@ class MapJob:
     layer: int
     method: str
     seed: int = 0
+    previous: np.ndarray | None = None
 
     @classmethod
-    def of(cls, job_id: int, net, x, layer: int, method: str, seed: int = 0) -> "MapJob":
+    def of(cls, job_id: int, net, x, layer: int, method: str, seed: int = 0,
+           previous=None) -> "MapJob":
         params = {k: np.array(v) for k, v in net.parameters().items()}
+        if previous is not None:
+            previous = np.array(previous, dtype=np.float64)
         return cls(job_id, net.architecture(), params, np.ascontiguousarray(x), layer, method,
-                   seed)
+                   seed, previous)
 
 
 def run_job(job: MapJob, progress, should_stop) -> LayerMap:
@@ -45,7 +51,7 @@ def run_job(job: MapJob, progress, should_stop) -> LayerMap:
     from nnviz.core.network import MLP
     net = MLP.from_architecture(job.arch, job.params)
     return map_layer(net, job.x, np.arange(len(job.x)), job.layer, job.method, seed=job.seed,
-                     progress=progress, should_stop=should_stop)
+                     progress=progress, should_stop=should_stop, previous=job.previous)
 
 
 class _Inbox:

@@ -5,7 +5,7 @@ import pytest
 
 from nnviz.core import MLP, forward_trace
 from nnviz.core.embedding import (Cancelled, choose_subset, layer_features, layer_names,
-                                  map_layer, pca_2d, tsne_2d)
+                                  map_layer, pca_2d, procrustes_rotation, tsne_2d)
 
 
 def plane_in_50d(n=400, noise=0.05, seed=0):
@@ -24,6 +24,28 @@ def blobs(n_per=50, d=10, seed=0):
     centres = np.eye(3, d) * 20
     y = np.repeat(np.arange(3), n_per)
     return centres[y] + rng.normal(size=(len(y), d)), y
+
+
+def five_clusters(n_per=40, d=10, seed=0):
+    """Five Gaussian clusters (σ = 1) around centres drawn at random (σ = 8): no symmetry,
+    so a map and its mirror image or rotation are told apart."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(5), n_per)
+    return rng.normal(scale=8, size=(5, d))[y] + rng.normal(size=(len(y), d)), y
+
+
+def offset(A, B) -> float:
+    """How far map A lies from map B, as drawn: ‖s·(A − Ā) − (B − B̄)‖ / ‖B − B̄‖ with the
+    best scale s and no rotation (0: the same picture; about 1: unrelated)."""
+    A, B = A - A.mean(axis=0), B - B.mean(axis=0)
+    s = (A * B).sum() / (A * A).sum()
+    return float(np.linalg.norm(s * A - B) / np.linalg.norm(B))
+
+
+def turn(degrees: float, mirror: bool = False) -> np.ndarray:
+    t = np.radians(degrees)
+    R = np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
+    return R @ np.diag([1.0, -1.0]) if mirror else R
 
 
 # -- PCA -----------------------------------------------------------------------------------------
@@ -76,6 +98,47 @@ def test_pca_edge_cases():
     np.testing.assert_allclose(line.explained, [1, 0])
     with pytest.raises(ValueError, match="n ≥ 2"):
         pca_2d(np.ones((1, 4)))
+
+
+def test_pca_follows_a_previous_map_of_the_same_points():
+    X, _ = plane_in_50d(seed=2)
+    first = pca_2d(X)
+    # Negated features give the mirror image (both axes flip); lined up with the first map,
+    # the same picture.
+    np.testing.assert_allclose(pca_2d(-X).coords, -first.coords, atol=1e-9)
+    again = pca_2d(-X, previous=first.coords)
+    np.testing.assert_allclose(again.coords, first.coords, atol=1e-9)
+    np.testing.assert_allclose(again.explained, first.explained, atol=1e-12)
+    # One axis flipped (a latent axis negated): only that one turns back.
+    flip = X - 2 * np.outer((X - X.mean(axis=0)) @ pca_axis(X, 1), pca_axis(X, 1))
+    assert offset(pca_2d(flip).coords, first.coords) > 0.5
+    np.testing.assert_allclose(pca_2d(flip, previous=first.coords).coords, first.coords,
+                               atol=1e-9)
+    # A previous map turned by 40° and mirrored, shifted: matched exactly (same plane);
+    # the axes drawn now share the variance otherwise, the plane holds as much.
+    previous = first.coords @ turn(40, mirror=True) + [3.0, -1.0]
+    turned = pca_2d(X, previous=previous)
+    np.testing.assert_allclose(turned.coords, previous - [3.0, -1.0], atol=1e-9)
+    assert turned.explained.sum() == pytest.approx(first.explained.sum(), rel=1e-12)
+    assert abs(turned.explained[0] - first.explained[0]) > 0.1
+    np.testing.assert_allclose(turned.explained, turned.coords.var(axis=0) * len(X)
+                               / ((X - X.mean(axis=0)) ** 2).sum(), rtol=1e-9)
+
+
+def pca_axis(X, k: int) -> np.ndarray:
+    """The k-th principal direction (d,) of X."""
+    return np.linalg.svd(X - X.mean(axis=0), full_matrices=False)[2][k]
+
+
+def test_procrustes_rotation_is_orthogonal_and_undoes_a_turn():
+    A = np.random.default_rng(0).normal(size=(30, 2)) * [3, 1]
+    for R in (turn(75), turn(-120, mirror=True)):
+        Q = procrustes_rotation(A, A @ R + 5)
+        np.testing.assert_allclose(Q, R, atol=1e-12)
+        np.testing.assert_allclose(Q @ Q.T, np.eye(2), atol=1e-12)
+    np.testing.assert_array_equal(procrustes_rotation(A, np.zeros_like(A)), np.eye(2))
+    with pytest.raises(ValueError, match="same points"):
+        procrustes_rotation(A, A[:-1])
 
 
 # -- features and subsets ------------------------------------------------------------------------
@@ -142,6 +205,30 @@ def test_tsne_cancels_at_the_next_report():
     assert calls == [0, 10, 20]  # stopped 20 iterations into 750
 
 
+def test_tsne_started_from_a_previous_map_keeps_its_places():
+    X, y = five_clusters()
+    first = tsne_2d(X, seed=0)
+    # The same map mirrored along the diagonal, an equally good picture: a fresh t-SNE does
+    # not draw it, one started from it keeps it (positions, not just neighbourhoods).
+    previous = first @ np.array([[0.0, 1.0], [1.0, 0.0]])
+    calls = []
+    kept = tsne_2d(X, seed=0, init=previous, progress=lambda d, t: calls.append((d, t)))
+    assert offset(kept, previous) < 0.2
+    assert offset(tsne_2d(X, seed=0), previous) > 0.9
+    assert calls[0] == (0, 500) and calls[-1] == (500, 500)  # no early exaggeration
+    # The next epoch's features (a little changed): still where the previous map put them,
+    # and as well separated as a fresh map of them.
+    X2 = X + np.random.default_rng(1).normal(scale=0.3, size=X.shape)
+    nxt, fresh = tsne_2d(X2, init=previous), tsne_2d(X2)
+    assert offset(nxt, previous) < 0.2 and offset(fresh, previous) > 0.9
+    for Y in (nxt, fresh):
+        centres = np.array([Y[y == k].mean(axis=0) for k in range(5)])
+        nearest = np.linalg.norm(Y[:, None] - centres[None], axis=2).argmin(axis=1)
+        np.testing.assert_array_equal(nearest, y)
+    with pytest.raises(ValueError, match="init must have shape"):
+        tsne_2d(X, init=previous[:-1])
+
+
 # -- the whole map -------------------------------------------------------------------------------
 
 def test_map_layer_pca_is_pca_of_the_layer_features():
@@ -157,6 +244,24 @@ def test_map_layer_pca_is_pca_of_the_layer_features():
     assert not m.coords.flags.writeable and not m.probabilities.flags.writeable
     with pytest.raises(ValueError, match="method"):
         map_layer(net, x, idx, 1, method="umap")
+    assert not m.follows_previous
+
+
+def test_map_layer_follows_a_previous_map():
+    net = MLP((784, 32, 16, 10), seed=1)
+    x = np.random.default_rng(0).random((50, 784), dtype=np.float32)
+    idx = np.arange(0, 50, 2)
+    first = map_layer(net, x, idx, layer=0, method="pca")
+    # Pixels 1 − x: the negated features (PCA centres them), the mirror image...
+    mirrored = map_layer(net, 1 - x, idx, layer=0, method="pca")
+    np.testing.assert_allclose(mirrored.coords, -first.coords, atol=1e-6)
+    # ...unless it follows the first map.
+    follows = map_layer(net, 1 - x, idx, layer=0, method="pca", previous=first.coords)
+    np.testing.assert_allclose(follows.coords, first.coords, atol=1e-6)
+    assert follows.follows_previous and not mirrored.follows_previous
+    assert not follows.coords.flags.writeable
+    tsne = map_layer(net, x, idx, 2, "tsne", previous=first.coords)
+    assert tsne.follows_previous and tsne.coords.shape == (25, 2)
 
 
 
@@ -226,6 +331,12 @@ def test_map_server_computes_and_answers_each_job_once(server):
     server.send("map", MapJob.of(3, net, x, 1, "pca"))
     server.send("cancel", 1)  # for a job long answered: ignored
     assert [msg[:2] for msg in server.finals(2)] == [("cancelled", 2), ("done", 3)]
+    # A job with a previous map to follow: a map of the negated pixels lines up with it.
+    first = pca_2d(x).coords
+    server.send("map", MapJob.of(4, net, 1 - x, 0, "pca", previous=first))
+    (kind, job, m), = server.finals(1)
+    assert (kind, job) == ("done", 4) and m.follows_previous
+    np.testing.assert_allclose(m.coords, first, atol=1e-6)
 
 
 def test_map_server_cancels_fails_and_replaces_unstarted_jobs(server):

@@ -208,6 +208,87 @@ def test_tsne_map_with_progress_equals_tsne_of_the_features(qtbot, view, data, s
     assert "t-SNE" in view.scene.caption.text()
 
 
+def spy_previous(view, monkeypatch) -> list:
+    """The ``previous`` map coordinates (or None) given with each job the view starts."""
+    given, start = [], view.jobs.start
+    monkeypatch.setattr(view.jobs, "start", lambda *a, previous=None, **kw: (
+        given.append(previous), start(*a, previous=previous, **kw)))
+    return given
+
+
+def mapped(qtbot, view, action):
+    with qtbot.waitSignal(view.updated, timeout=20_000):
+        action()
+    return view.layer_map
+
+
+def test_each_epoch_follows_the_previous_map_until_layer_points_or_run_change(
+        qtbot, view, data, snaps, monkeypatch):
+    given = spy_previous(view, monkeypatch)
+    m0 = shown_with(qtbot, view, snaps[0])
+    assert given == [None] and not m0.follows_previous
+    assert view.scene.plot.getAxis("bottom").labelText == "PC 1"
+    # The next epoch: the map drawn goes with the job, and the new PCA is turned onto it.
+    m1 = mapped(qtbot, view, lambda: view.show_snapshot(snaps[1]))
+    assert given[1] is m0.coords and m1.follows_previous
+    features = layer_features(snaps[1].network(), data.x_test[m1.indices], 2)
+    expected = pca_2d(features, previous=m0.coords)
+    np.testing.assert_allclose(m1.coords, expected.coords, rtol=1e-6, atol=1e-6)
+    assert np.abs(m1.coords - pca_2d(features).coords).max() > 0.1  # not the plain PCA
+    text = view.scene.caption.text()
+    assert "turned in that plane to line up with the previous map" in text
+    assert f"{100 * expected.explained.sum():.1f} % of it" in text
+    assert view.scene.plot.getAxis("bottom").labelText == "PC plane 1"
+    # Another layer starts afresh; the next epoch follows that layer's map.
+    m2 = mapped(qtbot, view, lambda: view.layer_combo.setCurrentIndex(1))
+    assert given[2] is None and not m2.follows_previous
+    np.testing.assert_allclose(
+        m2.coords, pca_2d(layer_features(snaps[1].network(), data.x_test[m2.indices], 1)).coords,
+        rtol=1e-6, atol=1e-6)
+    assert "previous" not in view.scene.caption.text()
+    assert view.scene.plot.getAxis("bottom").labelText == "PC 1"
+    m3 = mapped(qtbot, view, lambda: view.show_snapshot(snaps[2]))
+    assert given[3] is m2.coords and m3.follows_previous
+    # Other images, another run, another method: afresh.
+    mapped(qtbot, view, lambda: view.points_spin.setValue(500))
+    mapped(qtbot, view, lambda: view.show_snapshot(make_snapshot(data, 10, run_id=2)[0]))
+    assert given[4:] == [None, None] and not view.layer_map.follows_previous
+    mapped(qtbot, view, lambda: view.show_snapshot(make_snapshot(data, 21, run_id=2)[0]))
+    assert given[6] is not None and len(given[6]) == 500
+    view.method_combo.setCurrentIndex(1)
+    assert given[7] is None
+    qtbot.waitUntil(lambda: not view.busy, timeout=20_000)
+
+
+def test_tsne_of_the_next_epoch_starts_from_the_map_drawn(qtbot, view, data, snaps,
+                                                          monkeypatch):
+    given = spy_previous(view, monkeypatch)
+    view.points_spin.setValue(500)
+    view.method_combo.setCurrentIndex(1)
+    first = shown_with(qtbot, view, snaps[1])
+    assert first.method == "tsne" and not first.follows_previous and given[-1] is None
+    totals = []
+    view.jobs.progress.connect(lambda done, total: totals.append(total))
+    second = mapped(qtbot, view, lambda: view.show_snapshot(snaps[2]))
+    assert given[-1] is first.coords and second.follows_previous
+    assert set(totals) == {500}  # no early exaggeration from a map that has its clusters
+    assert "starting from the previous map" in view.scene.caption.text()
+    # The points stay where they were (as drawn: no rotation allowed), and the map is the
+    # t-SNE of the new features started there (the same neighbourhoods as one made here).
+    features = layer_features(snaps[2].network(), data.x_test[second.indices], 2)
+    here = tsne_2d(features, seed=0, init=first.coords)
+    assert neighbour_overlap(second.coords, here) > 0.85
+    assert drawn_offset(second.coords, first.coords) < 0.35
+    assert drawn_offset(tsne_2d(features, seed=0), first.coords) > 0.5
+
+
+def drawn_offset(A, B) -> float:
+    """‖s·(A − Ā) − (B − B̄)‖ / ‖B − B̄‖ with the best scale s, no rotation."""
+    A, B = A - A.mean(axis=0), B - B.mean(axis=0)
+    s = (A * B).sum() / (A * A).sum()
+    return float(np.linalg.norm(s * A - B) / np.linalg.norm(B))
+
+
 def test_cancel_keeps_the_previous_map(qtbot, view, snaps):
     pca = shown_with(qtbot, view, snaps[1])
     caption = view.scene.caption.text()

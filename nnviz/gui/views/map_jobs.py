@@ -20,6 +20,7 @@ import queue
 import threading
 import weakref
 
+import numpy as np
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
@@ -180,10 +181,11 @@ class MapJobs(QObject):
         return self._current in self._live
 
     def start(self, net, x, indices, layer: int, method: str, seed: int = 0,
-              about: str = "") -> None:
-        """Map ``x[indices]`` at ``layer`` of ``net`` (copied now)."""
+              about: str = "", previous=None) -> None:
+        """Map ``x[indices]`` at ``layer`` of ``net`` (copied now); ``previous`` (n, 2), the
+        coordinates of an earlier map of the same images, is a map for this one to follow."""
         self.supersede()
-        job = MapJob.of(next(_job_ids), net, x[indices], layer, method, seed)
+        job = MapJob.of(next(_job_ids), net, x[indices], layer, method, seed, previous)
         self._current = job.job_id
         self._live[job.job_id] = (frozen(indices), about)
         server().submit(job, self)
@@ -211,7 +213,7 @@ class MapJobs(QObject):
         if kind == "done":
             m = payload[0]
             arrays = {f.name: frozen(getattr(m, f.name)) for f in dataclasses.fields(m)
-                      if f.name not in ("layer", "method")}
+                      if isinstance(getattr(m, f.name), np.ndarray)}
             self.finished.emit(dataclasses.replace(m, **{**arrays, "indices": indices}), about)
         elif kind == "failed":
             self.failed.emit(payload[0])

@@ -59,15 +59,30 @@ def map_caption(m: LayerMap, sizes, n_wrong: int, about: str) -> str:
     """The sentence under the map: what a point is, how it was placed, what it was made from."""
     n = len(m.indices)
     what = feature_words(m.layer, len(sizes) - 1, sizes[m.layer])
-    if m.method == "pca":
+    if m.method == "pca" and m.follows_previous:
+        how = (f"projected onto the plane of their two directions of largest variance (PCA: "
+               f"{100 * m.explained.sum():.1f} % of it), turned in that plane to line up with "
+               f"the previous map (the axes hold {100 * m.explained[0]:.1f} % and "
+               f"{100 * m.explained[1]:.1f} %)")
+    elif m.method == "pca":
         how = (f"projected onto their two directions of largest variance (PCA: the axes hold "
                f"{100 * m.explained[0]:.1f} % and {100 * m.explained[1]:.1f} % of it)")
     else:
-        how = ("placed by t-SNE so that images with similar vectors sit together (distances "
-               "within a cluster mean something; between clusters, and the axes, little)")
+        start = (", starting from the previous map so that clusters keep their places"
+                 if m.follows_previous else "")
+        how = (f"placed by t-SNE so that images with similar vectors sit together{start} "
+               f"(distances within a cluster mean something; between clusters, and the axes, "
+               f"little)")
     return (f"{n:,} test images, each point {what}, {how}. Colour: true class. Ringed: the "
             f"{n_wrong:,} the network gets wrong ({100 * n_wrong / max(n, 1):.1f} %). "
             f"Network: {about}.")
+
+
+def axis_label(m: LayerMap, k: int) -> str:
+    """``PC 1``; ``PC plane 1`` when turned to follow a previous map; ``t-SNE 1``."""
+    if m.method != "pca":
+        return f"t-SNE {k}"
+    return f"PC plane {k}" if m.follows_previous else f"PC {k}"
 
 
 def describe_snapshot(snap) -> str:
@@ -218,9 +233,8 @@ class MapScene:
         self.plot.setTitle(f"Test images as {name} sees them ({method})", size=TITLE_SIZE)
         for name in ("left", "bottom"):
             self.plot.showAxis(name)
-        axis = "PC" if m.method == "pca" else "t-SNE"
-        self.plot.setLabel("bottom", f"{axis} 1")
-        self.plot.setLabel("left", f"{axis} 2")
+        self.plot.setLabel("bottom", axis_label(m, 1))
+        self.plot.setLabel("left", axis_label(m, 2))
         self.caption.set_text(map_caption(m, sizes, int(wrong.sum()), about))
 
     def point_at(self, scene_pos) -> int | None:

@@ -2,14 +2,17 @@
 
 Early in training the classes overlap; as the network learns, each hidden layer pulls them
 apart, more so the deeper it is. PCA takes milliseconds; t-SNE (openTSNE) some seconds. Both
-are made in a process of their own, t-SNE with progress and Cancel (:mod:`.map_jobs`). The
-scene is :class:`.map_parts.MapScene`; this module holds the controls and when to map.
+are made in a process of their own, t-SNE with progress and Cancel (:mod:`.map_jobs`). A new
+map of the same run, images, layer and method follows the one drawn (t-SNE starts from it,
+PCA turns to match it), so the clusters stay in place from epoch to epoch. The scene is
+:class:`.map_parts.MapScene`; this module holds the controls and when to map.
 """
 
 from __future__ import annotations
 
 import os
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar,
@@ -56,6 +59,7 @@ class MapView(QWidget):
         self._model = None  # a loaded MLP, used until the next snapshot
         self._sizes: tuple[int, ...] | None = None
         self._requested_key = None
+        self._drawn_source = None  # the run or model of the map drawn (see _key)
         self._pending = False
         self._theme = theme
         self.jobs = MapJobs(self)
@@ -233,8 +237,18 @@ class MapView(QWidget):
         net = self._snap.network() if self._snap is not None else self._model
         about = describe_snapshot(self._snap) if self._snap is not None else "the loaded model"
         indices = choose_subset(ds.y_test, self.points_spin.value(), SUBSET_SEED)
-        self.jobs.start(net, ds.x_test, indices, self.layer, self.method, SUBSET_SEED, about)
+        self.jobs.start(net, ds.x_test, indices, self.layer, self.method, SUBSET_SEED, about,
+                        previous=self._previous_coords(indices))
         self._show_running(self.method == "tsne")
+
+    def _previous_coords(self, indices):
+        """The drawn map's coordinates, when the new map is of the same run (or loaded
+        model), images, layer and method and so should follow it; else None (a fresh map)."""
+        m = self.layer_map
+        if (m is None or self._drawn_source != self._key()[:2] or m.layer != self.layer
+                or m.method != self.method or not np.array_equal(m.indices, indices)):
+            return None
+        return m.coords
 
     def _show_running(self, tsne: bool) -> None:
         self.progress.setVisible(tsne)
@@ -247,8 +261,10 @@ class MapView(QWidget):
         self.progress.setValue(done)
 
     def _on_finished(self, m: LayerMap, about: str) -> None:
-        self._end_job()
+        self._show_running(False)
+        self._drawn_source = self._requested_key[:2]
         self.show_map(m, about)
+        self._end_job()  # a waiting epoch's map now follows this one
 
     def _on_failed(self, message: str) -> None:
         self._end_job()
