@@ -262,7 +262,7 @@ class MainWindow(FileCommands, QMainWindow):
             a[name].setEnabled(has_data and (name == "new" or not training))
         a["pause"].setEnabled(training)
         a["stop"].setEnabled(training)
-        a["save"].setEnabled(self.session.has_network)
+        a["save"].setEnabled(self.session.latest is not None)  # even after the process died
 
     # -- dialogs -----------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ is clean. One training process serves one dataset; a new network is a command to
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
+from shiboken6 import isValid
 
 from nnviz.core import TrainConfig
 from nnviz.core.driver import FINISHED, PAUSED, STOPPED
@@ -31,6 +32,8 @@ class TrainingSession(QObject):
         self.state = STOPPED
         self.delay = 0.0
         self._run_id = 0
+        self._serial = 0  # of the current TrainingWorker
+        self._retired: list[QThread] = []  # threads of processes that ended by themselves
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
         self._origin = None
@@ -82,7 +85,9 @@ class TrainingSession(QObject):
         self._worker.send(*command)
 
     def _start_worker(self) -> None:
-        worker = TrainingWorker(self._origin or self.dataset)
+        self._retired = [t for t in self._retired if isValid(t)]  # finished ones are deleted
+        self._serial += 1
+        worker = TrainingWorker(self._origin or self.dataset, serial=self._serial)
         thread = QThread()
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
@@ -93,6 +98,7 @@ class TrainingSession(QObject):
         worker.state_changed.connect(self._on_state)
         worker.diverged.connect(self._on_diverged)
         worker.failed.connect(self._on_failed)
+        worker.ended.connect(self._on_worker_ended)
         self._worker, self._thread = worker, thread
         if self.delay:
             worker.send("delay", self.delay)
@@ -105,9 +111,16 @@ class TrainingSession(QObject):
         worker, thread = self._worker, self._thread
         self._worker = self._thread = None
         self.config = None
+        for old in self._retired:
+            if isValid(old):
+                old.wait(timeout_ms)
+        self._retired = []
         if worker is None:
             return True
         worker.stop()
+        if not isValid(thread):  # ended by itself and deleted before _on_worker_ended ran
+            self._set_state(STOPPED)
+            return True
         thread.quit()  # the queued finished→quit cannot arrive while we block in wait()
         ok = thread.wait(timeout_ms)
         self._set_state(STOPPED)
@@ -181,3 +194,16 @@ class TrainingSession(QObject):
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.failed.emit(message)
+
+    @Slot(int)
+    def _on_worker_ended(self, serial: int) -> None:
+        """The current training process ended by itself (it failed to start or died):
+        forget it, so a later command starts a new one and nothing touches its deleted
+        thread. The last snapshot stays, so its weights can still be saved."""
+        if serial == self._serial and self._worker is not None:
+            # The thread is still finishing: keep it referenced until it has (a QThread
+            # collected while running aborts the interpreter).
+            self._retired.append(self._thread)
+            self._worker = self._thread = None
+            self.config = None
+            self._set_state(STOPPED)

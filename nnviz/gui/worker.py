@@ -55,6 +55,9 @@ class TrainingWorker(QObject):
     snapshot_ready(TrainingSnapshot), state_changed(str), diverged(str), failed(str)
     finished()
         The process has ended (after :meth:`stop`) and the thread may quit.
+    ended(int)
+        The same moment, with :attr:`serial`: by the time a queued slot runs, the worker
+        may be deleted (``finished → deleteLater``), so ``sender()`` cannot tell who ended.
     """
 
     snapshot_ready = Signal(object)
@@ -62,9 +65,11 @@ class TrainingWorker(QObject):
     diverged = Signal(str)
     failed = Signal(str)
     finished = Signal()
+    ended = Signal(int)
 
-    def __init__(self, data, emit_interval: float = 0.045):
+    def __init__(self, data, emit_interval: float = 0.045, serial: int = 0):
         super().__init__()
+        self.serial = int(serial)
         ctx = multiprocessing.get_context("spawn")  # fork would copy Qt's threads and locks
         cmd_in, self._commands = ctx.Pipe(duplex=False)
         self._messages, msg_out = ctx.Pipe(duplex=False)
@@ -101,6 +106,7 @@ class TrainingWorker(QObject):
                 self._process.start()  # pickles the dataset: here, not in the GUI thread
         except Exception as exc:  # noqa: BLE001
             self.failed.emit(f"cannot start the training process: {exc}")
+            self.ended.emit(self.serial)
             self.finished.emit()
             return
         for end in self._child_ends:
@@ -121,6 +127,7 @@ class TrainingWorker(QObject):
             self.failed.emit(f"the training process ended unexpectedly (exit code "
                              f"{self._process.exitcode})")
         self.state_changed.emit(STOPPED)
+        self.ended.emit(self.serial)
         self.finished.emit()
 
     def _dispatch(self, msg) -> None:

@@ -94,3 +94,16 @@ def test_gallery_and_map_send_images_to_the_pad_and_the_probe(qtbot, window, dig
     assert ex.true == digits.y_test[9]
     window.views["map"].probe_requested.emit(4)
     assert window.views["activations"].probe_index == 4
+
+
+def test_a_dead_training_process_is_reported_and_the_app_goes_on(qtbot, window, digits, tmp_path):
+    snap = trained(qtbot, window, 4)
+    window.session._worker._process.kill()  # as if the process crashed
+    qtbot.waitUntil(lambda: any("ended unexpectedly" in e for e in window.errors), timeout=10_000)
+    qtbot.waitUntil(lambda: window.session._worker is None, timeout=5000)
+    assert window.session.state == "stopped" and window.session.latest is snap
+    assert window.actions_["save"].isEnabled()
+    assert window.save_model(tmp_path / "rescued.npz")  # the last weights are not lost
+    window.set_dataset(digits, "tiny")                   # no touching the dead thread
+    trained(qtbot, window, 2)                            # a new process trains
+    assert window.session.latest.step == 2
