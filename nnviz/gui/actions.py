@@ -36,6 +36,8 @@ WINDOWS = {
     "analysis": ("&Evaluation, maps and runs…", "Ctrl+R", None,
                  "Where it fails, what each layer learned, runs side by side", "on_show_analysis"),
 }
+# Actions whose shortcuts also work while a side window is active.
+SHARED_WITH_SIDE_WINDOWS = ("export_view", "explorer", "analysis", "train", "pause", "shortcuts")
 # Keys of the Draw and step window (QShortcuts there, listed in the help).
 EXPLORER_KEYS = (("Step forward (Draw and step)", "Right"), ("Step back", "Left"),
                  ("Run through the steps / pause", "Space"), ("Back to the input", "Esc"),

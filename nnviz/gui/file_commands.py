@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import (QApplication, QFileDialog, QInputDialog, QMessageBox,
+                               QProgressDialog)
 
 from nnviz.gui.tasks import Task, start_task
 from nnviz.gui.views.data import SAMPLES_PER_CLASS
@@ -180,7 +181,13 @@ class FileCommands:
     # -- exports ---------------------------------------------------------------------------------
 
     def current_view_name(self) -> str:
-        """The view with keyboard focus, else the first visible of curves/weights/activations/data."""
+        """The view of the active side window (the explorer, or the analysis window's tab), else
+        the view with keyboard focus, else the first visible of curves/weights/activations/data."""
+        active = QApplication.activeWindow()
+        if active is self.explorer_window:
+            return "explorer"
+        if active is self.analysis_window:
+            return self.analysis_window.current_name()
         focus = self.focusWidget()
         for name, view in self.views.items():
             if name != "controls" and focus is not None and view.isAncestorOf(focus):

@@ -73,6 +73,8 @@ class MainWindow(FileCommands, QMainWindow):
         self.actions_ = window_actions.build_actions(self)
         self.theme_group = window_actions.build_menus(self, self.actions_, self.docks)
         window_actions.build_toolbar(self, self.actions_)
+        for window in self.side_windows:  # their shortcuts work in the side windows too
+            window.addActions([self.actions_[n] for n in window_actions.SHARED_WITH_SIDE_WINDOWS])
         self.status = StatusBar(self.statusBar())
         self._default_state = self.saveState()
         self._connect()

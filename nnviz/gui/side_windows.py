@@ -50,6 +50,11 @@ class AnalysisWindow(SideWindow):
             self.tab_of[name] = self.tabs.addTab(view, title)
         super().__init__("Evaluation, maps and runs", "analysis", self.tabs, parent)
 
+    def current_name(self) -> str:
+        """The name of the view in the current tab."""
+        index = self.tabs.currentIndex()
+        return next(name for name, i in self.tab_of.items() if i == index)
+
     def show_tab(self, name: str) -> None:
         self.tabs.setCurrentIndex(self.tab_of[name])
         self.present()

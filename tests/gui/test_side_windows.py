@@ -107,3 +107,21 @@ def test_a_dead_training_process_is_reported_and_the_app_goes_on(qtbot, window, 
     window.set_dataset(digits, "tiny")                   # no touching the dead thread
     trained(qtbot, window, 2)                            # a new process trains
     assert window.session.latest.step == 2
+
+
+def test_export_takes_the_view_of_the_active_side_window(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+    trained(qtbot, window, 3)
+    window.refresh_views()
+    window.analysis_window.show_tab("runs")
+    monkeypatch.setattr(QApplication, "activeWindow", staticmethod(lambda: window.analysis_window))
+    assert window.current_view_name() == "runs"
+    window.explorer_window.present()
+    window.views["explorer"].load_test_image(0)
+    monkeypatch.setattr(QApplication, "activeWindow", staticmethod(lambda: window.explorer_window))
+    assert window.current_view_name() == "explorer"
+    assert window.export_view("explorer", tmp_path / "diagram.png"), window.errors
+    assert QImage(str(tmp_path / "diagram.png")).width() > 100
+    export = window.actions_["export_view"]
+    assert export in window.explorer_window.actions() and export in window.analysis_window.actions()
