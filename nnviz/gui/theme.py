@@ -70,7 +70,15 @@ def apply_palette(app, theme: Theme) -> None:
     app.setStyle("Fusion")
     if not theme.dark:
         app.setPalette(app.style().standardPalette())
+        app.setStyleSheet("")
         return
+    # Fusion outlines an unchecked box in a shade of the window colour, which vanishes on a
+    # dark base (tick boxes in tables disappear): outline them in the muted text colour. The
+    # checked state keeps Fusion's own drawing.
+    app.setStyleSheet(
+        "QCheckBox::indicator:unchecked, QAbstractItemView::indicator:unchecked { "
+        f"border: 1px solid {theme.muted}; background: {theme.background}; "
+        "width: 12px; height: 12px; border-radius: 2px; }")
     p = QPalette()
     window, base, text = QColor("#2b2d30"), QColor(theme.background), QColor(theme.foreground)
     roles = {QPalette.ColorRole.Window: window, QPalette.ColorRole.WindowText: text,
