@@ -11,7 +11,8 @@ from nnviz.core.checkpoint import Checkpoint, CheckpointError, load_model, save_
 from nnviz.core.config import LIVE_FIELDS, TrainConfig
 from nnviz.core.layers import Dense
 from nnviz.core.losses import LOSSES, Loss, get_loss, softmax
-from nnviz.core.metrics import Evaluation, confusion_matrix, evaluate, per_class_accuracy
+from nnviz.core.evaluation import Evaluation
+from nnviz.core.metrics import Scores, confusion_matrix, evaluate, per_class_accuracy
 from nnviz.core.network import MLP
 from nnviz.core.optim import SGD, Adam, Optimizer, make_optimizer
 from nnviz.core.presets import PRESETS, Preset, get_preset
@@ -21,7 +22,7 @@ from nnviz.core.training import StepReport, Trainer, TrainingDiverged, make_netw
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "Augmentation", "Augmenter", "Checkpoint",
     "CheckpointError", "load_model", "save_model", "LIVE_FIELDS", "TrainConfig", "Dense",
-    "LOSSES", "Loss", "get_loss", "softmax", "Evaluation", "confusion_matrix", "evaluate",
+    "LOSSES", "Loss", "get_loss", "softmax", "Evaluation", "Scores", "confusion_matrix", "evaluate",
     "per_class_accuracy", "MLP", "SGD", "Adam", "Optimizer", "make_optimizer", "PRESETS",
     "Preset", "get_preset", "BackwardTrace", "ForwardTrace", "LayerTrace", "backward_trace",
     "forward_trace", "StepReport", "Trainer", "TrainingDiverged", "make_network", "train",

@@ -26,8 +26,10 @@ def per_class_accuracy(confusion: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Evaluation:
-    """Results of :func:`evaluate` over n examples of K classes."""
+class Scores:
+    """Results of :func:`evaluate` over n examples of K classes: the figures training
+    reports each epoch. (:class:`nnviz.core.evaluation.Evaluation` is the evaluation view's
+    fuller account.)"""
 
     loss: float
     accuracy: float
@@ -45,7 +47,7 @@ class Evaluation:
 
 
 def evaluate(net: MLP, x: np.ndarray, y: np.ndarray, loss="cross_entropy",
-             batch_size: int = 2000) -> Evaluation:
+             batch_size: int = 2000) -> Scores:
     """Loss, accuracy and confusion matrix of ``net`` on ``x`` (n, d), ``y`` (n,), in batches
     so memory stays bounded whatever n is."""
     loss_fn = get_loss(loss)
@@ -61,7 +63,7 @@ def evaluate(net: MLP, x: np.ndarray, y: np.ndarray, loss="cross_entropy",
         preds[s:s + batch_size] = p.argmax(axis=1)
         conf[s:s + batch_size] = p.max(axis=1)
     n = max(len(x), 1)
-    return Evaluation(loss=total / n, accuracy=float(np.mean(preds == y)) if len(x) else float("nan"),
+    return Scores(loss=total / n, accuracy=float(np.mean(preds == y)) if len(x) else float("nan"),
                       predictions=preds, confidence=conf,
                       confusion=confusion_matrix(y, preds, k))
 
