@@ -38,6 +38,15 @@ def digits() -> Dataset:
     return tiny_digits()
 
 
+def shown(qtbot, widget, width: int, height: int):
+    """``widget`` owned by ``qtbot``, resized, shown and exposed; returns it."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
 def make_snapshot(data: Dataset, steps: int = 25, config: TrainConfig | None = None, run_id: int = 1):
     """Train ``steps`` batches on ``data`` and take a real snapshot, as the worker does.
 

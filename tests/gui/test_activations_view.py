@@ -14,15 +14,12 @@ from nnviz.gui.theme import DARK, LIGHT
 from nnviz.gui.views.activation_parts import inactive_mask, probe_forward
 from nnviz.gui.views.activations import ActivationsView
 
-from conftest import make_snapshot  # tests/gui/conftest.py (rootdir-relative import)
+from conftest import make_snapshot, shown  # tests/gui/conftest.py (rootdir-relative import)
 
 
 @pytest.fixture
 def view(qtbot, digits, snapshot):
-    v = ActivationsView()
-    qtbot.addWidget(v)
-    v.resize(900, 600)
-    v.show()
+    v = shown(qtbot, ActivationsView(), 900, 600)
     v.set_dataset(digits)
     v.show_snapshot(snapshot)
     return v
@@ -179,10 +176,7 @@ def test_export_gives_a_picture(view):
 
 
 def test_show_snapshot_is_cheap_for_the_default_network(qtbot, digits):
-    view = ActivationsView()
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
+    view = shown(qtbot, ActivationsView(), 900, 600)
     view.set_dataset(digits)
     snap = make_snapshot(digits, 2, TrainConfig(hidden=(256, 128), batch_size=32, seed=0))[0]
     view.show_snapshot(snap)

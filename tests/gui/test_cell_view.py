@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from conftest import shown  # tests/gui/conftest.py (rootdir-relative import)
 from nnviz.core.cells import cell_number, layer_cells, number
 from nnviz.core.network import MLP
 from nnviz.core.trace import forward_trace
@@ -41,12 +42,7 @@ def big_record():
 
 @pytest.fixture
 def view(qtbot):
-    v = CellView()
-    qtbot.addWidget(v)
-    v.resize(1000, 650)
-    v.show()
-    qtbot.waitExposed(v)
-    return v
+    return shown(qtbot, CellView(), 1000, 650)
 
 
 def settle(view):

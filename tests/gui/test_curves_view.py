@@ -4,7 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
 import pytest
-from conftest import make_snapshot  # tests/gui/conftest.py (rootdir-relative import)
+from conftest import make_snapshot, shown  # tests/gui/conftest.py (rootdir-relative import)
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
@@ -29,11 +29,7 @@ def n_points(item) -> int:
 
 @pytest.fixture
 def view(qtbot):
-    v = CurvesView()
-    qtbot.addWidget(v)
-    v.resize(900, 700)
-    v.show()
-    return v
+    return shown(qtbot, CurvesView(), 900, 700)
 
 
 @pytest.mark.parametrize("w", [0.0, 0.001, 0.3, 0.6, 0.95, 0.999])

@@ -8,6 +8,7 @@ import pyqtgraph.exporters
 import pytest
 from PySide6.QtGui import QImage
 
+from conftest import shown  # tests/gui/conftest.py (rootdir-relative import)
 from nnviz.core.augment import Augmentation, Augmenter
 from nnviz.datasets import Dataset, load_dataset
 from nnviz.gui.theme import DARK, LIGHT
@@ -22,10 +23,7 @@ AUG = Augmentation(noise_std=0.1, max_rotation_deg=15, max_shift_px=2, thickness
 
 @pytest.fixture
 def view(qtbot, digits):
-    v = DataView()
-    qtbot.addWidget(v)
-    v.resize(800, 600)
-    v.show()
+    v = shown(qtbot, DataView(), 800, 600)
     v.set_dataset(digits)
     return v
 

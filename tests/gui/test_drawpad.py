@@ -5,18 +5,14 @@ import pytest
 from mouse import LEFT, RIGHT, drag, send, to_view  # tests/gui/mouse.py
 from PySide6.QtCore import QEvent, Qt
 
+from conftest import shown  # tests/gui/conftest.py (rootdir-relative import)
 from nnviz.gui.theme import DARK
 from nnviz.gui.views.drawpad import CAPTION, DrawPad, soft_brush, stamp
 
 
 @pytest.fixture
 def pad(qtbot):
-    w = DrawPad()
-    qtbot.addWidget(w)
-    w.resize(420, 480)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown(qtbot, DrawPad(), 420, 480)
 
 
 def ink_width(canvas, col, threshold=0.5) -> int:

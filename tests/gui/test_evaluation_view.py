@@ -14,7 +14,7 @@ from nnviz.gui.theme import DARK, LIGHT
 from nnviz.gui.views.evaluation import EvaluationView
 from nnviz.gui.views.evaluation_gallery import percent
 
-from conftest import make_snapshot  # tests/gui/conftest.py (rootdir-relative import)
+from conftest import make_snapshot, shown  # tests/gui/conftest.py (rootdir-relative import)
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +25,7 @@ def early(digits):
 
 @pytest.fixture
 def view(qtbot, digits, early):
-    v = EvaluationView()
-    qtbot.addWidget(v)
-    v.resize(1100, 750)
-    v.show()
+    v = shown(qtbot, EvaluationView(), 1100, 750)
     v.set_dataset(digits)
     with qtbot.waitSignal(v.updated, timeout=10_000):
         v.show_snapshot(early)

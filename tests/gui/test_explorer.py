@@ -3,7 +3,7 @@ step shows the engine's numbers; keys step; edits and lessons change the network
 
 import numpy as np
 import pytest
-from conftest import make_snapshot  # tests/gui/conftest.py (rootdir-relative import)
+from conftest import make_snapshot, shown  # tests/gui/conftest.py (rootdir-relative import)
 from mouse import drag  # tests/gui/mouse.py
 from PySide6.QtCore import Qt
 
@@ -17,11 +17,7 @@ from nnviz.gui.views.explorer import ExplorerView
 
 @pytest.fixture
 def explorer(qtbot, digits):
-    w = ExplorerView()
-    qtbot.addWidget(w)
-    w.resize(1500, 900)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown(qtbot, ExplorerView(), 1500, 900)
     w.set_dataset(digits)
     net = MLP((784, 32, 16, 10), "relu", seed=0)
     w.set_model(net, "cross_entropy", "test model")

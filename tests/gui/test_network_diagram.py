@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 
+from conftest import shown  # tests/gui/conftest.py (rootdir-relative import)
 from nnviz.core import MLP, backward_trace, forward_trace
 from nnviz.gui.theme import DARK, LIGHT
 from nnviz.gui.views.network_diagram import DIM, NetworkDiagram
@@ -29,12 +30,7 @@ def x(digits):
 
 @pytest.fixture
 def diagram(qtbot):
-    w = NetworkDiagram()
-    qtbot.addWidget(w)
-    w.resize(900, 500)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown(qtbot, NetworkDiagram(), 900, 500)
 
 
 def top_units(v, k=16):

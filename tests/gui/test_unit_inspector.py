@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 
+from conftest import shown  # tests/gui/conftest.py (rootdir-relative import)
 from nnviz.core.edits import UnitEdit, apply_edits, edited_trace
 from nnviz.core.network import MLP
 from nnviz.core.trace import forward_trace
@@ -31,11 +32,7 @@ def trace(net, x):
 
 @pytest.fixture
 def view(qtbot):
-    v = UnitInspector()
-    qtbot.addWidget(v)
-    v.resize(480, 640)
-    v.show()
-    return v
+    return shown(qtbot, UnitInspector(), 480, 640)
 
 
 def in_scene(view, item) -> bool:

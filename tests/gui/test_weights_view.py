@@ -4,7 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
 import pytest
-from conftest import make_snapshot  # tests/gui/conftest.py (rootdir-relative import)
+from conftest import make_snapshot, shown  # tests/gui/conftest.py (rootdir-relative import)
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
@@ -21,11 +21,7 @@ def tile(image, k, cols, h=28, w=28, pad=1):
 
 @pytest.fixture
 def view(qtbot):
-    v = WeightsView()
-    qtbot.addWidget(v)
-    v.resize(1000, 700)
-    v.show()
-    return v
+    return shown(qtbot, WeightsView(), 1000, 700)
 
 
 def test_mosaic_places_each_row_as_a_tile():
