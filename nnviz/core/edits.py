@@ -128,7 +128,8 @@ def network_from_trace(trace: ForwardTrace) -> MLP:
     """The network a trace was recorded from, rebuilt from the trace's ``W`` and ``b``."""
     first = trace.layers[0]
     sizes = (first.W.shape[1],) + tuple(L.W.shape[0] for L in trace.layers)
-    net = MLP(sizes, [L.activation for L in trace.layers[:-1]], seed=None, dtype=first.W.dtype)
+    net = MLP(sizes, [L.activation for L in trace.layers[:-1]], seed=None, dtype=first.W.dtype,
+              initialize=False)
     net.set_parameters({f"{k}{L.index}": getattr(L, k) for L in trace.layers for k in "Wb"})
     return net
 

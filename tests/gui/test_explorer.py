@@ -207,3 +207,15 @@ def test_undo_lesson_brings_back_the_network_and_its_edits(explorer):
     w.lesson.undo_button.click()
     assert w.edits == (edit,) and w.inspector.edits() == (edit,)
     np.testing.assert_array_equal(w.net.theta, edited)
+
+
+def test_a_snapshot_held_back_by_the_rate_limit_is_taken_later(qtbot, digits):
+    w = shown(qtbot, ExplorerView(), 800, 600)
+    w.set_dataset(digits)
+    first, trainer, curves = make_snapshot(digits, steps=2)
+    w.show_snapshot(first)
+    second = make_snapshot(digits, steps=4)[0]  # same run id, arrives at once: held back
+    w.show_snapshot(second)
+    assert "step 2" in w.source_label.text()
+    qtbot.waitUntil(lambda: "step 4" in w.source_label.text(), timeout=2000)  # the last one
+    np.testing.assert_array_equal(w.base_net.layers[0].W, second.layers[0].W)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
@@ -78,18 +78,18 @@ class ExplorerView(QWidget):
         self.true = -1
         self.stepper: Stepper | None = None
         self.edits: tuple = ()  # the UnitEdits applied to base_net
-        self.trace = None
+        self._accuracy: tuple | None = None  # (net, before, after) test accuracies, when known
         self.latency_ms = float("nan")
-        self.test_index = -1
         self.diagram_focus = None  # (layer, direction) lit up in the diagram
         self._ds = None
         self._source = ""
         self._last_follow = 0.0
         self._shown_snap = None
+        self._pending = None  # the newest snapshot offered
+        self._follow_timer = QTimer(self, singleShot=True, timeout=self._take_pending)
         self._selected: tuple[int, int] | None = None
         self._loading_test = False
         self._accuracy_task = None
-        self._theme = theme
         self._build()
         self._connect()
         self._shortcuts()
@@ -190,18 +190,31 @@ class ExplorerView(QWidget):
 
     def show_snapshot(self, snap) -> None:
         """Take the training run's network from ``snap``, at most FOLLOW_HZ times a second
-        and only while following and visible."""
+        and only while following and visible. A snapshot held back by either is taken
+        later (the newest one: when training pauses, no further snapshot would come)."""
+        self._pending = snap
         if snap is None or snap is self._shown_snap or not self.follow.isChecked():
             return
-        now = time.perf_counter()
+        wait = self._last_follow + 1.0 / FOLLOW_HZ - time.perf_counter()
         new_run = self._shown_snap is None or snap.run_id != self._shown_snap.run_id
-        if not new_run and (not self.isVisible() or now - self._last_follow < 1.0 / FOLLOW_HZ):
+        if not new_run and not self.isVisible():
+            return  # showEvent takes it
+        if not new_run and wait > 0:
+            if not self._follow_timer.isActive():
+                self._follow_timer.start(int(1000 * wait) + 1)
             return
-        self._last_follow = now
+        self._last_follow = time.perf_counter()
         self._shown_snap = snap
         loss = getattr(snap.config, "loss", "cross_entropy")
         self._set_network(snap.network(), loss,
                           f"training run {snap.run_id}, step {snap.step} (epoch {snap.epoch:.2f})")
+
+    def _take_pending(self) -> None:
+        self.show_snapshot(self._pending)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._take_pending()
 
     def set_model(self, net: MLP, loss: str = "cross_entropy", name: str = "loaded model") -> None:
         """Explore ``net`` (e.g. a loaded model); stops following the training run."""
@@ -212,9 +225,7 @@ class ExplorerView(QWidget):
         if self.base_net is None or net.sizes != self.base_net.sizes:
             self._selected = None  # the selected unit and the edits belong to the old shape
             self.edits = ()
-            self.inspector.blockSignals(True)
-            self.inspector.clear_edits()
-            self.inspector.blockSignals(False)
+            self.inspector.set_edits(())
             self.diagram.set_selected(None, None)
         self.base_net, self.loss, self._source = net, loss, source
         self.lesson.show_lesson(None)
@@ -226,7 +237,6 @@ class ExplorerView(QWidget):
         ds = self._ds
         if ds is None or not 0 <= index < len(ds.x_test):
             return
-        self.test_index = int(index)
         self.test_spin.setValue(int(index))
         self._loading_test = True
         try:
@@ -245,7 +255,6 @@ class ExplorerView(QWidget):
         if self._loading_test:
             return
         t0 = time.perf_counter()
-        self.test_index = -1
         if canvas.max() <= 0:
             self.x, self.true, self.stepper = None, -1, None
             self.answer.clear()
@@ -260,6 +269,11 @@ class ExplorerView(QWidget):
 
     # -- computing what is shown -----------------------------------------------------------
 
+    @property
+    def trace(self):
+        """The current example's BackwardTrace through ``net`` (None without a stepper)."""
+        return None if self.stepper is None else self.stepper.trace
+
     def target(self) -> int:
         """The backward pass's target: the stepper's choice, else the label, else the answer."""
         chosen = self.stepper_view.target()
@@ -272,11 +286,11 @@ class ExplorerView(QWidget):
     def recompute(self) -> None:
         """One backward trace of the current example feeds the answer, diagram and stepper."""
         if self.net is None or self.x is None:
-            self.stepper = self.trace = None
+            self.stepper = None
             self.stepper_view.set_stepper(None)
             return
         if self.x.size != self.net.sizes[0]:
-            self.stepper = self.trace = None
+            self.stepper = None
             self.stepper_view.set_stepper(None)
             self.answer.clear()
             self.answer.answer.setText(f"This network takes {self.net.sizes[0]} inputs; a drawing "
@@ -284,7 +298,7 @@ class ExplorerView(QWidget):
             return
         # The explorer owns self.net: the trace may overwrite its gradient buffers.
         self.stepper = Stepper(self.net, self.x, self.target(), self.loss)
-        self.trace = tr = self.stepper.trace
+        tr = self.stepper.trace
         z = tr.layers[-1].z[0]
         self.answer.show(self.x, tr.probabilities[0], z, self.true)
         self.diagram.set_trace(tr, self.answer.image_shape, self.answer.names)
@@ -321,11 +335,12 @@ class ExplorerView(QWidget):
         self._show_unit(layer, unit)
 
     def _show_unit(self, layer: int, unit: int) -> None:
-        if self.base_net is None or self.x is None:
+        if self.base_net is None or self.x is None or self.trace is None:
             return
-        self.inspector.set_unit(forward_trace(self.base_net, self.x), layer, unit,
-                                self.answer.image_shape)
-        self._compare()
+        # Unedited, the stepper's trace is the base network's: no second pass.
+        base = self.trace if self.net is self.base_net else forward_trace(self.base_net, self.x)
+        self.inspector.set_unit(base, layer, unit, self.answer.image_shape)
+        self._show_comparison(base.probabilities[0])
 
     def _on_edits(self, edits) -> None:
         self._apply_edits(edits, measure=True)
@@ -337,40 +352,45 @@ class ExplorerView(QWidget):
             self.net = apply_edits(self.base_net, edits) if edits else self.base_net
             self.edits = tuple(edits)
         except ValueError as exc:  # an edit for another architecture: drop them all
-            self.inspector.clear_edits()
+            self.inspector.set_edits(())
             self.net, self.edits = self.base_net, ()
             self.source_label.setText(f"Edits dropped: {exc}")
-        self.recompute()
         if measure or edits:
-            self._compare()
+            self._measure_accuracy()  # before recompute, which shows "…" until it is known
+        self.recompute()
 
-    def _compare(self) -> None:
-        """Before → after: the answer now, the test accuracy off the GUI thread."""
-        if self.base_net is None or self.x is None:
+    def _show_comparison(self, p_before) -> None:
+        """Before → after on this example, and the test accuracies once measured."""
+        if self.trace is None:
             return
-        p_before = self.base_net.predict_proba(self.x[None])[0]
-        p_after = self.net.predict_proba(self.x[None])[0]
-        self.inspector.set_comparison(p_before, p_after, None, None, self.answer.names)
+        known = self._accuracy if self._accuracy and self._accuracy[0] is self.net else None
+        self.inspector.set_comparison(p_before, self.trace.probabilities[0],
+                                      known[1] if known else None, known[2] if known else None,
+                                      self.answer.names)
+
+    def _measure_accuracy(self) -> None:
+        """Test accuracy before and after the edits, off the GUI thread; only when the edits
+        or the network change (it does not depend on the drawing)."""
+        self._accuracy = None
         if self._ds is None or not len(self._ds.x_test) or not self.edits:
             return
         base, edited, ds = self.base_net, self.net, self._ds
-        task = Task(lambda _progress: (test_accuracy(base, ds.x_test, ds.y_test),
-                                       test_accuracy(edited, ds.x_test, ds.y_test), edited))
+        task = Task(lambda _progress: (edited, test_accuracy(base, ds.x_test, ds.y_test),
+                                       test_accuracy(edited, ds.x_test, ds.y_test)))
         task.signals.done.connect(self._on_accuracy)
         self._accuracy_task = start_task(task)
 
     def _on_accuracy(self, result) -> None:
-        before, after, edited = result
-        if edited is not self.net or self.x is None:
+        if result[0] is not self.net:
             return  # superseded by a newer edit
-        self.inspector.set_comparison(self.base_net.predict_proba(self.x[None])[0],
-                                      self.net.predict_proba(self.x[None])[0], before, after,
-                                      self.answer.names)
+        self._accuracy = result
+        if self._selected is not None and self.trace is not None:
+            self._show_unit(*self._selected)
 
     def _keep_edits(self) -> None:
         if self.net is not None and self.net is not self.base_net:
             edited = self.net
-            self.inspector.clear_edits()
+            self.inspector.set_edits(())
             self.edits = ()
             self.set_model(edited, self.loss, "edited model (kept)")
             self.adopt_requested.emit(edited.copy())
@@ -386,7 +406,7 @@ class ExplorerView(QWidget):
             return
         lesson = learn_example(self.net, self.x, self.target(), lr, self.loss, steps)
         self._before_lesson = (self.base_net, self.edits, self._source)
-        self.inspector.clear_edits()
+        self.inspector.set_edits(())
         self.edits = ()
         self.follow.setChecked(False)
         self._set_network(lesson.net, self.loss, f"taught: {self._source}")
@@ -413,7 +433,8 @@ class ExplorerView(QWidget):
 
     def _on_follow(self, on: bool) -> None:
         if on:
-            self._shown_snap = None  # take the next snapshot at once
+            self._shown_snap = None  # take the newest snapshot at once
+            self._take_pending()
         self._update_source()
 
     def _update_source(self) -> None:
@@ -426,7 +447,6 @@ class ExplorerView(QWidget):
                                   + (f" · {edits} unit edit{'s' if edits > 1 else ''}" if edits else ""))
 
     def set_theme(self, theme: Theme) -> None:
-        self._theme = theme
         for view in (self.pad, self.answer, self.diagram, self.stepper_view, self.inspector,
                      self.cells, self.lesson):
             view.set_theme(theme)
