@@ -17,17 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnviz.core.snapshot import frozen
+from nnviz.core.stepper import sup
 
 MAX_UNITS = 24
 MAX_INPUTS = 40
 
-SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 F_NAMES = {"relu": "relu", "leaky_relu": "leaky_relu", "sigmoid": "σ", "tanh": "tanh"}
-
-
-def sup(n: int) -> str:
-    return str(n).translate(SUPERSCRIPT)
 
 
 def sub(n: int) -> str:

@@ -62,6 +62,17 @@ def style_plot(plot: pg.PlotItem, theme: Theme) -> None:
     plot.titleLabel.setText(plot.titleLabel.text)
 
 
+def style_legend(legend: pg.LegendItem, theme: Theme, boxed: bool = True) -> None:
+    """Theme a legend's labels (re-rendered: ``setAttr`` alone does not redraw them) and,
+    when ``boxed``, its translucent background box."""
+    legend.setLabelTextColor(theme.foreground)
+    for _, label in legend.items:
+        label.setText(label.text, color=theme.foreground)
+    if boxed:
+        legend.setBrush(pg.mkBrush(theme.background + "cc"))
+        legend.setPen(pg.mkPen(theme.muted + "80"))
+
+
 def apply_palette(app, theme: Theme) -> None:
     """Give the whole application ``theme``'s colours (Fusion style, so dark works everywhere)."""
     from PySide6.QtGui import QColor, QPalette

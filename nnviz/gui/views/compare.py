@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.core.runs import CompareRow, RunRecord, RunSeries, compare
-from nnviz.gui.theme import LIGHT, Theme, style_plot
+from nnviz.gui.theme import LIGHT, Theme, style_legend, style_plot
 from nnviz.gui.views.curve_tools import CurveHover
 from nnviz.gui.views.scene_parts import TITLE_SIZE, Caption
 
@@ -82,7 +82,7 @@ class CompareView(QWidget):
         self.empty = pg.TextItem(EMPTY_TEXT, anchor=(0.5, 0.5))
         self.empty.setParentItem(self.loss_plot.getViewBox())  # placed in its pixels
         self.loss_plot.getViewBox().sigResized.connect(self._place_empty)
-        self.hovers = {plot: CurveHover(plot) for plot in self.plots}
+        self.hovers = {plot: CurveHover(plot, x_name="epoch") for plot in self.plots}
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
         self.params = QTableWidget(0, 0)
@@ -186,8 +186,6 @@ class CompareView(QWidget):
     def _on_mouse_moved(self, pos) -> None:
         for hover in self.hovers.values():
             hover.update(pos)
-            if hover.point is not None:  # CurveHover speaks of steps; here x is the epoch
-                hover.text.setText(hover.text.toPlainText().replace("\nstep ", "\nepoch ", 1))
 
     def _place_empty(self, *args) -> None:
         rect = self.loss_plot.getViewBox().rect()
@@ -222,12 +220,7 @@ class CompareView(QWidget):
             item.setSymbolBrush(pg.mkBrush(color))
 
     def _restyle_legend(self) -> None:
-        t = self._theme
-        self.legend.setLabelTextColor(t.foreground)
-        for _, label in self.legend.items:  # setAttr alone does not re-render
-            label.setText(label.text)
-        self.legend.setBrush(pg.mkBrush(t.background + "cc"))
-        self.legend.setPen(pg.mkPen(t.muted + "80"))
+        style_legend(self.legend, self._theme)
 
     def _style_params(self) -> None:
         """Column headers in their run's colour (bold), result rows on a faint band."""

@@ -10,14 +10,14 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
+from nnviz.core.stepper import sup
 from nnviz.gui.theme import Theme
 
-SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def layer_label(index: int) -> str:
     """``W¹``, ``W²``, ... for the 1-based layer ``index``."""
-    return "W" + str(index).translate(SUPERSCRIPT)
+    return "W" + sup(index)
 
 
 def ema(values: np.ndarray, weight: float) -> np.ndarray:
@@ -88,10 +88,12 @@ class CurveHover:
     plot : pg.PlotItem
     log_y : bool
         The plot's y axis is logarithmic (view coordinates are ``log10(y)``).
+    x_name : str
+        What x counts, for the label ("step", or "epoch" in the run comparison).
     """
 
-    def __init__(self, plot: pg.PlotItem, log_y: bool = False):
-        self.plot, self.log_y = plot, log_y
+    def __init__(self, plot: pg.PlotItem, log_y: bool = False, x_name: str = "step"):
+        self.plot, self.log_y, self.x_name = plot, log_y, x_name
         self.curves: list[tuple[str, pg.PlotDataItem, str]] = []
         self.dot = pg.PlotDataItem(symbol="o", symbolSize=9, pen=None)
         self.dot.setZValue(100)
@@ -137,7 +139,7 @@ class CurveHover:
         label, x, y, fmt = found
         self.point = (label, x, y)
         self.dot.setData([x], [y])
-        self.text.setText(f"{label}\nstep {x:,.0f}: {fmt.format(y)}")
+        self.text.setText(f"{label}\n{self.x_name} {x:,.0f}: {fmt.format(y)}")
         yv = math.log10(y) if self.log_y else y
         (x0, x1), (y0, y1) = vb.viewRange()
         self.text.setAnchor((1 if x > (x0 + x1) / 2 else 0, 0 if yv > (y0 + y1) / 2 else 1))

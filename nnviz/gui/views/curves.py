@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.core.snapshot import TrainingSnapshot
 from nnviz.gui.views.deferred import DeferredDraw
-from nnviz.gui.theme import LIGHT, Theme, style_plot
+from nnviz.gui.theme import LIGHT, Theme, style_legend, style_plot
 from nnviz.gui.views.curve_tools import CurveHover, ema, epoch_ticks, layer_label, round_up
 
 CAPTION = (
@@ -337,11 +337,7 @@ class CurvesView(DeferredDraw, QWidget):
             style_plot(plot, theme)
             self.hovers[plot].set_theme(theme)
             if plot.legend is not None:
-                plot.legend.setLabelTextColor(theme.foreground)
-                for _, label in plot.legend.items:  # setAttr alone does not re-render
-                    label.setText(label.text)
-                plot.legend.setBrush(pg.mkBrush(theme.background + "cc"))
-                plot.legend.setPen(pg.mkPen(theme.muted + "80"))
+                style_legend(plot.legend, theme)
         self.caption.setStyleSheet(f"color: {theme.muted};")
         self._apply_pens()
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from nnviz.core.augment import Augmentation, Augmenter
 from nnviz.datasets import Dataset
-from nnviz.gui.theme import LIGHT, Theme
+from nnviz.gui.theme import LIGHT, Theme, style_legend
 from nnviz.gui.views.data_stats import LEVELS, DatasetStats, dataset_stats
 from nnviz.gui.views.scene_parts import (TITLE_SIZE, Caption, bare_axis, image_plot, restyle,
                                          tile)
@@ -198,9 +198,7 @@ class DataView(QWidget):
             item.setColorMap(cmap)
         self.train_bars.setOpts(brush=theme.series[0], pen=pg.mkPen(None))
         self.test_bars.setOpts(brush=theme.series[1], pen=pg.mkPen(None))
-        self.counts_legend.setLabelTextColor(theme.foreground)
-        for _, label in self.counts_legend.items:  # labels already shown keep their colour
-            label.setText(label.text, color=theme.foreground)
+        style_legend(self.counts_legend, theme, boxed=False)
         fill = pg.mkColor(theme.accent)
         fill.setAlpha(110)
         self.hist_curve.setPen(pg.mkPen(theme.accent, width=1.2))

@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from nnviz.core.robustness import SPOILERS
-from nnviz.gui.theme import LIGHT, Theme, style_plot
+from nnviz.gui.theme import LIGHT, Theme, style_legend, style_plot
 from nnviz.gui.views.scene_parts import (TITLE_SIZE, Caption, hover_text_item, image_plot,
                                          place_hover, style_hover)
 
@@ -85,9 +85,7 @@ class ThresholdChart:
         self.marker.setHoverPen(pg.mkPen(theme.accent, width=3))
         if self._marked is not None:
             self.set_marker(*self._marked)
-        self.legend.setLabelTextColor(theme.foreground)
-        for _, label in self.legend.items:
-            label.setText(label.text, color=theme.foreground)
+        style_legend(self.legend, theme, boxed=False)
         style_hover(self.hover, theme)
 
     def clear(self) -> None:

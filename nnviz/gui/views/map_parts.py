@@ -7,6 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QSizePolicy
 
+from nnviz.core.stepper import sup
 from nnviz.core.embedding import LayerMap, layer_names
 from nnviz.gui.theme import Theme, style_plot
 from nnviz.gui.views.scene_parts import TITLE_SIZE, Caption, image_plot
@@ -48,11 +49,7 @@ def feature_words(layer: int, n_layers: int, width: int) -> str:
         return f"its {width} pixel values"
     if layer == n_layers:
         return f"the network's {width} output probabilities (softmax)"
-    return f"the {width} activations a{superscript(layer)} of hidden layer {layer}"
-
-
-def superscript(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"the {width} activations a{sup(layer)} of hidden layer {layer}"
 
 
 def map_caption(m: LayerMap, sizes, n_wrong: int, about: str) -> str:

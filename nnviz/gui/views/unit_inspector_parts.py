@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.core.edits import UnitEdit, describe, layer_word
 from nnviz.gui.theme import Theme, style_plot
-from nnviz.gui.views.curve_tools import SUPERSCRIPT
+from nnviz.core.stepper import sup
 from nnviz.gui.views.scene_parts import (
     TITLE_SIZE,
     hover_text_item,
@@ -43,10 +43,6 @@ IMAGE_CAPTION = ("Left: the {n} incoming weights W{l}[{j}, :] as an image; red p
 BAR_CAPTION = ("The {k} strongest of the {n} contributions W{l}[{j}, i]·a{p}ᵢ to z (red: "
                "excitatory, pushes z up; blue: inhibitory). The other {rest} sum to {r:+.4g}; "
                "the bias adds {b:+.4g}; z = {z:+.4g}.")
-
-
-def sup(n: int) -> str:
-    return str(n).translate(SUPERSCRIPT)
 
 
 def unit_kind(activation: str, class_name: str | None = None) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from nnviz.gui.theme import Theme, style_plot
-from nnviz.gui.views.curve_tools import SUPERSCRIPT
+from nnviz.gui.theme import Theme, style_legend, style_plot
+from nnviz.core.stepper import sup
 
 PERCENTILE = 99.5
 N_BINS = 60
@@ -33,7 +33,7 @@ END_CAPTION = (" Colours saturate at the 99.5th percentile of |value|. Right: th
 
 def layer_name(mode: str, index: int) -> str:
     """``W²``, ``dW²``, ``uW²``, ``(W − W₀)²`` for ``mode`` of the 1-based layer ``index``."""
-    return ("(W − W₀)" if mode == "W-W0" else mode) + str(index).translate(SUPERSCRIPT)
+    return ("(W − W₀)" if mode == "W-W0" else mode) + sup(index)
 
 
 def short_number(v: float) -> str:
@@ -157,7 +157,7 @@ class WeightHistogram:
             self._cache[layer] = (edges, bin_counts(W0, edges))
         if layer != self._layer:
             self._layer = layer
-            self.plot.setTitle("Distribution of W" + str(layer + 1).translate(SUPERSCRIPT))
+            self.plot.setTitle("Distribution of W" + sup(layer + 1))
         self.edges, counts0 = self._cache[layer]
         self.counts = bin_counts(W, self.edges)
         self.init_item.setData(self.edges, counts0)
@@ -170,9 +170,4 @@ class WeightHistogram:
         self.init_item.setPen(pg.mkPen(theme.muted, width=1))
         self.init_item.setBrush(pg.mkBrush(theme.muted + "55"))
         self.now_item.setPen(pg.mkPen(theme.accent, width=2))
-        legend = self.plot.legend
-        legend.setLabelTextColor(theme.foreground)
-        for _, label in legend.items:
-            label.setText(label.text)
-        legend.setBrush(pg.mkBrush(theme.background + "cc"))
-        legend.setPen(pg.mkPen(theme.muted + "80"))
+        style_legend(self.plot.legend, theme)
