@@ -137,11 +137,6 @@ def write_pngs(args, ck, data, ev, names, curves) -> None:
 
 def write_map_png(args, ck, data, path, theme) -> None:
     """The map of ``--map LAYER``, drawn by the map view's ``render_map_png`` hook."""
-    from nnviz.cli import UserError
-    try:
-        from nnviz.gui.views.map_view import render_map_png
-    except ImportError:
-        raise UserError("this nnviz cannot draw maps (no nnviz.gui.views.map_view."
-                        "render_map_png)") from None
+    from nnviz.gui.views.map_view import render_map_png
     render_map_png(ck.net, data, path, layer=args.map, method=args.map_method, n=2000,
                    theme=theme, about=args.model.name)

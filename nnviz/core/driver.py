@@ -13,7 +13,6 @@ import dataclasses
 import threading
 import time
 
-import numpy as np
 
 from nnviz.core.config import TrainConfig
 from nnviz.core.snapshot import ALL_FIELDS, CurveBuffer, frozen, take_snapshot
@@ -50,7 +49,7 @@ class Driver:
 
     def cmd_new(self, config: dict, run_id: int) -> None:
         cfg = TrainConfig.from_dict(config)
-        self._adopt(Trainer(make_network(cfg, self.data.x_train.shape[1], _n_classes(self.data)),
+        self._adopt(Trainer(make_network(cfg, self.data.n_features, self.data.n_classes),
                             self.data, cfg), run_id)
 
     def cmd_adopt(self, arch: dict, params: dict, config: dict, history: list, run_id: int) -> None:
@@ -157,11 +156,6 @@ class Driver:
         if state != self.state:
             self.state = state
             self._out.append(("state", state))
-
-
-def _n_classes(data) -> int:
-    names = getattr(data, "class_names", None)
-    return len(names) if names else int(np.max(data.y_train)) + 1
 
 
 class Outbox:

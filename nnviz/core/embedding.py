@@ -291,8 +291,13 @@ def map_layer(net: MLP, x: np.ndarray, indices: np.ndarray, layer: int, method: 
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     indices = np.asarray(indices, dtype=np.int64)
     xs = np.asarray(x)[indices]
-    features = layer_features(net, xs, layer)
-    probabilities = layer_features(net, xs, len(net.layers))
+    if not 0 <= layer <= len(net.layers):
+        raise ValueError(f"layer must be 0 … {len(net.layers)}, got {layer}")
+    # One pass gives both the layer's features and the answers.
+    acts = net.hidden_activations(xs)
+    probabilities = softmax(acts[-1]).astype(np.float32)
+    features = (np.asarray(xs, dtype=np.float32) if layer == 0 else
+                probabilities if layer == len(net.layers) else acts[layer - 1].astype(np.float32))
     explained = None
     if method == "pca":
         coords, explained = pca_2d(features, previous)

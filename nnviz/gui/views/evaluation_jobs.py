@@ -84,10 +84,6 @@ class EvaluationJobs(QObject):
         """An evaluation or robustness request has not delivered its result yet."""
         return any(self._pending.values())
 
-    @property
-    def robustness_busy(self) -> bool:
-        return self._pending["robust"]
-
     def evaluate(self, key, make_net: Callable, x: np.ndarray, y: np.ndarray, loss: str) -> None:
         """Evaluate ``make_net()`` (called in the worker: building a network from a snapshot
         takes a few ms) on ``x``, ``y``; supersedes any earlier evaluation request."""
