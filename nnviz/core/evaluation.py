@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nnviz.core.losses import get_loss, softmax
-from nnviz.core.metrics import confusion_matrix, per_class_accuracy
+from nnviz.core.losses import get_loss
+from nnviz.core.metrics import confusion_matrix, per_class_accuracy, probabilities_and_loss
 from nnviz.core.network import MLP
 from nnviz.core.snapshot import frozen
 
@@ -88,16 +88,10 @@ class Evaluation:
         computed from the logits as in training, so it equals the training history's
         ``test_loss``.
         """
-        loss_fn = get_loss(loss)
         y = np.asarray(y, dtype=np.int64)
-        p = np.empty((len(x), net.sizes[-1]), dtype=np.float32)
-        total = 0.0
-        for s in range(0, len(x), batch_size):
-            z = net.logits(x[s:s + batch_size])
-            total += loss_fn.value(z, y[s:s + batch_size]) * len(z)
-            p[s:s + batch_size] = softmax(z)
+        p, total = probabilities_and_loss(net, x, y, loss, batch_size)
         mean_loss = total / len(x) if len(x) else float("nan")
-        return cls.from_probabilities(p, y, mean_loss, loss_fn.name)
+        return cls.from_probabilities(p, y, mean_loss, get_loss(loss).name)
 
     @classmethod
     def from_probabilities(cls, probabilities: np.ndarray, y: np.ndarray,

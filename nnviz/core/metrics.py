@@ -46,22 +46,27 @@ class Scores:
         return len(self.predictions)
 
 
-def evaluate(net: MLP, x: np.ndarray, y: np.ndarray, loss="cross_entropy",
-             batch_size: int = 2000) -> Scores:
-    """Loss, accuracy and confusion matrix of ``net`` on ``x`` (n, d), ``y`` (n,), in batches
-    so memory stays bounded whatever n is."""
+def probabilities_and_loss(net: MLP, x: np.ndarray, y: np.ndarray, loss="cross_entropy",
+                           batch_size: int = 2000) -> tuple[np.ndarray, float]:
+    """Softmax outputs (n, K) float32 of ``net`` on ``x`` (n, d) and the summed loss against
+    ``y`` (n,), computed from the logits as in training, in batches so memory stays bounded."""
     loss_fn = get_loss(loss)
-    k = net.sizes[-1]
-    preds = np.empty(len(x), dtype=np.int64)
-    conf = np.empty(len(x), dtype=np.float32)
+    p = np.empty((len(x), net.sizes[-1]), dtype=np.float32)
     total = 0.0
     for s in range(0, len(x), batch_size):
         z = net.logits(x[s:s + batch_size])
-        yb = y[s:s + batch_size]
-        total += loss_fn.value(z, yb) * len(yb)
-        p = softmax(z)
-        preds[s:s + batch_size] = p.argmax(axis=1)
-        conf[s:s + batch_size] = p.max(axis=1)
+        total += loss_fn.value(z, y[s:s + batch_size]) * len(z)
+        p[s:s + batch_size] = softmax(z)
+    return p, total
+
+
+def evaluate(net: MLP, x: np.ndarray, y: np.ndarray, loss="cross_entropy",
+             batch_size: int = 2000) -> Scores:
+    """Loss, accuracy and confusion matrix of ``net`` on ``x`` (n, d), ``y`` (n,)."""
+    k = net.sizes[-1]
+    p, total = probabilities_and_loss(net, x, y, loss, batch_size)
+    preds = p.argmax(axis=1)
+    conf = p.max(axis=1)
     n = max(len(x), 1)
     return Scores(loss=total / n, accuracy=float(np.mean(preds == y)) if len(x) else float("nan"),
                       predictions=preds, confidence=conf,
