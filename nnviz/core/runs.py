@@ -121,12 +121,9 @@ class RunRecorder:
             return None
         self._seen[snap.run_id] = key
         old = self._records.get(snap.run_id)
-        c = snap.config
-        arch = {"sizes": list(snap.sizes), "activations": [L.activation for L in snap.layers[:-1]],
-                "init": c.init if c else "he", "init_scale": c.init_scale if c else 1.0,
-                "dtype": snap.layers[0].W.dtype.name}
         record = RunRecord(
-            snap.run_id, old.name if old else f"run {snap.run_id}", c, arch, tuple(snap.history),
+            snap.run_id, old.name if old else f"run {snap.run_id}", snap.config,
+            snap.architecture(), tuple(snap.history),
             metrics_of(snap.history, snap.step, snap.samples_seen, snap.elapsed_s),
             old.dataset if old else self.dataset,
             old.created if old else self._now().isoformat(timespec="seconds"), snap.curves)

@@ -125,15 +125,18 @@ class TrainingSnapshot:
     n_train: int = 0
     epochs_done: int = 0
 
+    def architecture(self) -> dict:
+        """What :meth:`MLP.architecture` says of the network this snapshot was taken of."""
+        c = self.config
+        return {"sizes": list(self.sizes), "activations": [L.activation for L in self.layers[:-1]],
+                "init": c.init if c else "he", "init_scale": c.init_scale if c else 1.0,
+                "dtype": self.layers[0].W.dtype.name}
+
     def network(self):
         """A new :class:`MLP` holding this snapshot's weights (for probes and traces)."""
         from nnviz.core.network import MLP
-        net = MLP(self.sizes, [L.activation for L in self.layers[:-1]], seed=None,
-                  dtype=self.layers[0].W.dtype, initialize=False)
-        for L, layer in zip(self.layers, net.layers):
-            layer.W[...] = L.W
-            layer.b[...] = L.b
-        return net
+        params = {f"{k}{L.index}": getattr(L, k) for L in self.layers for k in ("W", "b")}
+        return MLP.from_architecture(self.architecture(), params)
 
 
 ALL_FIELDS = frozenset({"dW", "uW"})
