@@ -73,14 +73,7 @@ def load_model(path) -> Checkpoint:
         stated architecture (wrong shape, dtype, or non-finite values).
     """
     path = Path(path)
-    try:
-        # Our own handle: np.load leaks the one it opens when the zip is corrupt.
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise CheckpointError(f"{path}: not a readable .npz model file ({exc})") from None
+    arrays = _read_arrays(path)
     meta = _read_meta(path, arrays.pop("meta", None))
     net = _build_net(path, meta.get("architecture"))
     _check_parameters(path, net, arrays)
@@ -90,6 +83,25 @@ def load_model(path) -> Checkpoint:
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: bad training configuration: {exc}") from None
     return Checkpoint(net, config, list(meta.get("history") or []), dict(meta.get("extra") or {}))
+
+
+def read_meta(path) -> dict:
+    """Only the metadata of a model file (its weights are not read): enough to list it.
+    Raises :class:`CheckpointError` as :func:`load_model` does."""
+    path = Path(path)
+    return _read_meta(path, _read_arrays(path, only="meta").get("meta"))
+
+
+def _read_arrays(path: Path, only: str | None = None) -> dict[str, np.ndarray]:
+    """Every array of the npz at ``path``, or just the one named ``only`` (if present)."""
+    try:
+        # Our own handle: np.load leaks the one it opens when the zip is corrupt.
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files if only is None or k == only}
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such file") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise CheckpointError(f"{path}: not a readable .npz model file ({exc})") from None
 
 
 def _read_meta(path: Path, raw) -> dict:

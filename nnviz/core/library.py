@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import json
 import os
 import re
 import zipfile
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnviz.core.checkpoint import FORMAT, CheckpointError, load_model, save_model
+from nnviz.core.checkpoint import CheckpointError, load_model, read_meta, save_model
 from nnviz.core.config import TrainConfig
 from nnviz.core.network import MLP
 from nnviz.core.runs import RunMetrics, RunRecord, architecture_text, metrics_of, utc_now
@@ -167,18 +166,13 @@ class RunLibrary:
 
 
 def _read_meta(path: Path) -> dict:
-    """Only the metadata of a model file (not its weights): enough to list it."""
+    """:func:`read_meta`, its errors said with the file's name only (as the library lists)."""
     if not zipfile.is_zipfile(path):  # np.load would talk of pickles
         raise LibraryError(f"{path.name}: not a readable model file (not an .npz archive)")
     try:
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            raw = npz["meta"] if "meta" in npz.files else None
-        meta = None if raw is None else json.loads(str(raw))
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise LibraryError(f"{path.name}: not a readable model file ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise LibraryError(f"{path.name}: not an nnviz model")
-    return meta
+        return read_meta(path)
+    except CheckpointError as exc:
+        raise LibraryError(f"{path.name}: {str(exc).removeprefix(f'{path}: ')}") from None
 
 
 def _record(path: Path, meta: dict, config: TrainConfig | None) -> RunRecord:
