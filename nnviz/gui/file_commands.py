@@ -79,8 +79,10 @@ class FileCommands:
     @Slot(str)
     def _on_dataset_error(self, message: str) -> None:
         task = self._task
-        self.status.set_text(dataset="no dataset" if self.session.dataset is None
-                             else self.status.labels["dataset"].text())
+        if self.session.dataset is None:  # else the open dataset's name replaces "loading …"
+            self.status.set_text(dataset="no dataset")
+        else:
+            self.status.set_dataset(self.session.dataset)
         from nnviz.datasets import KNOWN_DATASETS
         if task is not None and task.offer_download and task.source in KNOWN_DATASETS:
             self._offer_download(task.source, message)
@@ -145,16 +147,10 @@ class FileCommands:
         from nnviz.core import load_model
         try:
             ck = load_model(path)
-            self.session.adopt_model(ck.net, ck.config, ck.history)
         except ValueError as exc:
             self.show_error("Cannot load the model", str(exc))
             return False
-        if ck.config is not None:
-            self.views["controls"].set_config(self.session.config)
-        self.views["controls"].set_needs_new_network(False)
-        self.views["explorer"].follow.setChecked(True)  # explore the loaded model
-        self._update_actions()
-        return True
+        return self.continue_from(ck.net, ck.config, ck.history, "Cannot load the model")
 
     def on_save_model(self):
         path, _ = QFileDialog.getSaveFileName(self, "Save model as", "model.npz", MODEL_FILTER)

@@ -58,7 +58,6 @@ class MainWindow(FileCommands, QMainWindow):
         self.theme = THEMES["light"]
         self.errors: list[str] = []   # every message shown in an error dialog (tests read it)
         self._dialogs = []            # open non-modal dialogs, kept alive
-        self._shown_step = (-1, -1)   # (run_id, step) last handed to the views
         self._shown = None            # the snapshot last handed to the views
         self._broken_views: set[str] = set()
         self.views = {"controls": ControlsPanel(), "curves": CurvesView(), "weights": WeightsView(),
@@ -123,6 +122,11 @@ class MainWindow(FileCommands, QMainWindow):
 
     # -- snapshots to views ------------------------------------------------------------------------
 
+    @property
+    def _shown_step(self) -> tuple[int, int]:
+        """(run_id, step) last handed to the views."""
+        return (-1, -1) if self._shown is None else (self._shown.run_id, self._shown.step)
+
     def refresh_views(self) -> None:
         """Timer slot: hand the newest snapshot (``session.latest``) to the views, once.
         Snapshots arriving between ticks are simply replaced: nothing is drawn in a slot."""
@@ -130,7 +134,6 @@ class MainWindow(FileCommands, QMainWindow):
         if snap is None or snap is self._shown:
             return
         self._shown = snap  # a paused run may send the same step again, with gradients
-        self._shown_step = (snap.run_id, snap.step)
         for name in SNAPSHOT_VIEWS:
             try:
                 self.views[name].show_snapshot(snap)  # views skip work while hidden
@@ -173,7 +176,6 @@ class MainWindow(FileCommands, QMainWindow):
             self.show_error("Cannot build the network", str(exc))
             return False
         controls.set_needs_new_network(False)
-        self._shown_step = (-1, -1)
         self._update_actions()
         return True
 
@@ -198,30 +200,31 @@ class MainWindow(FileCommands, QMainWindow):
         self.views["explorer"].load_test_image(index)
         self.explorer_window.present()
 
-    def _adopt_from_explorer(self, net) -> None:
-        """Continue training from a network edited or taught in the explorer."""
-        snap = self.session.latest
-        history = list(snap.history) if snap is not None else []
+    def continue_from(self, net, config, history, error_title: str) -> bool:
+        """Make ``net`` the training process's network (paused), with ``config`` (None: one
+        is made up from the network) and ``history``; the controls show the configuration
+        and the explorer follows the new run. False, after a message, when impossible."""
         try:
-            self.session.adopt_model(net, self.session.config, history)
+            self.session.adopt_model(net, config, list(history))
         except ValueError as exc:
-            self.show_error("Cannot use that network for training", str(exc))
-            return
-        self.views["explorer"].follow.setChecked(True)
-        self.statusBar().showMessage("training continues from the explorer's network", 5000)
-        self._update_actions()
-
-    def _load_run(self, net, record) -> None:
-        try:
-            self.session.adopt_model(net, record.config, list(record.history))
-        except ValueError as exc:
-            self.show_error("Cannot load the run", str(exc))
-            return
-        if record.config is not None:
+            self.show_error(error_title, str(exc))
+            return False
+        if config is not None:
             self.views["controls"].set_config(self.session.config)
         self.views["controls"].set_needs_new_network(False)
         self.views["explorer"].follow.setChecked(True)
         self._update_actions()
+        return True
+
+    def _adopt_from_explorer(self, net) -> None:
+        """Continue training from a network edited or taught in the explorer."""
+        snap = self.session.latest
+        if self.continue_from(net, self.session.config, snap.history if snap is not None else [],
+                              "Cannot use that network for training"):
+            self.statusBar().showMessage("training continues from the explorer's network", 5000)
+
+    def _load_run(self, net, record) -> None:
+        self.continue_from(net, record.config, record.history, "Cannot load the run")
 
     def _needs_network(self) -> bool:
         return self.session.has_network or self.new_network()
@@ -299,10 +302,12 @@ class MainWindow(FileCommands, QMainWindow):
             dock.show()
 
     def set_theme(self, name: str) -> None:
-        self.theme = THEMES.get(name, THEMES["light"])
-        apply_palette(QApplication.instance(), self.theme)
-        for view in self.views.values():
-            view.set_theme(self.theme)
+        theme = THEMES.get(name, THEMES["light"])
+        apply_palette(QApplication.instance(), theme)
+        if theme is not self.theme:  # the views start in the window's first theme
+            self.theme = theme
+            for view in self.views.values():
+                view.set_theme(theme)
         for action in self.theme_group.actions():
             action.setChecked(action.data() == self.theme.name)
 

@@ -19,7 +19,6 @@ from nnviz.gui.worker import TrainingWorker
 class TrainingSession(QObject):
     """Holds ``dataset``, the current ``config`` and the newest snapshot ``latest``."""
 
-    snapshot_ready = Signal(object)
     state_changed = Signal(str)
     diverged = Signal(str)
     failed = Signal(str)
@@ -174,8 +173,7 @@ class TrainingSession(QObject):
     @Slot(object)
     def _on_snapshot(self, snap) -> None:
         if self.sender() is self._worker and snap.run_id == self._run_id:
-            self.latest = snap
-            self.snapshot_ready.emit(snap)
+            self.latest = snap  # the window's timer hands it to the views
 
     @Slot(str)
     def _on_state(self, state: str) -> None:

@@ -155,12 +155,12 @@ class WeightHistogram:
         if layer not in self._cache:
             edges = bin_edges(W0)
             self._cache[layer] = (edges, bin_counts(W0, edges))
-        if layer != self._layer:
+        self.edges, counts0 = self._cache[layer]
+        if layer != self._layer:  # the initial distribution never changes within a layer
             self._layer = layer
             self.plot.setTitle("Distribution of W" + sup(layer + 1))
-        self.edges, counts0 = self._cache[layer]
+            self.init_item.setData(self.edges, counts0)
         self.counts = bin_counts(W, self.edges)
-        self.init_item.setData(self.edges, counts0)
         self.now_item.setData(self.edges, self.counts)
         top = max(int(counts0.max()), int(self.counts.max()), 1)
         self.plot.setYRange(0, 1.4 * top, padding=0)  # headroom: the legend sits above the peak
