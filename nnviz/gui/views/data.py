@@ -17,7 +17,7 @@ from nnviz.datasets import Dataset
 from nnviz.gui.theme import LIGHT, Theme, style_legend
 from nnviz.gui.views.data_stats import LEVELS, DatasetStats, dataset_stats
 from nnviz.gui.views.scene_parts import (TITLE_SIZE, Caption, bare_axis, image_plot, restyle,
-                                         tile)
+                                         static_plot, tile)
 
 SAMPLES_PER_CLASS = 8
 MEAN_GAP = 6  # pixels between a class's samples and its mean image
@@ -47,16 +47,6 @@ def describe(aug: Augmentation) -> str:
              (aug.noise_std, f"noise σ {aug.noise_std:g}"),
              (aug.thickness, f"thicker/thinner strokes p {aug.thickness:g}")]
     return ", ".join(text for value, text in parts if value)
-
-
-def static_plot(layout: pg.GraphicsLayout, row: int, col: int, title: str) -> pg.PlotItem:
-    """A PlotItem without mouse interaction, menu or auto-range button."""
-    plot = layout.addPlot(row=row, col=col)
-    plot.setTitle(title, size=TITLE_SIZE)
-    plot.setMouseEnabled(False, False)
-    plot.setMenuEnabled(False)
-    plot.hideButtons()
-    return plot
 
 
 class DataView(QWidget):
@@ -118,12 +108,14 @@ class DataView(QWidget):
         self.samples_plot.addItem(self.means_item)
         for name in ("left", "bottom"):
             self.samples_plot.showAxis(name)
-        self.hist_plot = static_plot(left, 2, 0, "Pixel values")
+        self.hist_plot = static_plot("Pixel values")
+        left.addItem(self.hist_plot, row=2, col=0)
         self.hist_plot.getAxis("left").setLogMode(False, True)  # data given as log10(count)
         self.hist_plot.setLabel("bottom", "pixel value")
         self.hist_curve = pg.PlotDataItem(stepMode="center", fillLevel=0)
         self.hist_plot.addItem(self.hist_curve)
-        self.counts_plot = static_plot(right, 0, 0, "Images per class")
+        self.counts_plot = static_plot("Images per class")
+        right.addItem(self.counts_plot, row=0, col=0)
         self._setup_counts()
         # The strip is 13 images wide: it gets the whole width of the view's bottom row.
         self.strip_plot, self.strip_item = image_plot("Augmented samples")

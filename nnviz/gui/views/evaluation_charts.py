@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from nnviz.core.robustness import SPOILERS
 from nnviz.gui.theme import LIGHT, Theme, style_legend, style_plot
 from nnviz.gui.views.scene_parts import (TITLE_SIZE, Caption, hover_text_item, image_plot,
-                                         place_hover, style_hover)
+                                         place_hover, static_plot, style_hover)
 
 THRESHOLD_CAPTION = ("The network answers only when its top probability is at least t. Blue: "
                      "the share of test images it then answers (coverage); green: the share of "
@@ -25,16 +25,6 @@ ROBUSTNESS_CAPTION = ("Accuracy on {n} test images as they are spoiled: noise ad
                       "curve starts at the plain test accuracy (dashed).")
 PREVIEW_CAPTION = (" Right: the selected test image spoiled as chosen above (the vertical "
                    "line), and what the network says of it.")
-
-
-def static_plot(title: str = "") -> pg.PlotItem:
-    plot = pg.PlotItem()
-    if title:
-        plot.setTitle(title, size=TITLE_SIZE)
-    plot.setMouseEnabled(False, False)
-    plot.setMenuEnabled(False)
-    plot.hideButtons()
-    return plot
 
 
 def dashed(theme: Theme, colour: str | None = None) -> pg.QtGui.QPen:

@@ -10,7 +10,6 @@ PCA turns to match it), so the clusters stay in place from epoch to epoch. The s
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pyqtgraph as pg
@@ -300,11 +299,8 @@ def render_map_png(net, dataset: Dataset, path, *, layer: int, method: str = "pc
     Creates the QApplication (offscreen unless ``QT_QPA_PLATFORM`` says otherwise) when
     there is none. Returns the map drawn.
     """
-    from PySide6.QtWidgets import QApplication
-    if QApplication.instance() is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from nnviz.gui.app import make_app
-    app = make_app()
+    from nnviz.gui.views.evaluation_render import ensure_app
+    app = ensure_app()
     view = MapView(theme or LIGHT)
     view.auto_check.setChecked(False)
     view.set_dataset(dataset)

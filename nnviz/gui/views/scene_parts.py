@@ -56,6 +56,17 @@ class Caption(pg.GraphicsWidget):
             self.setMaximumHeight(height)
 
 
+def static_plot(title: str = "") -> pg.PlotItem:
+    """A PlotItem without mouse interaction, menu or auto-range button (not yet in a layout)."""
+    plot = pg.PlotItem()
+    if title:
+        plot.setTitle(title, size=TITLE_SIZE)
+    plot.setMouseEnabled(False, False)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    return plot
+
+
 def image_plot(title: str = "") -> tuple[pg.PlotItem, pg.ImageItem]:
     """A static PlotItem showing one upright image (row 0 at the top), pixels square.
 
