@@ -128,7 +128,8 @@ def grid_shape(n: int, max_ratio: float = 2.5) -> tuple[int, int]:
     return rows, -(-n // rows)
 
 
-def tile(images: np.ndarray, cols: int, gap: int = 1, fill: float = np.nan) -> np.ndarray:
+def tile(images: np.ndarray, cols: int, gap: int = 1, fill: float = np.nan,
+         dtype=np.float32) -> np.ndarray:
     """Arrange images in a grid, row by row.
 
     Parameters
@@ -140,19 +141,22 @@ def tile(images: np.ndarray, cols: int, gap: int = 1, fill: float = np.nan) -> n
         Pixels between neighbouring images.
     fill : float
         Value of the gaps and of unused cells (NaN shows as transparent).
+    dtype : numpy dtype
+        Of the result.
 
     Returns
     -------
-    ndarray of float32, shape (R·(H+gap) − gap, cols·(W+gap) − gap)
+    ndarray, shape (R·(H+gap) − gap, cols·(W+gap) − gap)
         Image ``i`` has its top-left pixel at :func:`tile_origin` ``(i, cols, (H, W), gap)``.
     """
     k, h, w = images.shape
-    rows = -(-k // cols)
-    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), fill, dtype=np.float32)
-    for i in range(k):
-        r, c = tile_origin(i, cols, (h, w), gap)
-        out[r:r + h, c:c + w] = images[i]
-    return out
+    rows = max(1, -(-k // cols))
+    # One padded cell per image, then a single reshape: no Python loop over the images.
+    cells = np.full((rows * cols, h + gap, w + gap), fill, dtype=dtype)
+    cells[:k, :h, :w] = images
+    grid = cells.reshape(rows, cols, h + gap, w + gap).swapaxes(1, 2)
+    grid = grid.reshape(rows * (h + gap), cols * (w + gap))
+    return np.ascontiguousarray(grid[:grid.shape[0] - gap, :grid.shape[1] - gap])
 
 
 def tile_origin(i: int, cols: int, shape: tuple[int, int], gap: int = 1) -> tuple[int, int]:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from nnviz.core.snapshot import TrainingSnapshot
 from nnviz.gui.views.deferred import DeferredDraw
 from nnviz.gui.theme import LIGHT, Theme, style_plot
+from nnviz.gui.views.scene_parts import tile
 from nnviz.gui.views.weights_parts import (
     CAPTIONS,
     END_CAPTION,
@@ -66,14 +67,8 @@ def mosaic(W: np.ndarray, image_shape: tuple[int, int], cols: int, pad: int = 1,
         Tile ``t`` (``r, c = divmod(t, cols)``) starts at ``(r·(h+pad), c·(w+pad))`` and
         equals ``W[t].reshape(h, w)``.
     """
-    k = W.shape[0]
-    h, w = image_shape
-    rows = max(1, -(-k // cols))
-    tiles = np.full((rows * cols, h + pad, w + pad), fill, dtype=np.result_type(W.dtype, np.float32))
-    tiles[:k, :h, :w] = W.reshape(k, h, w)
-    grid = tiles.reshape(rows, cols, h + pad, w + pad).swapaxes(1, 2)
-    grid = grid.reshape(rows * (h + pad), cols * (w + pad))
-    return np.ascontiguousarray(grid[:grid.shape[0] - pad, :grid.shape[1] - pad])
+    return tile(W.reshape(len(W), *image_shape), cols, pad, fill,
+                dtype=np.result_type(W.dtype, np.float32))
 
 
 class WeightsView(DeferredDraw, QWidget):
