@@ -26,12 +26,6 @@ CAPTION = ("Colours: W (or W ⊙ x), b and z run from blue (negative) through wh
 IDLE = "Hover a cell: a weight shows W·x and its unit's sum, x what it feeds, b/z/a the whole sum."
 
 
-def symmetric_level(values: np.ndarray) -> float:
-    """``max |values|``, the half-width of a scale symmetric about 0 (1 when 0 or not finite)."""
-    m = float(np.max(np.abs(values))) if values.size else 0.0
-    return m if np.isfinite(m) and m > 0 else 1.0
-
-
 def ink(cmap: pg.ColorMap, values: np.ndarray, levels) -> list[QColor]:
     """Black or white text, whichever reads better on each value's colour."""
     lo, hi = levels

@@ -45,10 +45,9 @@ from nnviz.gui.views.cell_parts import (
     ink,
     row_h,
     row_y,
-    symmetric_level,
     tick_font,
 )
-from nnviz.gui.views.scene_parts import TITLE_SIZE, Caption, bare_axis
+from nnviz.gui.views.scene_parts import TITLE_SIZE, Caption, bare_axis, max_abs_level
 
 
 class CellView(QWidget):
@@ -204,7 +203,7 @@ class CellView(QWidget):
         k = len(c.units)
         x_levels = (min(0.0, float(c.x.min())), max(float(c.x.max()), 1e-6))
         a_levels = (min(0.0, float(c.a.min())), max(float(c.a.max()), 1e-6))
-        m, mb, mz = symmetric_level(M), symmetric_level(c.b), symmetric_level(c.z)
+        m, mb, mz = max_abs_level(M), max_abs_level(c.b), max_abs_level(c.z)
         x0, h = 1 + GAP, row_h(c)
         rows = ((self.x_item, c.x[:, None], seq, x_levels, 0, 0, 1),
                 (self.matrix_item, M.T, div, (-m, m), x0, 0, 1),

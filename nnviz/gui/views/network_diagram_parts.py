@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsRectItem
 from nnviz.core.diagram import MAX_UNITS
 from nnviz.core.trace import BackwardTrace, ForwardTrace
 from nnviz.gui.theme import Theme
+from nnviz.gui.views.scene_parts import max_abs_level
 
 SLOT = 6.0            # vertical distance between circles (view units)
 DIAMETER = 4.4        # circle diameter (view units, so circles scale with the widget)
@@ -273,8 +274,7 @@ def input_picture(trace: ForwardTrace, image_shape, saliency: bool):
     if not saliency:
         return np.reshape(trace.layers[0].x[0], image_shape), (0, 1)
     g = np.reshape(trace.input_grad[0], image_shape)
-    m = float(np.max(np.abs(g)))
-    m = m if np.isfinite(m) and m > 0 else 1.0
+    m = max_abs_level(g)
     return g, (-m, m)
 
 

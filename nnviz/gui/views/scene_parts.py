@@ -56,6 +56,13 @@ class Caption(pg.GraphicsWidget):
             self.setMaximumHeight(height)
 
 
+def max_abs_level(values: np.ndarray) -> float:
+    """``max |values|``: the half-width of a colour or axis scale symmetric about 0 (1 when
+    that is 0 or not finite)."""
+    m = float(np.max(np.abs(values))) if np.size(values) else 0.0
+    return m if np.isfinite(m) and m > 0 else 1.0
+
+
 def static_plot(title: str = "") -> pg.PlotItem:
     """A PlotItem without mouse interaction, menu or auto-range button (not yet in a layout)."""
     plot = pg.PlotItem()

@@ -12,7 +12,8 @@ import numpy as np
 import pyqtgraph as pg
 
 from nnviz.gui.theme import LIGHT, Theme, style_plot
-from nnviz.gui.views.scene_parts import TITLE_SIZE, grid_shape, hover_text_item, place_hover, style_hover
+from nnviz.gui.views.scene_parts import (TITLE_SIZE, grid_shape, hover_text_item, max_abs_level,
+                                         place_hover, style_hover)
 
 MAX_BARS = 32
 IMAGE_NAMES = {"x", "∂L/∂x", "|∂L/∂x|"}  # vectors of pixels, drawn as the image
@@ -25,12 +26,6 @@ def kind_of(name: str, values: np.ndarray, image_shape) -> str:
     if name in IMAGE_NAMES and values.size == int(np.prod(image_shape)):
         return "image"
     return "bars" if values.size <= MAX_BARS else "grid"
-
-
-def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
-    m = float(np.max(np.abs(values))) if values.size else 0.0
-    m = m if m > 0 else 1.0
-    return -m, m
 
 
 class StepPlot:
@@ -141,7 +136,8 @@ class StepPlot:
             img = values
         signed = bool(values.size) and float(np.min(values)) < 0
         cmap = self.theme.diverging() if signed else self.theme.sequential()
-        levels = symmetric_levels(values) if signed else (0.0, max(float(np.max(values)), 1e-9))
+        m = max_abs_level(values)
+        levels = (-m, m) if signed else (0.0, max(float(np.max(values)), 1e-9))
         if self.kind == "image" and not signed and float(np.max(values)) <= 1.0:
             levels = (0.0, 1.0)  # pixels keep their meaning: 1 is full ink
         pixels = self.kind == "image" and not signed  # the input itself: grey, as MNIST looks

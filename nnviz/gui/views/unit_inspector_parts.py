@@ -29,6 +29,7 @@ from nnviz.gui.views.scene_parts import (
     TITLE_SIZE,
     hover_text_item,
     image_plot,
+    max_abs_level,
     place_hover,
     style_hover,
 )
@@ -135,7 +136,7 @@ class ImagePair:
                  f"W{l}[{j}]: incoming weights<br>red excites, blue inhibits"),
                 (self.product_plot, self.product_image, self.colorbars[1], products,
                  f"W{l}[{j}] ⊙ x: what it finds<br>in this drawing")):
-            m = float(np.abs(values).max()) or 1.0
+            m = max_abs_level(values)
             image.setImage(values.reshape(shape), autoLevels=False, levels=(-m, m))
             bar.setLevels((-m, m))
             plot.setTitle(title, size=TITLE_SIZE)
@@ -201,7 +202,7 @@ class ContributionBars:
                           brushes=[high if v > 0 else low for v in shown])
         self.plot.getAxis("left").setTicks([[(k, str(i)) for k, i in enumerate(order)], []])
         self.plot.setYRange(-0.6, len(order) - 0.4, padding=0)
-        m = float(np.abs(shown).max()) or 1.0
+        m = max_abs_level(shown)
         self.plot.setXRange(-m, m, padding=0.05)
         below = layer - 1
         self.plot.setLabel("left", f"input unit i ({layer_word(below)})" if below
