@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnviz.core.snapshot import frozen
-from nnviz.core.stepper import sup
+from nnviz.core.stepper import sup, z_equation
 
 MAX_UNITS = 24
 MAX_INPUTS = 40
@@ -296,10 +296,8 @@ def layer_cells(record, example: int = 0, units=None, inputs=None,
 
 def title_text(cells: LayerCells) -> str:
     """``Layer 2: z² = W²·a¹ + b²   (128×256)·(256×1) + (128×1) — showing 24 of 128 …``."""
-    l, below = sup(cells.layer), ("x" if cells.layer == 1 else f"a{sup(cells.layer - 1)}")
     k, r = len(cells.units), len(cells.inputs)
-    text = (f"Layer {cells.layer}: z{l} = W{l}·{below} + b{l}   ({cells.n_out}×{cells.n_in})·"
-            f"({cells.n_in}×1) + ({cells.n_out}×1)")
+    text = f"Layer {cells.layer}: {z_equation(cells.layer, cells.n_out, cells.n_in)}"
     if k == cells.n_out and r == cells.n_in:
         return f"{text} — all {k} units and {r} inputs"
     return f"{text} — showing {k} of {cells.n_out} units and {r} of {cells.n_in} inputs"

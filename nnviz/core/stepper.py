@@ -60,6 +60,13 @@ def _input_name(l: int) -> str:
     return "x" if l == 1 else f"a{sup(l - 1)}"
 
 
+def z_equation(l: int, n_out: int, n_in: int) -> str:
+    """``z² = W²·a¹ + b²   (128×256)·(256×1) + (128×1)``: layer ``l``'s sum with its shapes."""
+    s = sup(l)
+    return (f"z{s} = W{s}·{_input_name(l)} + b{s}   {shape_text(n_out, n_in)}·"
+            f"{shape_text(n_in, 1)} + {shape_text(n_out, 1)}")
+
+
 def forward_steps(trace: BackwardTrace) -> list[Step]:
     """Input, then one step per layer (``z`` then ``a = f(z)``), then the softmax."""
     layers = trace.layers
@@ -68,9 +75,8 @@ def forward_steps(trace: BackwardTrace) -> list[Step]:
                   (f"x   {shape_text(x.size, 1)}",), {"x": x})]
     for rec in layers:
         l, (n_out, n_in) = rec.index, rec.W.shape
-        xin, s = _input_name(l), sup(l)
-        eqs = [f"z{s} = W{s}·{xin} + b{s}   {shape_text(n_out, n_in)}·{shape_text(n_in, 1)}"
-               f" + {shape_text(n_out, 1)} → {shape_text(n_out, 1)}"]
+        s = sup(l)
+        eqs = [f"{z_equation(l, n_out, n_in)} → {shape_text(n_out, 1)}"]
         arrays = {f"z{s}": rec.z[0]}
         output = l == len(layers)
         if output:
