@@ -61,6 +61,7 @@ class StepperView(QWidget):
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
         self.stepper: Stepper | None = None
+        self._announced = (None, -1)  # (stepper, position) last sent as position_changed
         self.class_names: list[str] = [str(k) for k in range(10)]
         self.image_shape = (28, 28)
         self._theme = theme
@@ -244,7 +245,9 @@ class StepperView(QWidget):
                 sp.show(name, values, self.image_shape, labels,
                         target if step.kind in ("loss", "softmax") else None)
         self._fill_softmax_table(step)
-        self.position_changed.emit(st.position)
+        if (st, st.position) != self._announced:  # not on a temperature or theme redraw
+            self._announced = (st, st.position)
+            self.position_changed.emit(st.position)
 
     def _equation_html(self, step: Step) -> str:
         fg, muted = self._theme.foreground, self._theme.muted
