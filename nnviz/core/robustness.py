@@ -105,6 +105,12 @@ def _passes(images: np.ndarray, op, level: float) -> np.ndarray:
     return out.astype(np.float32, copy=False)
 
 
+def spoil_rng(seed: int, kind: str) -> np.random.Generator:
+    """The random stream of ``kind`` under ``seed``: every level of a kind draws the same
+    numbers, and a kind's draws do not depend on which other kinds are computed."""
+    return np.random.default_rng([seed, list(SPOILERS).index(kind)])
+
+
 def robustness_curves(net: MLP, x: np.ndarray, y: np.ndarray,
                       kinds: Sequence[str] | None = None,
                       levels: dict[str, Sequence[float]] | None = None,
@@ -153,14 +159,21 @@ def robustness_curves(net: MLP, x: np.ndarray, y: np.ndarray,
         x, y = x[subset], y[subset]
     total, done = sum(len(v) for v in chosen.values()), 0
     curves = {}
+    clean = None  # level 0 leaves the images as they are: one pass serves every kind
+
+    def accuracy(images) -> float:
+        return float(np.mean(net.predict(images) == y)) if len(y) else float("nan")
+
     for kind in kinds:
-        stream = [seed, list(SPOILERS).index(kind)]  # a kind's draws do not depend on `kinds`
         accs = []
         for level in chosen[kind]:
             if should_stop is not None and should_stop():
                 break
-            spoilt = spoil(x, kind, level, np.random.default_rng(stream), image_shape)
-            accs.append(float(np.mean(net.predict(spoilt) == y)) if len(y) else float("nan"))
+            if level == 0:
+                clean = accuracy(x) if clean is None else clean
+                accs.append(clean)
+            else:
+                accs.append(accuracy(spoil(x, kind, level, spoil_rng(seed, kind), image_shape)))
             done += 1
             if progress is not None:
                 progress(done, total)

@@ -8,14 +8,13 @@ the spot).
 
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QSlider,
                                QVBoxLayout, QWidget)
 
 from nnviz.core.evaluation import Evaluation
-from nnviz.core.robustness import SPOILERS, spoil
+from nnviz.core.robustness import SPOILERS, spoil, spoil_rng
 from nnviz.gui.theme import Theme
 from nnviz.gui.views.evaluation_charts import RobustnessCharts, SpoilPreview, ThresholdChart
 from nnviz.gui.views.evaluation_gallery import percent
@@ -183,7 +182,7 @@ class ConfidencePage(QWidget):
         ds, i = self.ds, self.selected
         if ds is None or i is None or self.net is None:
             return
-        rng = np.random.default_rng([0, list(SPOILERS).index(kind)])
+        rng = spoil_rng(0, kind)
         x = spoil(ds.x_test[i:i + 1], kind, level, rng, tuple(ds.image_shape))
         p = self.net.predict_proba(x)[0]
         k, names = int(p.argmax()), ds.class_names
