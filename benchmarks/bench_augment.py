@@ -7,7 +7,7 @@ and the engine's real training step (MLP + cross-entropy + Adam, "engine step").
 median time per batch and augment/step against both; the target for "all" is <= 0.20 of the
 engine step (an epoch is then at most ~20 % slower). A bilinear warp prototype is timed too: it is why the Augmenter samples nearest-neighbour.
 
-Uses the real MNIST training images when ../shared/datasets/mnist (or NNVIZ_MNIST_DIR) holds
+Uses the real MNIST training images when the shared datasets (see shared_data.py) hold
 them, else random digit-sized blobs.
 
     python benchmarks/bench_augment.py [--rounds 15] [--iters 200]
@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from nnviz.core import MLP, Adam, get_loss
 from nnviz.core.augment import MAX_SHIFT_PX, Augmentation, Augmenter
+from shared_data import MNIST
 
 BATCH = 128
 CASES = {
@@ -40,9 +39,7 @@ CASES = {
 
 def load_images(rng) -> tuple[np.ndarray, str]:
     """(N, 784) float32 in [0, 1]: MNIST training images if present, else synthetic."""
-    folder = Path(os.environ.get("NNVIZ_MNIST_DIR",
-                                 Path(__file__).resolve().parents[2] / "shared/datasets/mnist"))
-    path = folder / "train-images-idx3-ubyte.gz"
+    path = MNIST / "train-images-idx3-ubyte.gz"
     if path.exists():
         with gzip.open(path) as f:
             raw = np.frombuffer(f.read(), dtype=np.uint8, offset=16)

@@ -20,13 +20,12 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 
-SHARED = Path(os.environ.get("NNVIZ_SHARED_DIR", Path(__file__).resolve().parents[1].parent / "shared"))
+from shared_data import MNIST  # noqa: E402
 TARGET_MS = 20.0
 
 
@@ -34,7 +33,7 @@ def trained_network():
     from nnviz.core import Trainer, get_preset, make_network
     from nnviz.datasets import load_dataset
     config = get_preset("default").config
-    mnist = SHARED / "datasets" / "mnist"
+    mnist = MNIST
     if not mnist.is_dir():
         print("MNIST not found: random weights (latency does not depend on them)")
         return make_network(config, 784, 10), None

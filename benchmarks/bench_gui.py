@@ -22,7 +22,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from nnviz.core import Trainer, get_preset, make_network  # noqa: E402
 from nnviz.datasets import load_dataset  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+from shared_data import datasets_dir  # noqa: E402
 
 
 def headless(data, config, steps: int) -> float:
@@ -95,7 +95,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--data-dir", type=Path, default=SHARED if SHARED.is_dir() else None)
+    ap.add_argument("--data-dir", type=Path, default=datasets_dir())
     args = ap.parse_args(argv)
     from nnviz.gui.app import make_app
     app = make_app()

@@ -31,8 +31,7 @@ from nnviz.core import Trainer, get_preset, make_network  # noqa: E402
 from nnviz.core.embedding import choose_subset, layer_features, pca_2d, tsne_2d  # noqa: E402
 from nnviz.datasets import load_dataset  # noqa: E402
 
-SHARED = Path(os.environ.get("NNVIZ_SHARED_DIR",
-                             Path(__file__).resolve().parents[1].parent / "shared")) / "datasets"
+from shared_data import datasets_dir  # noqa: E402
 
 
 def timed_in_view(app, view, method: str) -> dict:
@@ -129,7 +128,7 @@ def seconds(fn, *args) -> float:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--data-dir", type=Path, default=SHARED if SHARED.is_dir() else None)
+    ap.add_argument("--data-dir", type=Path, default=datasets_dir())
     args = ap.parse_args(argv)
     from nnviz.gui.app import make_app
     from nnviz.gui.views.map_view import MapView

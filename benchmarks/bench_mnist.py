@@ -16,7 +16,7 @@ from pathlib import Path
 from nnviz.core import Trainer, get_preset, make_network
 from nnviz.datasets import load_dataset
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+from shared_data import datasets_dir  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -24,7 +24,7 @@ def main(argv=None) -> None:
     ap.add_argument("--preset", default="default")
     ap.add_argument("--target", type=float, default=0.98)
     ap.add_argument("--epochs", type=int)
-    ap.add_argument("--data-dir", type=Path, default=SHARED if SHARED.is_dir() else None)
+    ap.add_argument("--data-dir", type=Path, default=datasets_dir())
     args = ap.parse_args(argv)
     t = time.perf_counter()
     data = load_dataset("mnist", args.data_dir)

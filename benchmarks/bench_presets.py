@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 from nnviz.core import PRESETS, Trainer, make_network
 from nnviz.datasets import load_dataset
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+from shared_data import datasets_dir  # noqa: E402
 
 
 def main(names: list[str]) -> None:
-    data = load_dataset("mnist", SHARED if SHARED.is_dir() else None)
+    data = load_dataset("mnist", datasets_dir())
     for name in names or list(PRESETS):
         cfg = PRESETS[name].config
         trainer = Trainer(make_network(cfg, data.n_features, data.n_classes), data, cfg)
