@@ -20,34 +20,6 @@ from nnviz.gui.tasks import Task, start_task
 ROBUSTNESS_N = 2000  # test images per robustness point: ±1 % of binomial noise, ~0.5 s in all
 
 
-class _Keeper(QObject):
-    """Holds running tasks until their ``done`` reaches the GUI thread (QRunnable objects
-    must outlive ``run()``; the view that asked may be gone by then)."""
-
-    def __init__(self):
-        super().__init__()
-        self.tasks: set[Task] = set()
-
-    def start(self, task: Task) -> None:
-        self.tasks.add(task)
-        task.signals.done.connect(self.release)
-        start_task(task)
-
-    @Slot(object)
-    def release(self, payload) -> None:
-        self.tasks.discard(payload[0])
-
-
-_keeper: _Keeper | None = None
-
-
-def _keep(task: Task) -> None:
-    global _keeper
-    if _keeper is None:
-        _keeper = _Keeper()
-    _keeper.start(task)
-
-
 class EvaluationJobs(QObject):
     """Runs evaluations and robustness curves one generation at a time.
 
@@ -122,22 +94,20 @@ class EvaluationJobs(QObject):
         return self._gen[kind]
 
     def _start(self, gen: int, kind: str, fn: Callable, slot) -> None:
-        task = Task(None)
-
         def guarded(progress):
-            # Never raise: ``done`` always arrives, tagged, so the keeper can let go.
+            # Never raise: ``done`` always arrives tagged with its generation, errors too.
             try:
-                return task, kind, gen, fn(progress), None
+                return kind, gen, fn(progress), None
             except Exception as exc:  # noqa: BLE001 - shown to the user
-                return task, kind, gen, None, str(exc) or type(exc).__name__
-        task.fn = guarded
+                return kind, gen, None, str(exc) or type(exc).__name__
+        task = Task(guarded)
         task.signals.done.connect(slot)
         if kind == "robust":
             task.signals.progress.connect(self._on_progress)
-        _keep(task)
+        start_task(task)
 
     def _current(self, payload) -> bool:
-        _, kind, gen, _, error = payload
+        kind, gen, _, error = payload
         if gen != self._gen[kind]:
             self.dropped += 1
             return False
@@ -150,12 +120,12 @@ class EvaluationJobs(QObject):
     @Slot(object)
     def _on_evaluated(self, payload) -> None:
         if self._current(payload):
-            self.evaluated.emit(payload[3])
+            self.evaluated.emit(payload[2])
 
     @Slot(object)
     def _on_robustness(self, payload) -> None:
         if self._current(payload):
-            self.robustness_ready.emit(payload[3])
+            self.robustness_ready.emit(payload[2])
 
     @Slot(object, object)
     def _on_progress(self, tag, total) -> None:

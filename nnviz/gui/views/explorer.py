@@ -89,7 +89,6 @@ class ExplorerView(QWidget):
         self._follow_timer = QTimer(self, singleShot=True, timeout=self._take_pending)
         self._selected: tuple[int, int] | None = None
         self._loading_test = False
-        self._accuracy_task = None
         self._build()
         self._connect()
         self._shortcuts()
@@ -378,7 +377,7 @@ class ExplorerView(QWidget):
         task = Task(lambda _progress: (edited, test_accuracy(base, ds.x_test, ds.y_test),
                                        test_accuracy(edited, ds.x_test, ds.y_test)))
         task.signals.done.connect(self._on_accuracy)
-        self._accuracy_task = start_task(task)
+        start_task(task)
 
     def _on_accuracy(self, result) -> None:
         if result[0] is not self.net:
