@@ -57,11 +57,17 @@ class LibraryEntry:
     """One saved model as the library lists it; ``date`` is when it was saved (ISO, UTC)."""
 
     name: str
-    architecture: str
-    accuracy: float | None
     date: str
     path: Path
     record: RunRecord
+
+    @property
+    def architecture(self) -> str:
+        return self.record.architecture_text
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.record.metrics.test_accuracy
 
 
 class RunLibrary:
@@ -110,7 +116,7 @@ class RunLibrary:
         except OSError as exc:
             raise LibraryError(f"cannot save {name!r} in {self.root}: {exc.strerror or exc}") from None
         record = record.replace(name=name, architecture=net.architecture())
-        return LibraryEntry(name, record.architecture_text, m.test_accuracy, saved, path, record)
+        return LibraryEntry(name, saved, path, record)
 
     def list(self) -> list[LibraryEntry]:
         """Every readable entry, newest first; unreadable ones are skipped into ``problems``."""
@@ -161,8 +167,7 @@ class RunLibrary:
             raise LibraryError(f"{path.name}: unreadable run record ({exc})") from None
         extra = meta.get("extra") or {}
         date = extra.get("saved") or _file_date(path)
-        return LibraryEntry(path.stem, record.architecture_text, record.metrics.test_accuracy,
-                            date, path, record)
+        return LibraryEntry(path.stem, date, path, record)
 
 
 def _read_meta(path: Path) -> dict:
