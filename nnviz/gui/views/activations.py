@@ -17,6 +17,7 @@ from nnviz.core.losses import softmax
 from nnviz.datasets import Dataset
 from nnviz.gui.theme import LIGHT, Theme
 from nnviz.gui.views.activation_parts import LayerPanel, probe_forward
+from nnviz.gui.views.deferred import DeferredDraw
 from nnviz.gui.views.output_bars import OutputBars
 from nnviz.gui.views.scene_parts import (Caption, hover_text_item, image_plot, place_hover,
                                          restyle, style_hover)
@@ -25,7 +26,7 @@ INPUT_CAPTION = ("Test image #{i}, true class {true}: the {d} pixel values x in 
                  "that layer 1 receives.")
 
 
-class ActivationsView(QWidget):
+class ActivationsView(DeferredDraw, QWidget):
     """Input, hidden activations and output probabilities of one probe image.
 
     Parameters
@@ -55,7 +56,6 @@ class ActivationsView(QWidget):
         self._ds: Dataset | None = None
         self._snap = None
         self._shape_key = None  # (run_id, sizes, activations) the panels were built for
-        self._dirty = False
         self._probe = 0
         self._rng = np.random.default_rng(0)
         self._theme = theme
@@ -170,13 +170,13 @@ class ActivationsView(QWidget):
 
     def show_snapshot(self, snap) -> None:
         """Run the probe through ``snap``'s weights and update the charts (skipped if hidden)."""
-        self._snap = snap
         key = (snap.run_id, tuple(snap.sizes), tuple(L.activation for L in snap.layers))
         if key != self._shape_key:
             self._rebuild(snap, key)
-        if not self.isVisible():
-            self._dirty = True
-            return
+        super().show_snapshot(snap)
+
+    def _draw(self, snap) -> None:
+        self._drawn = snap
         self._draw_network()
 
     def set_theme(self, theme: Theme) -> None:
@@ -203,11 +203,6 @@ class ActivationsView(QWidget):
             restyle([panel.plot], [panel.caption], self._theme)
         self._layout_scene()
 
-    def showEvent(self, event):
-        super().showEvent(event)
-        if self._dirty:
-            self._draw_network()
-
     def _show_probe(self) -> None:
         ds = self._ds
         self.spin.blockSignals(True)
@@ -221,12 +216,11 @@ class ActivationsView(QWidget):
         if self._snap is not None and self.isVisible():
             self._draw_network()
         else:
-            self._dirty = self._snap is not None
+            self._drawn = None  # drawn for another probe: showEvent draws again
             self._draw_header()
 
     def _draw_network(self) -> None:
         """Forward pass of the probe through the snapshot, drawn into the existing items."""
-        self._dirty = False
         snap, ds = self._snap, self._ds
         if not self._fits():
             self.probabilities = None
