@@ -22,10 +22,12 @@ import time
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
-
-from nnviz.core import MLP, Adam, get_loss
-from nnviz.core.augment import MAX_SHIFT_PX, Augmentation, Augmenter
 from shared_data import MNIST
+
+from nnviz.engine.augment import MAX_SHIFT_PX, Augmentation, Augmenter
+from nnviz.engine.losses import get_loss
+from nnviz.engine.network import MLP
+from nnviz.engine.optim import Adam
 
 BATCH = 128
 CASES = {

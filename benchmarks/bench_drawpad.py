@@ -24,14 +24,15 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-
 from shared_data import MNIST  # noqa: E402
+
 TARGET_MS = 20.0
 
 
 def trained_network():
-    from nnviz.core import Trainer, get_preset, make_network
     from nnviz.datasets import load_dataset
+    from nnviz.engine.presets import get_preset
+    from nnviz.engine.training import Trainer, make_network
     config = get_preset("default").config
     mnist = MNIST
     if not mnist.is_dir():
@@ -57,7 +58,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
     pg.setConfigOptions(imageAxisOrder="row-major")
     app = QApplication.instance() or QApplication(sys.argv)
-    from nnviz.gui.views.explorer import ExplorerView
+    from nnviz.gui.views.explorer.view import ExplorerView
 
     net, data = trained_network()
     w = ExplorerView()

@@ -18,7 +18,9 @@ import time
 
 import numpy as np
 
-from nnviz.core import Adam, MLP, get_loss
+from nnviz.engine.losses import get_loss
+from nnviz.engine.network import MLP
+from nnviz.engine.optim import Adam
 
 SIZES = (784, 256, 128, 10)
 BATCH = 128

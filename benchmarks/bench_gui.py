@@ -19,10 +19,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from nnviz.core import Trainer, get_preset, make_network  # noqa: E402
-from nnviz.datasets import load_dataset  # noqa: E402
-
 from shared_data import datasets_dir  # noqa: E402
+
+from nnviz.datasets import load_dataset  # noqa: E402
+from nnviz.engine.presets import get_preset  # noqa: E402
+from nnviz.engine.training import Trainer, make_network  # noqa: E402
 
 
 def headless(data, config, steps: int) -> float:
@@ -36,7 +37,8 @@ def headless(data, config, steps: int) -> float:
 def windowed(app, data, config, steps: int, data_dir) -> dict:
     """Throughput, redraws per second and the longest stall with every view showing."""
     from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
-    from nnviz.gui.main_window import MainWindow
+
+    from nnviz.gui.window.main_window import MainWindow
     ini = tempfile.NamedTemporaryFile(suffix=".ini", delete=False).name
     w = MainWindow(settings=QSettings(ini, QSettings.Format.IniFormat), data_dir=data_dir)
     w.resize(1600, 1000)

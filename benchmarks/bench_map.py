@@ -27,11 +27,12 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from nnviz.core import Trainer, get_preset, make_network  # noqa: E402
-from nnviz.core.embedding import choose_subset, layer_features, pca_2d, tsne_2d  # noqa: E402
-from nnviz.datasets import load_dataset  # noqa: E402
-
 from shared_data import datasets_dir  # noqa: E402
+
+from nnviz.analysis.embedding import choose_subset, layer_features, pca_2d, tsne_2d  # noqa: E402
+from nnviz.datasets import load_dataset  # noqa: E402
+from nnviz.engine.presets import get_preset  # noqa: E402
+from nnviz.engine.training import Trainer, make_network  # noqa: E402
 
 
 def timed_in_view(app, view, method: str) -> dict:
@@ -131,7 +132,7 @@ def main(argv=None) -> None:
     ap.add_argument("--data-dir", type=Path, default=datasets_dir())
     args = ap.parse_args(argv)
     from nnviz.gui.app import make_app
-    from nnviz.gui.views.map_view import MapView
+    from nnviz.gui.views.map.view import MapView
     app = make_app()
     data = load_dataset("mnist", args.data_dir)
     net, net2 = trained_nets(data)

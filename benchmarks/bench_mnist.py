@@ -13,10 +13,11 @@ import argparse
 import time
 from pathlib import Path
 
-from nnviz.core import Trainer, get_preset, make_network
-from nnviz.datasets import load_dataset
-
 from shared_data import datasets_dir  # noqa: E402
+
+from nnviz.datasets import load_dataset
+from nnviz.engine.presets import get_preset
+from nnviz.engine.training import Trainer, make_network
 
 
 def main(argv=None) -> None:

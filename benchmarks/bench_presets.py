@@ -11,10 +11,11 @@ from __future__ import annotations
 import sys
 import time
 
-from nnviz.core import PRESETS, Trainer, make_network
-from nnviz.datasets import load_dataset
-
 from shared_data import datasets_dir  # noqa: E402
+
+from nnviz.datasets import load_dataset
+from nnviz.engine.presets import PRESETS
+from nnviz.engine.training import Trainer, make_network
 
 
 def main(names: list[str]) -> None:

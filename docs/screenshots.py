@@ -57,8 +57,8 @@ def drag(pad, points):
 
 def snapshots(data, config, epochs, run_id):
     """Train ``epochs`` epochs; yield a snapshot after each."""
-    from nnviz.core import Trainer, make_network
-    from nnviz.core.snapshot import CurveBuffer, frozen, take_snapshot
+    from nnviz.engine.snapshot import CurveBuffer, frozen, take_snapshot
+    from nnviz.engine.training import Trainer, make_network
     trainer = Trainer(make_network(config, 784, 10), data, config)
     initial = tuple(frozen(L.W) for L in trainer.net.layers)
     curves = CurveBuffer(len(trainer.net.layers))
@@ -78,13 +78,13 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
     pg.setConfigOptions(imageAxisOrder="row-major")
     app = QApplication.instance() or QApplication(sys.argv)
-    from nnviz.core import get_preset
+    from nnviz.charts.theme import THEMES, apply_palette
     from nnviz.datasets import load_dataset
-    from nnviz.gui.theme import THEMES, apply_palette
-    from nnviz.gui.views.evaluation import EvaluationView
-    from nnviz.gui.views.explorer import ExplorerView
-    from nnviz.gui.views.map_view import MapView
-    from nnviz.gui.views.runs import RunsView
+    from nnviz.engine.presets import get_preset
+    from nnviz.gui.views.evaluation.view import EvaluationView
+    from nnviz.gui.views.explorer.view import ExplorerView
+    from nnviz.gui.views.map.view import MapView
+    from nnviz.gui.views.runs.view import RunsView
 
     theme = THEMES[args.theme]
     apply_palette(app, theme)
@@ -144,7 +144,8 @@ def main() -> int:
     print("explorer:", ex.answer.answer_text)
 
     import tempfile
-    from nnviz.core.library import RunLibrary
+
+    from nnviz.runs.library import RunLibrary
     runs = RunsView(theme=theme, library=RunLibrary(Path(tempfile.mkdtemp()) / "models"))
     runs.resize(1200, 680)
     runs.show()

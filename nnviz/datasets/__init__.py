@@ -7,11 +7,11 @@ The one entry point most code needs::
     data.x_train.shape, data.y_train.shape           # (54000, 784) float32, (54000,) int64
 """
 
+from .csvfile import read_csv
 from .dataset import Dataset, normalize, one_hot
 from .download import download_dataset, download_file
 from .errors import DatasetError, DatasetNotFoundError, DownloadError
 from .idx import read_idx, read_idx_images, read_idx_labels, write_idx
-from .csvfile import read_csv
 from .imagefolder import decode_image, read_image_folder
 from .load import load_dataset
 from .npzfile import read_npz

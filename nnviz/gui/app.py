@@ -10,21 +10,11 @@ import time
 SHOT_TIMEOUT_S = 300
 
 
-def make_app():
-    """The QApplication (created once), with pyqtgraph set to row-major images."""
-    import pyqtgraph as pg
-    from PySide6.QtWidgets import QApplication
-    pg.setConfigOptions(imageAxisOrder="row-major")  # no antialiasing: it tripled curve paint time
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("nnviz")
-    app.setOrganizationName("nnviz")
-    return app
-
-
 def run_app(args) -> int:
     """Create the window, open the last (or the default) dataset, run the event loop."""
-    from nnviz.core import get_preset
-    from nnviz.gui.main_window import MainWindow
+    from nnviz.charts.app import make_app
+    from nnviz.engine.presets import get_preset
+    from nnviz.gui.window.main_window import MainWindow
 
     app = make_app()
     window = MainWindow(data_dir=getattr(args, "data_dir", None))

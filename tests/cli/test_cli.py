@@ -7,8 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from nnviz.cli import main
-from nnviz.core import PRESETS, load_model
+from nnviz.cli.main import main
+from nnviz.engine.checkpoint import load_model
+from nnviz.engine.presets import PRESETS
 
 
 def learnable_csv(path, n=400, seed=0):
@@ -59,7 +60,7 @@ def test_train_saves_model_and_history_then_evaluate_agrees(tmp_path, csv_file, 
 
 
 def test_options_override_the_preset(tmp_path, csv_file):
-    from nnviz.cli import build_parser, train_config
+    from nnviz.cli.main import build_parser, train_config
     args = build_parser().parse_args(["train", "--preset", "sigmoid-16-fullbatch", "--lr", "0.5",
                                       "--rotation", "10", "--dropout", "0.1"])
     cfg = train_config(args)
@@ -86,7 +87,8 @@ def test_corrupt_model_and_mismatched_dataset(tmp_path, csv_file, capsys):
     bad.write_bytes(b"PK\x03\x04 truncated")
     assert main(["evaluate", str(bad), "--dataset", str(csv_file)]) == 2
     assert "not a readable .npz" in one_error_line(capsys)
-    from nnviz.core import MLP, save_model
+    from nnviz.engine.checkpoint import save_model
+    from nnviz.engine.network import MLP
     save_model(tmp_path / "small.npz", MLP((20, 5, 10)))
     assert main(["evaluate", str(tmp_path / "small.npz"), "--dataset", str(csv_file)]) == 2
     assert "takes 20 inputs" in one_error_line(capsys)

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nnviz.cli import main
-from nnviz.core import load_model
-from nnviz.core.evaluation import Evaluation
-from nnviz.core.robustness import SPOILERS, robustness_curves
+from nnviz.analysis.evaluation import Evaluation
+from nnviz.analysis.robustness import SPOILERS, robustness_curves
+from nnviz.charts.theme import DARK, LIGHT
+from nnviz.cli.main import main
 from nnviz.datasets import load_dataset
-from nnviz.gui.theme import DARK, LIGHT
-from nnviz.gui.views.evaluation_render import CONFUSION_SIZE, ROBUSTNESS_SIZE
+from nnviz.engine.checkpoint import load_model
+from nnviz.render.evaluation import CONFUSION_SIZE, ROBUSTNESS_SIZE
 
 
 def bars_npz(path, n_train=300, n_test=120, seed=0):
@@ -138,7 +138,7 @@ def test_png_files_of_the_charts(trained, tmp_path, capsys, theme):
 
 def test_the_text_report_does_not_load_qt(trained):
     model, data, _ = trained
-    code = ("import sys; from nnviz.cli import main; "
+    code = ("import sys; from nnviz.cli.main import main; "
             f"code = main(['evaluate', {str(model)!r}, '--dataset', {str(data)!r}, '--robustness']); "
             "print(code, sorted({m.split('.')[0] for m in sys.modules} & "
             "{'PySide6', 'shiboken6', 'pyqtgraph'}))")
@@ -147,14 +147,14 @@ def test_the_text_report_does_not_load_qt(trained):
 
 
 def test_map_hook_is_called_by_name(trained, tmp_path, capsys, monkeypatch):
-    from nnviz.gui.views import map_view
+    from nnviz.render import map as render_map
     calls = []
 
     def fake_render_map_png(net, dataset, path, *, layer, method, n, theme, **kwargs):
         calls.append((net.sizes, dataset.name, layer, method, n, theme.name))
         Image.new("RGB", (10, 10)).save(path)
 
-    monkeypatch.setattr(map_view, "render_map_png", fake_render_map_png)
+    monkeypatch.setattr(render_map, "render_map_png", fake_render_map_png)
     model, data, _ = trained
     code, _, err = run(["evaluate", str(model), "--dataset", str(data), "--png-dir",
                         str(tmp_path), "--map", "1", "--map-method", "tsne"], capsys)

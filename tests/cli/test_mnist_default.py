@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from nnviz.cli import main
+from nnviz.cli.main import main
 
 
 @pytest.mark.slow

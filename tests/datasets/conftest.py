@@ -13,9 +13,9 @@ from pathlib import Path
 
 import platformdirs
 import pytest
+from synthetic_data import MNIST_FILES, SHARED_MNIST, SyntheticIdx, write_mnist_folder
 
 from nnviz.datasets import paths
-from synthetic_data import MNIST_FILES, SHARED_MNIST, SyntheticIdx, write_mnist_folder
 
 
 @dataclass

@@ -7,11 +7,10 @@ import re
 
 import numpy as np
 import pytest
+from synthetic_data import HEADER, csv_text, make_images, make_labels, write_csv
 
 from nnviz.datasets import DatasetError, read_csv
 from nnviz.datasets.csvfile import read_csv_table
-
-from synthetic_data import HEADER, csv_text, make_images, make_labels, write_csv
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from synthetic_data import MNIST_FILES
 
 from nnviz.datasets import DownloadError, download_dataset, download_file, load_dataset
 from nnviz.datasets import load as load_module
-
-from synthetic_data import MNIST_FILES
 
 PAYLOAD = np.random.default_rng(0).integers(0, 256, 300_000, dtype=np.uint8).tobytes()
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from synthetic_data import write_mnist_folder
 
 from nnviz.datasets import (
     DatasetNotFoundError,
@@ -18,8 +19,6 @@ from nnviz.datasets import (
 )
 from nnviz.datasets.errors import DatasetError
 from nnviz.datasets.paths import checkout_data_dir as real_checkout_data_dir
-
-from synthetic_data import write_mnist_folder
 
 MNIST = known_dataset("mnist")
 FASHION = known_dataset("fashion-mnist")

@@ -7,11 +7,10 @@ import os
 
 import numpy as np
 import pytest
+from synthetic_data import make_images
 
 from nnviz.datasets import read_idx_images, write_idx
 from nnviz.datasets.cache import cache_folders, load_cached
-
-from synthetic_data import make_images
 
 
 class CountingDecoder:

@@ -8,6 +8,7 @@ import struct
 
 import numpy as np
 import pytest
+from synthetic_data import make_images, make_labels
 
 from nnviz.datasets import (
     DatasetError,
@@ -17,8 +18,6 @@ from nnviz.datasets import (
     read_idx_labels,
     write_idx,
 )
-
-from synthetic_data import make_images, make_labels
 
 
 @pytest.mark.parametrize("name", ["images-idx3-ubyte.gz", "images-idx3-ubyte"])

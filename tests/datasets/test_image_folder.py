@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from synthetic_data import make_images
 
 from nnviz.datasets import DatasetError, decode_image, load_dataset, read_image_folder
-
-from synthetic_data import make_images
 
 Image = pytest.importorskip("PIL.Image", reason="Pillow is needed to decode image folders")
 

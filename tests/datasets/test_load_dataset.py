@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from synthetic_data import make_images, make_labels, write_csv
 
 from nnviz.datasets import DatasetError, load_dataset
 from nnviz.datasets import load as load_module
-
-from synthetic_data import make_images, make_labels, write_csv
 
 
 def as_rows(images: np.ndarray) -> np.ndarray:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from synthetic_data import make_images, make_labels
 
 from nnviz.datasets import DatasetError, read_npz
-
-from synthetic_data import make_images, make_labels
 
 
 @pytest.fixture

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from synthetic_data import MNIST_FILES
 
 from nnviz.datasets import known_dataset, load_dataset
 from nnviz.datasets.fileio import sha256_file
-
-from synthetic_data import MNIST_FILES
 
 pytestmark = pytest.mark.mnist
 

@@ -1,0 +1,187 @@
+"""Editing single units of a network: shift a bias, scale incoming weights, switch a unit off.
+
+An edit never touches the network it is applied to: :func:`apply_edits` returns an edited
+copy, so the caller can compare the two and keep or drop the copy. Every edit is a plain
+change of parameters, so the edited network is an ordinary :class:`MLP` (it trains, saves and
+traces like any other) and its output is exactly what the edit says:
+
+- ``bias_shift`` s: ``b^l_j ← b^l_j + s``, so ``z^l_j`` grows by s on every input;
+- ``weight_scale`` k: ``W^l[j, :] ← k·W^l[j, :]``, so ``z^l_j = k·(W^l[j]·a^{l-1}) + b^l_j``;
+- ``off`` for a hidden unit: ``W^{l+1}[:, j] ← 0``, so every layer above sees ``a^l_j = 0``
+  (the unit itself still computes its z and a; nobody reads them). For an output unit there is
+  no layer above: ``W^L[j, :] ← 0`` and ``b^L_j ← 0`` hold its logit at ``z^L_j = 0``, which
+  softmax turns into a fixed ``e⁰ = 1`` against the other classes, not into probability 0.
+
+Several edits of the same unit compose: bias shifts add, weight scales multiply and ``off``
+wins once any of them says so. The three operations commute (scaling a row leaves the bias
+alone; zeroing a column commutes with scaling a row), so the order of the edits never matters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from nnviz.analysis.trace import ForwardTrace, forward_trace
+from nnviz.engine.network import MLP
+
+
+@dataclass(frozen=True)
+class UnitEdit:
+    """A change to unit ``unit`` (0-based) of layer ``layer`` (1 = first hidden layer).
+
+    Attributes
+    ----------
+    layer : int
+        Layer number ``l`` as in :meth:`MLP.parameters` (``W1`` is layer 1).
+    unit : int
+        Row ``j`` of ``W^l``.
+    bias_shift : float
+        Added to ``b^l_j``.
+    weight_scale : float
+        Multiplies the incoming weights ``W^l[j, :]``.
+    off : bool
+        The unit's output counts as 0 for every layer above (see the module docstring).
+    """
+
+    layer: int
+    unit: int
+    bias_shift: float = 0.0
+    weight_scale: float = 1.0
+    off: bool = False
+
+    def __post_init__(self):
+        if int(self.layer) != self.layer or self.layer < 1:
+            raise ValueError(f"layer numbers start at 1 (W1 is layer 1), got layer={self.layer!r}")
+        if int(self.unit) != self.unit or self.unit < 0:
+            raise ValueError(f"unit indices start at 0, got unit={self.unit!r}")
+        for name in ("bias_shift", "weight_scale"):
+            if not math.isfinite(getattr(self, name)):
+                raise ValueError(f"{name} must be a finite number, got {getattr(self, name)!r}")
+        # plain Python numbers, so that edits from spin boxes and from NumPy compare equal
+        for name, kind in (("layer", int), ("unit", int), ("bias_shift", float),
+                           ("weight_scale", float), ("off", bool)):
+            object.__setattr__(self, name, kind(getattr(self, name)))
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """``(layer, unit)``: which unit this edit changes."""
+        return (self.layer, self.unit)
+
+    @property
+    def is_noop(self) -> bool:
+        """True when the edit changes nothing (no shift, scale 1, on)."""
+        return self.bias_shift == 0.0 and self.weight_scale == 1.0 and not self.off
+
+
+def check_edit(net: MLP, edit: UnitEdit) -> None:
+    """Raise ``ValueError`` when ``edit`` names a layer or unit ``net`` does not have."""
+    n_layers = len(net.layers)
+    if edit.layer > n_layers:
+        raise ValueError(f"edit of layer {edit.layer}: this network has layers 1–{n_layers} "
+                         f"({'-'.join(map(str, net.sizes))}; layer {n_layers} is the output)")
+    n_units = net.sizes[edit.layer]
+    if edit.unit >= n_units:
+        raise ValueError(f"edit of {layer_word(edit.layer, n_layers)} unit {edit.unit}: that "
+                         f"layer has units 0–{n_units - 1}")
+
+
+def apply_edits(net: MLP, edits: UnitEdit | Iterable[UnitEdit]) -> MLP:
+    """An edited copy of ``net``; ``net`` itself is left untouched.
+
+    Parameters
+    ----------
+    net : MLP
+    edits : UnitEdit or iterable of UnitEdit
+        Checked against ``net`` first (``ValueError`` naming the bad edit); several edits of
+        one unit compose as the module docstring says.
+
+    Returns
+    -------
+    MLP
+        ``net.copy()`` with the edits written into its parameters.
+    """
+    edits = (edits,) if isinstance(edits, UnitEdit) else tuple(edits)
+    for edit in edits:
+        if not isinstance(edit, UnitEdit):
+            raise TypeError(f"apply_edits takes UnitEdit objects, got {type(edit).__name__}")
+        check_edit(net, edit)
+    twin = net.copy()
+    last = len(twin.layers)
+    for edit in edits:
+        layer = twin.layers[edit.layer - 1]
+        layer.b[edit.unit] += edit.bias_shift
+        layer.W[edit.unit, :] *= edit.weight_scale
+    for edit in edits:  # after the shifts, so that "off" wins over them on an output unit
+        if not edit.off:
+            continue
+        if edit.layer < last:
+            twin.layers[edit.layer].W[:, edit.unit] = 0
+        else:
+            twin.layers[edit.layer - 1].W[edit.unit, :] = 0
+            twin.layers[edit.layer - 1].b[edit.unit] = 0
+    return twin
+
+
+def network_from_trace(trace: ForwardTrace) -> MLP:
+    """The network a trace was recorded from, rebuilt from the trace's ``W`` and ``b``."""
+    first = trace.layers[0]
+    sizes = (first.W.shape[1],) + tuple(L.W.shape[0] for L in trace.layers)
+    net = MLP(sizes, [L.activation for L in trace.layers[:-1]], seed=None, dtype=first.W.dtype,
+              initialize=False)
+    net.set_parameters({f"{k}{L.index}": getattr(L, k) for L in trace.layers for k in "Wb"})
+    return net
+
+
+def edited_trace(trace: ForwardTrace, edits: UnitEdit | Iterable[UnitEdit]) -> ForwardTrace:
+    """The forward trace of the same inputs through the traced network with ``edits`` applied."""
+    return forward_trace(apply_edits(network_from_trace(trace), edits), trace.layers[0].x)
+
+
+def with_edit(edits: Iterable[UnitEdit], edit: UnitEdit) -> tuple[UnitEdit, ...]:
+    """``edits`` with every edit of ``edit``'s unit replaced by ``edit`` (dropped if a no-op).
+
+    The edit keeps the place of the unit's first edit; a new unit goes last.
+    """
+    out, placed = [], False
+    for old in edits:
+        if old.key != edit.key:
+            out.append(old)
+        elif not placed:
+            placed = True
+            if not edit.is_noop:
+                out.append(edit)
+    if not placed and not edit.is_noop:
+        out.append(edit)
+    return tuple(out)
+
+
+def layer_word(layer: int, n_layers: int | None = None) -> str:
+    """``"hidden 2"`` or, for the last of ``n_layers`` layers, ``"output"``."""
+    return "output" if layer == n_layers else f"hidden {layer}"
+
+
+def _decimal(v: float) -> str:
+    """``0.0``, ``1.5``, ``0.25``: at least one decimal, at most three, no trailing zeros."""
+    text = f"{v:.3f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def describe(edit: UnitEdit, n_layers: int | None = None) -> str:
+    """One line for a list of edits: ``"hidden 1 unit 37: bias +0.50, weights ×0.0, off"``.
+
+    Parameters
+    ----------
+    edit : UnitEdit
+    n_layers : int, optional
+        The network's number of layers, so that an edit of the last one reads "output".
+    """
+    parts = []
+    if edit.bias_shift:
+        parts.append(f"bias {edit.bias_shift:+.2f}")
+    if edit.weight_scale != 1.0:
+        parts.append(f"weights ×{_decimal(edit.weight_scale)}")
+    if edit.off:
+        parts.append("off")
+    return f"{layer_word(edit.layer, n_layers)} unit {edit.unit}: {', '.join(parts) or 'no change'}"

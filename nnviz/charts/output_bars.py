@@ -1,0 +1,104 @@
+"""The output layer as one horizontal bar per class: softmax probabilities of the probe."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QFont
+
+from nnviz.charts.parts import TITLE_SIZE, Caption, hover_text_item, place_hover, style_hover
+from nnviz.charts.theme import LIGHT, Theme
+
+BAR_HEIGHT = 0.72
+X_MAX = 1.55  # room right of a full bar for its "100.0 % ◀" label
+CAPTION = ("Softmax output: the network's probability for each class (the bars sum to 1). "
+           "Filled: the prediction, green if right, red if wrong. Outlined, ◀: the true class.")
+
+
+class OutputBars:
+    """Bars of ``p = softmax(z)`` (K,), class names on the left axis, class 0 on top.
+
+    Attributes
+    ----------
+    plot : PlotItem
+    bars : BarGraphItem
+        ``opts["width"]`` holds the probabilities drawn.
+    labels : list of TextItem
+        Each bar's probability in percent; the true class's ends with "◀".
+    caption : Caption
+    """
+
+    def __init__(self):
+        self.plot = pg.PlotItem()
+        self.plot.setTitle("Output probabilities", size=TITLE_SIZE)
+        self.plot.getViewBox().invertY(True)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setXRange(-0.02, X_MAX, padding=0)
+        self.plot.getAxis("bottom").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
+        self.plot.getAxis("left").setStyle(tickLength=0)
+        self.bars = pg.BarGraphItem(x0=[], y=[], height=BAR_HEIGHT, width=[])
+        self.plot.addItem(self.bars)
+        self.hover = hover_text_item()
+        self.plot.addItem(self.hover, ignoreBounds=True)
+        self.caption = Caption(CAPTION)
+        self.labels: list[pg.TextItem] = []
+        self._font = QFont()
+        self._font.setPointSizeF(8)
+        self._theme = LIGHT
+        self.p = self.z = None
+        self.true = -1
+
+    def set_classes(self, names) -> None:
+        """Label the bars with ``names`` (K); creates the K value labels."""
+        for label in self.labels:
+            self.plot.removeItem(label)
+        self.labels = []
+        for _ in names:
+            label = pg.TextItem(anchor=(0, 0.5), color=self._theme.foreground)
+            label.setFont(self._font)
+            self.plot.addItem(label, ignoreBounds=True)
+            self.labels.append(label)
+        self.names = tuple(names)
+        self.plot.getAxis("left").setTicks([list(enumerate(names)), []])
+        self.plot.setYRange(-0.6, len(names) - 0.4, padding=0)
+        self.p = None
+        self.bars.setOpts(x0=[], y=[], width=[])
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        style_hover(self.hover, theme)
+        for label in self.labels:
+            label.setColor(theme.foreground)
+        if self.p is not None:
+            self.show(self.p, self.z, self.true)
+
+    def show(self, p: np.ndarray, z: np.ndarray, true: int) -> None:
+        """Draw probabilities ``p`` (K,) with logits ``z`` (K,); ``true`` is the label, or
+        -1 when unknown (a drawing): then the answer is in the accent colour."""
+        self.p, self.z, self.true = p, z, true
+        theme, k = self._theme, int(p.argmax())
+        other = pg.mkColor(theme.muted)
+        other.setAlpha(150)
+        brushes = [other] * len(p)
+        brushes[k] = pg.mkColor(theme.accent if true < 0 else theme.good if k == true else theme.bad)
+        pens = [pg.mkPen(None)] * len(p)
+        if true >= 0:
+            pens[true] = pg.mkPen(theme.foreground, width=1.5)
+        self.bars.setOpts(x0=np.zeros(len(p)), y=np.arange(len(p)), width=p,
+                          brushes=brushes, pens=pens)
+        for i, (label, value) in enumerate(zip(self.labels, p, strict=True)):
+            text = f"{100 * value:.1f} %" + (" ◀" if i == true else "")
+            if label.toPlainText() != text:
+                label.setText(text)
+            label.setPos(float(value) + 0.02, i)
+
+    def hover_at(self, point) -> None:
+        """Show the class, p and z of the bar under ``point`` (view coordinates)."""
+        if self.p is None:
+            return
+        k = round(point.y())
+        if 0 <= k < len(self.p) and abs(point.y() - k) <= BAR_HEIGHT / 2:
+            place_hover(self.hover, f"class {self.names[k]}\np = {self.p[k]:.4f}\n"
+                                    f"z = {self.z[k]:.4g}", point, self.plot.vb)

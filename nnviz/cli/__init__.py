@@ -1,0 +1,1 @@
+"""The command line: ``nnviz train | evaluate | download | presets | gui``."""

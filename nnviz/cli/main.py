@@ -1,0 +1,221 @@
+"""The headless front door: ``nnviz train``, ``download``, ``evaluate``, ``presets``, ``gui``.
+
+Every error a user can cause ends in one line ``nnviz: error: …`` and a non-zero exit code
+(2 for bad options and files, 3 for a diverged training, 130 for Ctrl-C), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from nnviz.cli.errors import EXIT_INTERRUPTED, UserError, fail
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        args = build_parser().parse_args(["gui", *(argv or [])])
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("\nnnviz: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except UserError as exc:
+        return fail(str(exc))
+    except (ValueError, OSError) as exc:  # DatasetError, CheckpointError, bad config values
+        return fail(str(exc) or type(exc).__name__)
+
+
+# -- the parser ------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    from nnviz import __version__
+    p = argparse.ArgumentParser(prog="nnviz", description="Watch a from-scratch NumPy neural "
+                                "network learn handwritten digits. With no command, opens the window.")
+    p.add_argument("--version", action="version", version=f"nnviz {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    _add_train(sub)
+    d = sub.add_parser("download", help="download a known dataset (mnist, fashion-mnist)")
+    d.add_argument("name", help="mnist or fashion-mnist")
+    _add_data_dir(d)
+    d.set_defaults(run=cmd_download)
+    _add_evaluate(sub)
+    s = sub.add_parser("presets", help="list the presets")
+    s.set_defaults(run=cmd_presets)
+    g = sub.add_parser("gui", help="open the window (the default)")
+    g.add_argument("--preset", default="default")
+    _add_data_dir(g)
+    g.add_argument("--train-steps", type=int, default=0, metavar="N", help="train N batches at start")
+    g.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG of the window and exit")
+    g.add_argument("--theme", choices=["light", "dark"], help="with --screenshot: the theme to show")
+    g.set_defaults(run=cmd_gui)
+    return p
+
+
+def _add_evaluate(sub):
+    e = sub.add_parser("evaluate", help="accuracy, confidence, confusion matrix and robustness "
+                       "of a model on the test set")
+    e.add_argument("model", type=Path, help="a model .npz saved by nnviz")
+    _add_dataset(e, default=None)
+    e.add_argument("--robustness", action="store_true",
+                   help="also the accuracy on test images spoiled by noise, rotation and "
+                        "thicker or thinner strokes")
+    e.add_argument("--robustness-n", type=int, default=2000, metavar="N",
+                   help="test images per robustness point (default 2000)")
+    e.add_argument("--png-dir", type=Path, metavar="DIR",
+                   help="write confusion.png and robustness.png (and map.png with --map) here")
+    e.add_argument("--map", type=int, metavar="LAYER",
+                   help="with --png-dir: map.png, the test images as layer LAYER sees them "
+                        "(0 pixels … the output layer)")
+    e.add_argument("--map-method", default="pca", choices=["pca", "tsne"],
+                   help="how the map is made (default pca)")
+    e.add_argument("--theme", choices=["light", "dark"], default="light", help="of the PNGs")
+    e.set_defaults(run=cmd_evaluate)
+
+
+def _add_data_dir(p):
+    p.add_argument("--data-dir", type=Path, metavar="DIR",
+                   help="where known datasets are looked up first and downloaded to")
+
+
+def _add_dataset(p, default="mnist"):
+    p.add_argument("--dataset", default=default, metavar="NAME|PATH",
+                   help="mnist, fashion-mnist, or a dataset file/folder (IDX, CSV, NPZ, image folders)"
+                        + ("" if default is None else f"; default {default}"))
+    _add_data_dir(p)
+
+
+def _add_train(sub):
+    t = sub.add_parser("train", help="train a network headless and report per epoch",
+                       description="Options left out take the preset's value.")
+    t.add_argument("--preset", default="default", help="starting point (see `nnviz presets`)")
+    t.add_argument("--layers", type=_widths, metavar="W1,W2,…", help="hidden layer widths, e.g. 256,128")
+    t.add_argument("--activation", choices=["relu", "leaky_relu", "sigmoid", "tanh"])
+    t.add_argument("--loss", choices=["cross_entropy", "mse"])
+    t.add_argument("--init", choices=["he", "xavier", "uniform", "normal"])
+    t.add_argument("--init-scale", type=float)
+    t.add_argument("--optimizer", choices=["sgd", "momentum", "adam"])
+    t.add_argument("--lr", type=float, help="learning rate")
+    t.add_argument("--momentum", type=float, help="SGD momentum, or Adam's beta1")
+    t.add_argument("--schedule", choices=["constant", "step", "cosine"])
+    t.add_argument("--l2", type=float, help="L2 weight decay")
+    t.add_argument("--dropout", type=float, help="dropout rate of the hidden layers")
+    t.add_argument("--noise", type=float, dest="noise_std", help="augmentation: pixel noise std")
+    t.add_argument("--rotation", type=float, dest="max_rotation_deg", help="augmentation: max degrees")
+    t.add_argument("--shift", type=float, dest="max_shift_px", help="augmentation: max pixels")
+    t.add_argument("--thickness", type=float, help="augmentation: share of thicker/thinner strokes")
+    t.add_argument("--batch-size", type=int, help="0 means full batch")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--subset", type=int, dest="train_subset", help="train on this many examples")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--val-fraction", type=float, default=0.0, help="share of training data held out")
+    _add_dataset(t)
+    t.add_argument("--download", action="store_true", help="download a known dataset if missing")
+    t.add_argument("--save", type=Path, metavar="MODEL.npz", help="save the trained model")
+    t.add_argument("--history", type=Path, metavar="PATH", help="write the per-epoch history as JSON")
+    t.add_argument("--quiet", action="store_true", help="no progress bars")
+    t.set_defaults(run=cmd_train)
+
+
+def _widths(text: str) -> tuple[int, ...]:
+    try:
+        widths = tuple(int(w) for w in text.replace(" ", "").split(",") if w)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected widths like 256,128, got {text!r}") from None
+    if any(w < 1 for w in widths):
+        raise argparse.ArgumentTypeError(f"layer widths must be ≥ 1, got {text!r}")
+    return widths
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+def train_config(args):
+    """The preset's config with the options the user gave on top."""
+    from nnviz.engine.presets import get_preset
+    config = get_preset(args.preset).config
+    names = ("activation", "loss", "init", "init_scale", "optimizer", "lr", "momentum", "schedule",
+             "l2", "dropout", "batch_size", "epochs", "train_subset", "seed")
+    changes = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+    if args.layers is not None:
+        changes["hidden"] = args.layers
+    aug = {n: getattr(args, n) for n in ("noise_std", "max_rotation_deg", "max_shift_px", "thickness")
+           if getattr(args, n) is not None}
+    if aug:
+        from dataclasses import replace
+        changes["augmentation"] = replace(config.augmentation, **aug)
+    return config.replace(**changes)
+
+
+def load_data(args, val_fraction=0.0, seed=0, download=False):
+    from nnviz.datasets import load_dataset
+    progress = _download_bar() if download else None
+    return load_dataset(args.dataset, args.data_dir, val_fraction=val_fraction, seed=seed,
+                        download=download, progress=progress)
+
+
+def cmd_train(args) -> int:
+    from nnviz.cli.train import run_training
+    config = train_config(args)
+    data = load_data(args, args.val_fraction, config.seed, args.download)
+    return run_training(args, config, data)
+
+
+def cmd_download(args) -> int:
+    from nnviz.datasets import download_dataset
+    folder = download_dataset(args.name, args.data_dir, progress=_download_bar())
+    print(f"{args.name} is in {folder}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from nnviz.cli.evaluate import evaluate_model
+    from nnviz.engine.checkpoint import load_model
+    if args.map is not None and args.png_dir is None:
+        raise UserError("--map writes map.png: give --png-dir DIR too")
+    if args.robustness_n < 1:
+        raise UserError(f"--robustness-n must be ≥ 1, got {args.robustness_n}")
+    ck = load_model(args.model)
+    if args.dataset is None:
+        args.dataset = ck.extra.get("dataset", "mnist")
+    data = load_data(args)
+    if data.n_features != ck.net.sizes[0] or data.n_classes > ck.net.sizes[-1]:
+        raise UserError(f"{args.model} takes {ck.net.sizes[0]} inputs and {ck.net.sizes[-1]} classes; "
+                        f"{data.name} has {data.n_features} and {data.n_classes}")
+    if args.map is not None and not 0 <= args.map <= len(ck.net.layers):
+        raise UserError(f"--map {args.map}: this network's layers are 0 (pixels) to "
+                        f"{len(ck.net.layers)} (output)")
+    return evaluate_model(args, ck, data)
+
+
+def cmd_presets(args) -> int:
+    from nnviz.engine.presets import PRESETS
+    for p in PRESETS.values():
+        print(f"{p.name}\n    {p.describe()}\n    {p.summary}")
+    return 0
+
+
+def cmd_gui(args) -> int:
+    try:
+        from nnviz.gui.app import run_app
+    except ImportError as exc:
+        raise UserError(f"the window needs Qt, which failed to load: {exc}") from None
+    return run_app(args)
+
+
+def _download_bar():
+    """A ``progress(done, total)`` callback drawing a tqdm bar on stderr."""
+    from tqdm import tqdm
+    bar = None
+
+    def progress(done, total):
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="B", unit_scale=True, desc="download", leave=False)
+        bar.n = done
+        bar.refresh()
+        if total and done >= total:
+            bar.close()
+    return progress

@@ -1,0 +1,258 @@
+"""The training loop, as an object that takes one batch at a time.
+
+:class:`Trainer` owns the optimiser, the shuffling and the history; :meth:`Trainer.step`
+trains one batch and returns a frozen :class:`StepReport`. :func:`train` is the plain
+function the CLI and tests use (``report=list.append``); the GUI's worker calls ``step``
+itself so it can pause, single-step and add epochs. No Qt here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnviz.engine.augment import Augmenter
+from nnviz.engine.config import LIVE_FIELDS, TrainConfig
+from nnviz.engine.losses import get_loss
+from nnviz.engine.metrics import evaluate, gradient_rms, inactive_fraction
+from nnviz.engine.network import MLP
+from nnviz.engine.optim import make_optimizer
+from nnviz.engine.schedules import lr_factor
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss or gradient became NaN or infinite; the last good weights were restored."""
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """What one batch did. ``epoch`` is fractional progress (2.5 = halfway through the third
+    epoch); ``record`` is the epoch's history record when this batch completed an epoch."""
+
+    step: int
+    epoch: float
+    loss: float
+    accuracy: float
+    lr: float
+    batch_size: int
+    samples_seen: int
+    elapsed_s: float
+    grad_rms: tuple[float, ...]
+    record: dict | None = None
+
+
+def make_network(config: TrainConfig, n_in: int, n_out: int, dtype=np.float32) -> MLP:
+    """The network ``config`` describes, for data of ``n_in`` features and ``n_out`` classes."""
+    return MLP(config.sizes(n_in, n_out), list(config.activations), config.init, config.init_scale,
+               seed=config.seed, dtype=dtype)
+
+
+class Trainer:
+    """Trains ``net`` on ``data`` with ``config``, one batch per :meth:`step`.
+
+    Parameters
+    ----------
+    net : MLP
+    data : object with ``x_train`` (N, d) float32, ``y_train`` (N,) int, ``x_test``,
+        ``y_test``, and optionally ``x_val``, ``y_val``.
+    config : TrainConfig
+    """
+
+    def __init__(self, net: MLP, data, config: TrainConfig, *, probe_size: int = 1000):
+        self.net, self.data, self.config = net, data, config
+        shuffle_ss, dropout_ss, aug_ss, subset_ss = np.random.SeedSequence(config.seed).spawn(4)
+        self._shuffle_rng = np.random.default_rng(shuffle_ss)
+        self._dropout_rng = np.random.default_rng(dropout_ss)
+        self._aug_rng = np.random.default_rng(aug_ss)
+        self._augmenter = Augmenter(_image_shape(data), seed=int(aug_ss.generate_state(1)[0]))
+        self.x_train, self.y_train = self._subset(data.x_train, data.y_train, config.train_subset,
+                                                  np.random.default_rng(subset_ss))
+        if len(self.x_train) == 0:
+            raise ValueError("the training set is empty")
+        self._probe = np.asarray(data.x_test[:probe_size])
+        self._loss = get_loss(config.loss)
+        self.optimizer = make_optimizer(config.optimizer, config.lr, config.momentum)
+        self.history: list[dict] = []
+        self.step_count = 0
+        self.epochs_done = 0
+        self.samples_seen = 0
+        self.elapsed_s = 0.0
+        self._pos = 0
+        self._perm = self._permutation()
+        self._epoch_sums = np.zeros(3)  # loss·m, correct, m over the current epoch
+        self._epoch_grad: list[float] = []
+        self._backup = net.theta.copy()
+        self._pending: dict = {}
+        self._lock = threading.Lock()
+
+    # -- hyperparameter changes from other threads ------------------------------------
+
+    def request(self, **changes) -> None:
+        """Ask for hyperparameter changes, applied before the next batch.
+
+        Safe to call from any thread. Only ``LIVE_FIELDS`` may change mid-run; the values
+        are validated here, so a bad one raises ``ValueError`` in the caller's thread.
+        """
+        fixed = set(changes) - LIVE_FIELDS
+        if fixed:
+            raise ValueError(f"{', '.join(sorted(fixed))} cannot change during training; "
+                             "start a new network")
+        with self._lock:
+            self.config.replace(**{**self._pending, **changes})  # validates
+            self._pending.update(changes)
+
+    def _apply_pending(self) -> None:
+        with self._lock:
+            if not self._pending:
+                return
+            changes, self._pending = self._pending, {}
+            self.config = self.config.replace(**changes)
+        if "momentum" in changes:
+            # Adam's β₁ falls back to 0.9 when the control says 0 (see TrainConfig).
+            self.optimizer.momentum = changes["momentum"] or (0.9 if self.optimizer.name == "adam" else 0.0)
+
+    # -- the loop -----------------------------------------------------------------------
+
+    @property
+    def epoch_progress(self) -> float:
+        """Epochs done as a float, counting the current epoch's fraction."""
+        return self.epochs_done + self._pos / len(self.x_train)
+
+    @property
+    def finished(self) -> bool:
+        """True once ``config.epochs`` epochs are done, counting a requested change of
+        ``epochs`` not yet applied (``epochs`` may be raised later)."""
+        with self._lock:
+            epochs = self._pending.get("epochs", self.config.epochs)
+        return self.epochs_done >= epochs
+
+    def current_lr(self) -> float:
+        c = self.config
+        return c.lr * lr_factor(c.schedule, self.epoch_progress, total_epochs=c.epochs,
+                                step_epochs=c.step_epochs, gamma=c.gamma, min_factor=c.min_lr_factor)
+
+    def step(self) -> StepReport:
+        """Train on the next batch; at the end of an epoch, evaluate and record it.
+
+        Raises
+        ------
+        TrainingDiverged
+            When the loss or gradient is not finite. The weights are restored to those of
+            the last finite step; training can go on after, say, lowering the rate.
+        """
+        t0 = time.perf_counter()
+        self._apply_pending()
+        c, net = self.config, self.net
+        n = len(self.x_train)
+        m = n - self._pos if c.batch_size == 0 else min(c.batch_size, n - self._pos)
+        if m == n:  # full batch: order is irrelevant to the summed gradient, skip the gather
+            x, y = self.x_train, self.y_train
+        else:
+            idx = self._perm[self._pos:self._pos + m]
+            x, y = self.x_train[idx], self.y_train[idx]
+        if c.augmentation.enabled:
+            x = self._augmenter(x, c.augmentation, self._aug_rng)
+        # Overflow is detected below and reported as divergence, not as NumPy warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = net.forward(x, c.dropout, self._dropout_rng)
+            loss, delta = self._loss.value_and_delta(z, y)
+            correct = int(np.count_nonzero(z.argmax(axis=1) == y))
+            net.backward(delta)
+            if c.l2:
+                for layer in net.layers:
+                    layer.dW += layer.W.dtype.type(c.l2) * layer.W
+            g2 = float(np.dot(net.grad, net.grad))
+        if not (np.isfinite(loss) and np.isfinite(g2)):
+            net.theta[...] = self._backup
+            net.clear_caches()
+            raise TrainingDiverged(
+                f"training diverged at step {self.step_count + 1} (epoch {self.epoch_progress:.2f}): "
+                f"the {'loss' if not np.isfinite(loss) else 'gradient'} became infinite or NaN "
+                f"(loss {loss:.4g}); the weights of the last good step were kept. "
+                f"Try a smaller learning rate (now {self.current_lr():.3g}).")
+        np.copyto(self._backup, net.theta)
+        lr = self.current_lr()
+        self.optimizer.lr = lr
+        self.optimizer.step([net.theta], [net.grad])
+        net.clear_caches()
+        grads = tuple(gradient_rms(net))
+        self.step_count += 1
+        self.samples_seen += m
+        self._pos += m
+        self._epoch_sums += (loss * m, correct, m)
+        self._epoch_grad.append(grads)
+        self.elapsed_s += time.perf_counter() - t0
+        record = self._end_epoch() if self._pos >= n else None
+        return StepReport(self.step_count, self.epoch_progress if record is None else float(self.epochs_done),
+                          loss, correct / m, lr, m, self.samples_seen, self.elapsed_s, grads, record)
+
+    def _end_epoch(self) -> dict:
+        """Evaluate on the test (and validation) set and append the epoch's history record."""
+        loss_sum, correct, m = self._epoch_sums
+        self.epochs_done += 1
+        self._pos = 0
+        self._perm = self._permutation()
+        record = {"epoch": self.epochs_done, "step": self.step_count, "samples": self.samples_seen,
+                  "train_loss": loss_sum / m, "train_accuracy": correct / m,
+                  "lr": self.optimizer.lr, "elapsed_s": self.elapsed_s}
+        for split in ("val", "test"):
+            x, y = getattr(self.data, f"x_{split}", None), getattr(self.data, f"y_{split}", None)
+            ev = evaluate(self.net, x, y, self._loss) if x is not None and len(x) else None
+            record[f"{split}_loss"] = ev.loss if ev else None
+            record[f"{split}_accuracy"] = ev.accuracy if ev else None
+        record["grad_rms"] = np.mean(self._epoch_grad, axis=0).tolist()
+        record["inactive"] = inactive_fraction(self.net, self._probe) if len(self._probe) else []
+        self._epoch_sums[:] = 0
+        self._epoch_grad.clear()
+        self.history.append(record)
+        return record
+
+    def run(self, report: Callable[[StepReport], object] | None = None,
+            should_stop: Callable[[], bool] | None = None, max_steps: int | None = None) -> None:
+        """Step until finished, ``should_stop()`` is true, or ``max_steps`` batches are done."""
+        done = 0
+        while not self.finished and (max_steps is None or done < max_steps):
+            if should_stop is not None and should_stop():
+                return
+            r = self.step()
+            done += 1
+            if report is not None:
+                report(r)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _permutation(self) -> np.ndarray:
+        return self._shuffle_rng.permutation(len(self.x_train))
+
+    @staticmethod
+    def _subset(x, y, k: int, rng):
+        if not k or k >= len(x):
+            return x, y
+        idx = np.sort(rng.choice(len(x), size=k, replace=False))
+        return x[idx], y[idx]
+
+
+def _image_shape(data) -> tuple[int, int]:
+    """The data's image shape, or the square one its feature count implies."""
+    shape = getattr(data, "image_shape", None)
+    if shape:
+        return tuple(shape)
+    side = int(round(np.sqrt(data.x_train.shape[1])))
+    return (side, side)
+
+
+def train(net: MLP, data, config: TrainConfig,
+          report: Callable[[StepReport], object] | None = None,
+          should_stop: Callable[[], bool] | None = None) -> Trainer:
+    """Train ``net`` for ``config.epochs`` epochs; call ``report`` after every batch.
+
+    Returns the :class:`Trainer`, whose ``history`` holds one record per epoch. Raises
+    :class:`TrainingDiverged` (weights restored to the last good step) on NaN/inf.
+    """
+    trainer = Trainer(net, data, config)
+    trainer.run(report, should_stop)
+    return trainer

@@ -1,0 +1,1 @@
+"""Activations: one test image through every layer."""

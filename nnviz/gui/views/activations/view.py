@@ -1,0 +1,309 @@
+"""The activations view: one test image going through the network, live while it trains.
+
+Left to right: the probe image, each hidden layer's activations as a near-square heatmap of
+its units (inactive units overlaid in red), and the softmax output as one bar per class.
+Each snapshot costs one forward pass of a single image (~0.1 ms) plus item updates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnviz.charts.output_bars import OutputBars
+from nnviz.charts.parts import (
+    Caption,
+    hover_text_item,
+    image_plot,
+    place_hover,
+    restyle,
+    style_hover,
+)
+from nnviz.charts.theme import LIGHT, Theme
+from nnviz.datasets import Dataset
+from nnviz.engine.losses import softmax
+from nnviz.gui.views.activations.parts import LayerPanel, probe_forward
+from nnviz.gui.widgets.deferred import DeferredDraw
+
+INPUT_CAPTION = ("Test image #{i}, true class {true}: the {d} pixel values x in [0, 1] "
+                 "that layer 1 receives.")
+
+
+class ActivationsView(DeferredDraw, QWidget):
+    """Input, hidden activations and output probabilities of one probe image.
+
+    Parameters
+    ----------
+    theme : Theme
+    parent : QWidget, optional
+
+    Signals
+    -------
+    probe_changed(int)
+        The probe's index in ``x_test`` changed.
+
+    Attributes
+    ----------
+    panels : list of LayerPanel
+        One per hidden layer of the current network.
+    probabilities : ndarray, shape (K,) or None
+        Softmax output for the probe, as drawn by the bars.
+    prediction_text : str
+        The line above the charts, e.g. "predicted 7 (93.1 %), true 7 ✓".
+    """
+
+    probe_changed = Signal(int)
+
+    def __init__(self, theme: Theme = LIGHT, parent=None):
+        super().__init__(parent)
+        self._ds: Dataset | None = None
+        self._snap = None
+        self._shape_key = None  # (run_id, sizes, activations) the panels were built for
+        self._probe = 0
+        self._rng = np.random.default_rng(0)
+        self._theme = theme
+        self.panels: list[LayerPanel] = []
+        self.probabilities = None
+        self._build_controls()
+        self._build_scene()
+        self.set_theme(theme)
+
+    # -- construction --------------------------------------------------------------------
+
+    def _build_controls(self) -> None:
+        self.prev_button = QPushButton("◀")
+        self.next_button = QPushButton("▶")
+        self.random_button = QPushButton("Random")
+        self.spin = QSpinBox()
+        self.spin.setRange(0, 0)
+        self.spin.setPrefix("#")
+        self.spin.setKeyboardTracking(False)
+        for button, tip in ((self.prev_button, "Previous test image (←)"),
+                            (self.next_button, "Next test image (→)"),
+                            (self.random_button, "A random test image")):
+            button.setToolTip(tip)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        for button in (self.prev_button, self.next_button):
+            button.setFixedWidth(36)
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
+        self.random_button.clicked.connect(self.random_probe)
+        self.spin.valueChanged.connect(self.set_probe)
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.glw.setFocusProxy(self)  # a click on the charts lets ← → browse
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Probe (test image):"))
+        for widget in (self.prev_button, self.spin, self.next_button, self.random_button):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.glw, 1)
+
+    def _build_scene(self) -> None:
+        self.header = pg.LabelItem(justify="center", size="12pt")
+        self.input_plot, self.input_item = image_plot("Input x")
+        self.input_hover = hover_text_item()
+        self.input_plot.addItem(self.input_hover, ignoreBounds=True)
+        self.input_caption = Caption()
+        self.output = OutputBars()
+        self._layout_scene()
+        self.glw.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    def _layout_scene(self) -> None:
+        """(Re)place header, input, hidden panels and output: row 1 charts, row 2 captions."""
+        ci = self.glw.ci
+        ci.clear()
+        columns = [(self.input_plot, self.input_caption)]
+        columns += [(p.plot, p.caption) for p in self.panels]
+        columns.append((self.output.plot, self.output.caption))
+        ci.addItem(self.header, row=0, col=0, colspan=len(columns))
+        for col, (plot, caption) in enumerate(columns):
+            ci.addItem(plot, row=1, col=col)
+            ci.addItem(caption, row=2, col=col)
+            ci.layout.setColumnStretchFactor(col, 2 if col == 0 else 3)
+
+    # -- public API ----------------------------------------------------------------------
+
+    @property
+    def probe_index(self) -> int:
+        """Index of the probe image in the dataset's test set."""
+        return self._probe
+
+    def export_item(self) -> pg.GraphicsLayout:
+        return self.glw.ci
+
+    def set_dataset(self, ds: Dataset) -> None:
+        """Probe images come from ``ds.x_test``; class names label the output bars."""
+        self._ds = ds
+        self.spin.blockSignals(True)
+        self.spin.setRange(0, max(len(ds.x_test) - 1, 0))
+        self.spin.blockSignals(False)
+        self.output.set_classes(ds.class_names)
+        old = self._probe
+        self._probe = min(self._probe, max(len(ds.x_test) - 1, 0))
+        self._show_probe()
+        if self._probe != old:
+            self.probe_changed.emit(self._probe)
+
+    def set_probe(self, index: int) -> None:
+        """Show test image ``index`` (wraps around the test set) and emit ``probe_changed``."""
+        if self._ds is None or not len(self._ds.x_test):
+            return
+        index = int(index) % len(self._ds.x_test)
+        if index == self._probe:
+            return
+        self._probe = index
+        self._show_probe()
+        self.probe_changed.emit(index)
+
+    def step(self, delta: int) -> None:
+        """Move the probe by ``delta`` test images."""
+        self.set_probe(self._probe + delta)
+
+    def random_probe(self) -> None:
+        """Jump to a random other test image."""
+        if self._ds is not None and len(self._ds.x_test) > 1:
+            offset = int(self._rng.integers(1, len(self._ds.x_test)))
+            self.set_probe(self._probe + offset)
+
+    def show_snapshot(self, snap) -> None:
+        """Run the probe through ``snap``'s weights and update the charts (skipped if hidden)."""
+        key = (snap.run_id, tuple(snap.sizes), tuple(L.activation for L in snap.layers))
+        if key != self._shape_key:
+            self._rebuild(snap, key)
+        super().show_snapshot(snap)
+
+    def _draw(self, snap) -> None:
+        self._drawn = snap
+        self._draw_network()
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.glw.setBackground(theme.background)
+        plots = [self.input_plot, self.output.plot] + [p.plot for p in self.panels]
+        captions = [self.input_caption, self.output.caption] + [p.caption for p in self.panels]
+        restyle(plots, captions, theme)
+        self.input_item.setColorMap(theme.sequential())
+        style_hover(self.input_hover, theme)
+        self.output.set_theme(theme)
+        for panel in self.panels:
+            panel.set_theme(theme)
+        self._draw_header()
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def _rebuild(self, snap, key) -> None:
+        """A new network (or other sizes): one panel per hidden layer."""
+        self._shape_key = key
+        self.panels = [LayerPanel(L.index, L.W.shape[0], L.activation) for L in snap.layers[:-1]]
+        for panel in self.panels:
+            panel.set_theme(self._theme)
+            restyle([panel.plot], [panel.caption], self._theme)
+        self._layout_scene()
+
+    def _show_probe(self) -> None:
+        ds = self._ds
+        self.spin.blockSignals(True)
+        self.spin.setValue(self._probe)
+        self.spin.blockSignals(False)
+        x = ds.x_test[self._probe].reshape(ds.image_shape)
+        self.input_item.setImage(x, autoLevels=False, levels=(0, 1))
+        true = ds.class_names[ds.y_test[self._probe]]
+        self.input_caption.set_text(INPUT_CAPTION.format(i=self._probe, true=true,
+                                                         d=ds.n_features))
+        if self._snap is not None and self.isVisible():
+            self._draw_network()
+        else:
+            self._drawn = None  # drawn for another probe: showEvent draws again
+            self._draw_header()
+
+    def _draw_network(self) -> None:
+        """Forward pass of the probe through the snapshot, drawn into the existing items."""
+        snap, ds = self._snap, self._ds
+        if not self._fits():
+            self.probabilities = None
+            self._draw_header()
+            return
+        zs, acts = probe_forward(snap.layers, ds.x_test[self._probe])
+        for panel, z, a in zip(self.panels, zs[:-1], acts[:-1], strict=True):
+            panel.show(z, a)
+        self.probabilities = softmax(acts[-1][None, :])[0]
+        self.output.show(self.probabilities, acts[-1], int(ds.y_test[self._probe]))
+        self._draw_header()
+
+    def _fits(self) -> bool:
+        """A snapshot whose input and output sizes match the dataset's."""
+        snap, ds = self._snap, self._ds
+        return (snap is not None and ds is not None and snap.sizes[0] == ds.n_features
+                and snap.sizes[-1] == ds.n_classes)
+
+    def _draw_header(self) -> None:
+        ds, p, theme = self._ds, self.probabilities, self._theme
+        if ds is None:
+            text, color = "No dataset loaded", theme.muted
+        elif self._snap is None:
+            text, color = "No network yet: start training to see its activations", theme.muted
+        elif not self._fits():
+            text, color = "This network was built for other data: start a new run", theme.muted
+        elif p is None:
+            text, color = "", theme.muted  # drawn when the view is shown
+        else:
+            k, true = int(p.argmax()), int(ds.y_test[self._probe])
+            names = ds.class_names
+            mark = "✓" if k == true else "✗"
+            text = f"predicted {names[k]} ({100 * p[k]:.1f} %), true {names[true]} {mark}"
+            color = theme.good if k == true else theme.bad
+        self.prediction_text = text
+        self.header.setText(text, color=color)
+
+    # -- hover ---------------------------------------------------------------------------
+
+    def _on_mouse_moved(self, pos) -> None:
+        """Exact values under the cursor: a pixel, a unit (z and a) or a class (p and z)."""
+        for panel in self.panels:
+            panel.hover.hide()
+        self.input_hover.hide()
+        self.output.hover.hide()
+        if self._ds is not None and self.input_plot.sceneBoundingRect().contains(pos):
+            self._hover_input(self.input_plot.vb.mapSceneToView(pos))
+            return
+        for panel in self.panels:
+            if panel.a is not None and panel.plot.sceneBoundingRect().contains(pos):
+                point = panel.plot.vb.mapSceneToView(pos)
+                unit = panel.unit_at(point.x(), point.y())
+                if unit is not None:
+                    place_hover(panel.hover, panel.hover_text(unit), point, panel.plot.vb)
+                return
+        if self.output.plot.sceneBoundingRect().contains(pos):
+            self.output.hover_at(self.output.plot.vb.mapSceneToView(pos))
+
+    def _hover_input(self, point) -> None:
+        h, w = self._ds.image_shape
+        row, col = int(np.floor(point.y())), int(np.floor(point.x()))
+        if 0 <= row < h and 0 <= col < w:
+            value = self._ds.x_test[self._probe][row * w + col]
+            place_hover(self.input_hover, f"pixel ({row}, {col})\nx = {value:.3f}", point,
+                        self.input_plot.vb)
+
+    def keyPressEvent(self, event):
+        if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self.step(-1 if event.key() == Qt.Key.Key_Left else 1)
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+

@@ -1,0 +1,1 @@
+"""Cell by cell: one layer's matrix arithmetic, every cell hoverable."""

@@ -1,0 +1,1 @@
+"""Controls: the hyperparameters, the architecture editor and their texts."""

@@ -1,0 +1,1 @@
+"""Curves: loss, accuracy, learning rate and gradient strength over training."""

@@ -1,0 +1,360 @@
+"""Training curves: loss, accuracy, learning rate, gradient strength and inactive units.
+
+Every plot shares one x axis, the step (batches done); thin lines at the top mark the ends
+of epochs. Per-batch series come from ``snap.curves`` (bounded by ``CurveBuffer``), per-epoch
+markers from ``snap.history``. Items are made once; a snapshot only calls ``setData``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnviz.charts.theme import LIGHT, Theme, style_legend, style_plot
+from nnviz.engine.snapshot import TrainingSnapshot
+from nnviz.gui.views.curves.tools import CurveHover, ema, epoch_ticks, layer_label, round_up
+from nnviz.gui.widgets.deferred import DeferredDraw
+
+CAPTION = (
+    "Loss per batch (faint), smoothed (bold) and per epoch (markers: training ●, validation ■, "
+    "test ▼); lower is better, and a validation loss rising while the training loss falls means "
+    "overfitting. Gradient strength: RMS of each layer's dW, log scale; near 10⁻⁶ a layer has "
+    "stopped learning. Inactive: hidden units with f′(z) = 0 on every probe image (dead ReLUs). "
+    "Vertical lines: epoch ends. Hover for exact values.")
+
+SPLITS = (("train", "train (epoch)", "o"), ("val", "validation", "s"), ("test", "test", "t"))
+SLIDER_MAX = 999  # smoothing weight = slider / 1000, so 0 … 0.999 as in TensorBoard
+
+
+class CurvesView(DeferredDraw, QWidget):
+    """Live training curves of one run.
+
+    Parameters
+    ----------
+    smoothing : float
+        Initial smoothing weight in [0, 0.999].
+    theme : Theme
+
+    Signals
+    -------
+    smoothing_changed(float)
+        The user (or :meth:`set_smoothing`) changed the smoothing weight.
+    """
+
+    smoothing_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None, *, smoothing: float = 0.6,
+                 theme: Theme = LIGHT):
+        super().__init__(parent)
+        self._theme = theme
+        self._snap: TrainingSnapshot | None = None   # newest snapshot received
+        self._drawn: TrainingSnapshot | None = None  # snapshot on screen
+        self._run_id: int | None = None
+        self._n_epochs = -1
+        self._smoothing = 0.0
+        self._lr_top: float | None = None
+        self._follow_x, self._x_max, self._setting_x = True, None, False
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.hovers: dict[pg.PlotItem, CurveHover] = {}  # one hover read-out per plot
+        self._syncing_x = True  # no syncing until every plot exists
+        self._build_plots()
+        self._syncing_x = False
+        for plot in self.plots:
+            plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
+        self.caption = QLabel(CAPTION, wordWrap=True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_controls())
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.caption)
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.set_smoothing(smoothing)
+        self.set_theme(theme)
+
+    # -- construction -----------------------------------------------------------------------
+
+    def _build_controls(self) -> QHBoxLayout:
+        self.slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=SLIDER_MAX)
+        self.slider.setFixedWidth(220)
+        self.slider.setToolTip("Exponential moving average of the per-batch curves, as in "
+                               "TensorBoard: 0 shows the raw values, 0.99 a slow trend.")
+        self.slider.valueChanged.connect(self._on_slider)
+        self.smoothing_label = QLabel()
+        self.smoothing_label.setMinimumWidth(40)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Smoothing"))
+        row.addWidget(self.slider)
+        row.addWidget(self.smoothing_label)
+        row.addSpacing(16)
+        self.log_loss = QCheckBox("Log-scale loss")
+        self.log_loss.toggled.connect(self.set_log_loss)
+        row.addWidget(self.log_loss)
+        row.addStretch(1)
+        return row
+
+    def _add_plot(self, row: int, col: int, title: str, colspan: int = 1) -> pg.PlotItem:
+        """A plot whose x axis follows the loss plot's, with epoch ends as faint top ticks."""
+        plot = self.graphics.addPlot(row=row, col=col, colspan=colspan, title=title)
+        plot.showAxis("top")
+        top = plot.getAxis("top")
+        top.setStyle(showValues=False)
+        top.setGrid(110)  # its ticks (epoch ends) drawn as faint lines across the plot
+        plot.getAxis("left").setWidth(52)
+        plot.sigXRangeChanged.connect(self._sync_x)
+        self.hovers[plot] = CurveHover(plot)
+        return plot
+
+    def _sync_x(self, vb: pg.ViewBox, x_range) -> None:
+        """Give every plot the same step range. (pyqtgraph's setXLink aligns by screen pixels,
+        which shifts the range of plots that sit side by side.)"""
+        if self._syncing_x:
+            return
+        self._syncing_x = True
+        try:
+            for plot in self.plots:
+                if plot.vb is not vb and plot.vb.viewRange()[0] != list(x_range):
+                    plot.vb.setXRange(*x_range, padding=0)
+        finally:
+            self._syncing_x = False
+
+    def _growing(self, plot: pg.PlotItem, name: str | None = None) -> pg.PlotDataItem:
+        """A per-batch curve: it may hold thousands of points, so draw only what is seen.
+
+        Peak downsampling keeps each block's min and max, so ~1 block per pixel (factor 1;
+        pyqtgraph's default 5 draws ~10 points per pixel) loses no spike and halves the paint
+        time of a full 8192-point buffer."""
+        item = plot.plot(name=name, autoDownsampleFactor=1.0)
+        item.setDownsampling(auto=True, method="peak")
+        item.setClipToView(True)
+        return item
+
+    def _markers(self, plot: pg.PlotItem, name: str, symbol: str) -> pg.PlotDataItem:
+        return plot.plot(name=name, symbol=symbol, symbolSize=7)
+
+    def _build_plots(self) -> None:
+        self.loss_plot = self._add_plot(0, 0, "Loss", colspan=2)
+        self.loss_plot.getAxis("top").setStyle(showValues=True)
+        self.loss_plot.addLegend(offset=(-8, 8), colCount=3, labelTextSize="8pt")
+        self.loss_raw = self._growing(self.loss_plot, "per batch")
+        self.loss_smooth = self._growing(self.loss_plot, "smoothed")
+        self.loss_epoch = {k: self._markers(self.loss_plot, name, sym) for k, name, sym in SPLITS}
+
+        self.acc_plot = self._add_plot(1, 0, "Accuracy (%), same colours")
+        self.acc_smooth = self._growing(self.acc_plot, "batch (smoothed)")
+        self.acc_epoch = {k: self._markers(self.acc_plot, name, sym) for k, name, sym in SPLITS}
+
+        self.lr_plot = self._add_plot(1, 1, "Learning rate")
+        self.lr_curve = self._growing(self.lr_plot)
+
+        self.grad_plot = self._add_plot(2, 0, "Gradient strength: RMS of dW per layer")
+        self.grad_plot.setLogMode(x=False, y=True)
+        self.hovers[self.grad_plot].log_y = True
+        # Bottom left: gradients start high and usually fall.
+        self.grad_plot.addLegend(offset=(8, -8), colCount=4, labelTextSize="8pt")
+        self.inactive_plot = self._add_plot(2, 1, "Inactive hidden units (%)")
+        self.inactive_plot.addLegend(offset=(-8, 8), colCount=4, labelTextSize="8pt")
+        for plot in (self.grad_plot, self.inactive_plot):
+            plot.setLabel("bottom", "step (batches)")
+        layout = self.graphics.ci.layout
+        for row, stretch in enumerate((5, 3, 3)):  # the loss, the main curve, gets more room
+            layout.setRowStretchFactor(row, stretch)
+        self.grad_curves: list[pg.PlotDataItem] = []
+        self.inactive_curves: list[pg.PlotDataItem] = []
+        self._track_hover()
+
+    def _track_hover(self) -> None:
+        """Which curves each plot's hover read-out looks at, and how it prints them."""
+        loss, acc = self.hovers[self.loss_plot], self.hovers[self.acc_plot]
+        loss.track("loss (batch)", self.loss_raw, "{:.4f}")
+        loss.track("loss (smoothed)", self.loss_smooth, "{:.4f}")
+        acc.track("batch accuracy (smoothed)", self.acc_smooth, "{:.2f} %")
+        for key, name, _ in SPLITS:
+            loss.track(f"{name} loss", self.loss_epoch[key], "{:.4f}")
+            acc.track(f"{name} accuracy", self.acc_epoch[key], "{:.2f} %")
+        self.hovers[self.lr_plot].track("learning rate", self.lr_curve, "{:.4g}")
+
+    @property
+    def plots(self) -> tuple[pg.PlotItem, ...]:
+        return (self.loss_plot, self.acc_plot, self.lr_plot, self.grad_plot, self.inactive_plot)
+
+    def _make_layer_curves(self, n_layers: int) -> None:
+        """One gradient curve per layer, one inactive-share curve per hidden layer (on reset)."""
+        for plot, items in ((self.grad_plot, self.grad_curves),
+                            (self.inactive_plot, self.inactive_curves)):
+            for item in items:
+                self.hovers[plot].forget(item)
+                plot.removeItem(item)
+            items.clear()
+        for i in range(n_layers):
+            item = self._growing(self.grad_plot, layer_label(i + 1))
+            self.hovers[self.grad_plot].track(f"RMS of dW of {layer_label(i + 1)}", item, "{:.3g}")
+            self.grad_curves.append(item)
+        for i in range(n_layers - 1):
+            item = self._markers(self.inactive_plot, f"layer {i + 1}", "o")
+            self.hovers[self.inactive_plot].track(f"inactive in layer {i + 1}", item, "{:.1f} %")
+            self.inactive_curves.append(item)
+        self._apply_pens()
+
+    # -- the contract -----------------------------------------------------------------------
+
+    def export_item(self) -> pg.GraphicsLayout:
+        """The layout holding every plot, for pyqtgraph's exporters."""
+        return self.graphics.ci
+
+    def smoothing(self) -> float:
+        return self._smoothing
+
+    def set_smoothing(self, weight: float) -> None:
+        """Set the smoothing weight, clipped to [0, 0.999] (moves the slider)."""
+        value = round(min(max(float(weight), 0.0), SLIDER_MAX / 1000) * 1000)
+        if value == self.slider.value():
+            self._on_slider(value)
+        else:
+            self.slider.setValue(value)
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def _draw(self, snap: TrainingSnapshot) -> None:
+        if snap.run_id != self._run_id:
+            self._reset(snap)
+        c = snap.curves
+        step = c["step"]
+        self.loss_raw.setData(step, c["loss"])
+        self.lr_curve.setData(step, c["lr"])
+        self._fit_lr(c["lr"])
+        grad = c["grad_rms"]
+        for i, item in enumerate(self.grad_curves):
+            item.setData(step, grad[:, i])
+        self._follow_steps(step)
+        self._drawn = snap
+        self._draw_smoothed()
+        if len(snap.history) != self._n_epochs:  # past epochs never change: redo on a new one
+            self._draw_epochs(snap.history)
+
+    def _draw_smoothed(self) -> None:
+        c = self._drawn.curves
+        self.loss_smooth.setData(c["step"], ema(c["loss"], self._smoothing))
+        self.acc_smooth.setData(c["step"], 100 * ema(c["accuracy"], self._smoothing))
+
+    def _draw_epochs(self, history: tuple) -> None:
+        """Per-epoch markers, inactive shares and epoch-end ticks (history may be empty)."""
+        steps = np.array([r["step"] for r in history], dtype=np.float64)
+        for key, _, _ in SPLITS:
+            for items, metric, scale in ((self.loss_epoch, "loss", 1), (self.acc_epoch, "accuracy", 100)):
+                values = [r.get(f"{key}_{metric}") for r in history]
+                known = np.array([v is not None for v in values], dtype=bool)
+                y = np.array([v for v in values if v is not None], dtype=np.float64)
+                items[key].setData(steps[known], scale * y)  # None (no such split) is left out
+        self._draw_inactive(steps, [r.get("inactive") or [] for r in history])
+        ticks = epoch_ticks(steps, [r["epoch"] for r in history])
+        for plot in self.plots:
+            plot.getAxis("top").setTicks(ticks)
+        self._n_epochs = len(history)
+
+    def _draw_inactive(self, steps: np.ndarray, inactive: list) -> None:
+        """``inactive[e][l]``: share of hidden layer l's units inactive after epoch e."""
+        top = 0.0
+        for i, item in enumerate(self.inactive_curves):
+            rows = np.array([(s, 100 * f[i]) for s, f in zip(steps, inactive) if len(f) > i],
+                            dtype=np.float64).reshape(-1, 2)
+            item.setData(rows[:, 0], rows[:, 1])
+            top = max(top, float(rows[:, 1].max(initial=0.0)))
+        self.inactive_plot.setYRange(0, max(5.0, 1.8 * top), padding=0)  # room for the legend
+
+    def _follow_steps(self, step: np.ndarray) -> None:
+        """Keep the newest batch in view by growing the x range in jumps of ~25 % to a round
+        number: the axes then re-layout a few times per run, not on every frame (that
+        re-layout was most of this view's paint time). Stops once the user pans or zooms."""
+        if not self._follow_x or not len(step):
+            return
+        last = float(step[-1])
+        if self._x_max is None or last > self._x_max:
+            self._x_max = round_up(1.25 * max(last, 8.0))
+            self._setting_x = True
+            self.loss_plot.setXRange(0, self._x_max, padding=0)
+            self._setting_x = False
+
+    def _on_manual_range(self, *args) -> None:
+        if not self._setting_x:
+            self._follow_x = False
+
+    def _fit_lr(self, lr: np.ndarray) -> None:
+        """y from 0 to just above the largest rate: a constant rate is a flat line near the
+        top, not a line in the middle of a ±0.5 range around it."""
+        top = float(lr.max()) if len(lr) else 0.0
+        if top > 0 and top != self._lr_top:
+            self.lr_plot.setYRange(0, 1.15 * top, padding=0)
+        self._lr_top = top
+
+    def _reset(self, snap: TrainingSnapshot) -> None:
+        """A new network: drop every curve, make per-layer curves for its depth."""
+        self._run_id = snap.run_id
+        self._n_epochs = -1
+        self._lr_top = None
+        self._make_layer_curves(len(snap.layers))
+        for plot in self.plots:
+            self.hovers[plot].hide()
+            plot.enableAutoRange(axis="y")
+        self._follow_x, self._x_max = True, None  # the others follow the loss plot (_sync_x)
+
+    # -- interaction ------------------------------------------------------------------------
+
+    def _on_slider(self, value: int) -> None:
+        self._smoothing = value / 1000
+        self.smoothing_label.setText(f"{self._smoothing:.3f}")
+        if self._drawn is not None:
+            self._draw_smoothed()
+        self.smoothing_changed.emit(self._smoothing)
+
+    def set_log_loss(self, on: bool) -> None:
+        """Show the loss on a logarithmic scale (late training stays readable)."""
+        if self.log_loss.isChecked() != on:
+            self.log_loss.setChecked(on)  # comes back here through `toggled`
+            return
+        self.loss_plot.setLogMode(x=False, y=on)
+        self.hovers[self.loss_plot].log_y = on
+        self.hovers[self.loss_plot].hide()
+
+    def _on_mouse_moved(self, pos) -> None:
+        for hover in self.hovers.values():
+            hover.update(pos)
+
+    # -- theme ------------------------------------------------------------------------------
+
+    def set_theme(self, theme: Theme) -> None:
+        """Restyle background, axes, legends, pens and the caption for ``theme``."""
+        self._theme = theme
+        self.graphics.setBackground(theme.background)
+        for plot in self.plots:
+            style_plot(plot, theme)
+            self.hovers[plot].set_theme(theme)
+            if plot.legend is not None:
+                style_legend(plot.legend, theme)
+        self.caption.setStyleSheet(f"color: {theme.muted};")
+        self._apply_pens()
+
+    def _apply_pens(self) -> None:
+        t = self._theme
+        self.loss_raw.setPen(pg.mkPen(t.accent + "66", width=1))
+        self.loss_smooth.setPen(pg.mkPen(t.accent, width=2.2))
+        self.acc_smooth.setPen(pg.mkPen(t.accent + "8c", width=1.5))
+        self.lr_curve.setPen(pg.mkPen(t.accent, width=1.8))
+        for i, (key, _, _) in enumerate(SPLITS):
+            color = t.series[i + 1]
+            for item in (self.loss_epoch[key], self.acc_epoch[key]):
+                item.setPen(pg.mkPen(color, width=1.2))
+                item.setSymbolPen(pg.mkPen(t.background, width=1))
+                item.setSymbolBrush(pg.mkBrush(color))
+        for items in (self.grad_curves, self.inactive_curves):
+            for i, item in enumerate(items):
+                item.setPen(t.pen(i, width=1.6))
+                item.setSymbolPen(pg.mkPen(t.background, width=1))
+                item.setSymbolBrush(pg.mkBrush(t.series[i % len(t.series)]))

@@ -1,0 +1,1 @@
+"""Data: sample images and statistics of the dataset."""

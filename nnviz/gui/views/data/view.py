@@ -1,0 +1,267 @@
+"""The data view: what the network learns from, before and while it learns.
+
+Charts of the training set: sample images per class beside each class's mean image, class
+counts (train / test), the histogram of all pixel values, and a strip of augmented samples
+that follows the augmentation settings. Everything heavy is computed once per dataset in
+:meth:`DataView.set_dataset` (~150 ms for MNIST, see :mod:`.stats`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from nnviz.charts.parts import (
+    TITLE_SIZE,
+    Caption,
+    bare_axis,
+    image_plot,
+    restyle,
+    static_plot,
+    tile,
+)
+from nnviz.charts.theme import LIGHT, Theme, style_legend
+from nnviz.datasets import Dataset
+from nnviz.engine.augment import Augmentation, Augmenter
+from nnviz.gui.views.data.stats import LEVELS, DatasetStats, dataset_stats
+
+SAMPLES_PER_CLASS = 8
+MEAN_GAP = 6  # pixels between a class's samples and its mean image
+STRIP_IMAGES, STRIP_COPIES = 3, 12
+STRIP_GAP = 6  # pixels between the originals and their augmented copies
+BAR_HEIGHT = 0.38
+
+CAPTIONS = {
+    "samples": "Each row is a class: {n} fixed random training images, then the mean of all "
+               "the class's training images (bright: ink in most of them). The variety "
+               "within a row is what the network has to see past.",
+    "counts": "Images per class in the training and test sets. Near-equal bars mean a "
+              "balanced dataset, where accuracy is a fair score.",
+    "histogram": "All {n:,} training pixel values ({levels} levels, log count axis). "
+                 "{zero:.0f} % are exactly 0 (background); ink piles up near 1.",
+    "strip": "Left: {k} training images. Right: {c} draws of each through the current "
+             "augmentation ({aug}); the network trains on such copies. Shuffle draws again.",
+}
+
+
+def describe(aug: Augmentation) -> str:
+    """A short reading of an :class:`Augmentation`, e.g. ``rotation ±15°, noise σ 0.1``."""
+    if not aug.enabled:
+        return "off: every copy equals its original"
+    parts = [(aug.max_rotation_deg, f"rotation ±{aug.max_rotation_deg:g}°"),
+             (aug.max_shift_px, f"shift ±{aug.max_shift_px:g} px"),
+             (aug.noise_std, f"noise σ {aug.noise_std:g}"),
+             (aug.thickness, f"thicker/thinner strokes p {aug.thickness:g}")]
+    return ", ".join(text for value, text in parts if value)
+
+
+class DataView(QWidget):
+    """Sample images and class means, class counts, pixel histogram and augmented samples.
+
+    Parameters
+    ----------
+    theme : Theme
+    parent : QWidget, optional
+
+    Attributes
+    ----------
+    pixel_counts : ndarray of int64, shape (256,) or None
+        Histogram of the training pixels quantised to 0, 1/255, …, 1.
+    means : ndarray of float32, shape (K, H, W) or None
+        Mean training image per class.
+    strip_indices : ndarray of int, shape (STRIP_IMAGES,) or None
+        Training images shown in the augmented strip.
+    augmented : ndarray of float32, shape (STRIP_IMAGES · STRIP_COPIES, H·W) or None
+        The strip's augmented copies, image after image; equals ``Augmenter(image_shape,
+        seed=0)(np.repeat(x, STRIP_COPIES, 0), aug, np.random.default_rng(strip_seed))``.
+    strip_seed : int
+        Seed of the strip's draw; "Shuffle" increments it.
+    """
+
+    def __init__(self, theme: Theme = LIGHT, parent=None):
+        super().__init__(parent)
+        self._ds: Dataset | None = None
+        self._aug = Augmentation()
+        self._augmenter: Augmenter | None = None
+        self.pixel_counts = self.means = self.augmented = self.strip_indices = None
+        self.strip_seed = 0
+        self.summary = QLabel("No dataset loaded.")
+        self.summary.setWordWrap(True)  # a long source path must not widen the dock
+        self.shuffle_button = QPushButton("Shuffle augmented draws")
+        self.shuffle_button.setToolTip("Draw the augmented copies again, with a new seed")
+        self.shuffle_button.clicked.connect(self.shuffle)
+        self.glw = pg.GraphicsLayoutWidget()
+        bar = QHBoxLayout()
+        bar.addWidget(self.summary, 1)
+        bar.addWidget(self.shuffle_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.glw, 1)
+        self._build_scene()
+        self.set_theme(theme)
+
+    # -- scene ---------------------------------------------------------------------------
+
+    def _build_scene(self) -> None:
+        ci = self.glw.ci
+        left, right = ci.addLayout(row=0, col=0), ci.addLayout(row=0, col=1)
+        ci.layout.setColumnStretchFactor(0, 3)
+        ci.layout.setColumnStretchFactor(1, 5)
+        self.samples_plot, self.samples_item = image_plot("Training samples")
+        left.addItem(self.samples_plot, row=0, col=0)
+        self.means_item = pg.ImageItem()
+        self.samples_plot.addItem(self.means_item)
+        for name in ("left", "bottom"):
+            self.samples_plot.showAxis(name)
+        self.hist_plot = static_plot("Pixel values")
+        left.addItem(self.hist_plot, row=2, col=0)
+        self.hist_plot.getAxis("left").setLogMode(False, True)  # data given as log10(count)
+        self.hist_plot.setLabel("bottom", "pixel value")
+        self.hist_curve = pg.PlotDataItem(stepMode="center", fillLevel=0)
+        self.hist_plot.addItem(self.hist_curve)
+        self.counts_plot = static_plot("Images per class")
+        right.addItem(self.counts_plot, row=0, col=0)
+        self._setup_counts()
+        # The strip is 13 images wide: it gets the whole width of the view's bottom row.
+        self.strip_plot, self.strip_item = image_plot("Augmented samples")
+        bottom = ci.addLayout(row=1, col=0, colspan=2)
+        bottom.addItem(self.strip_plot, row=0, col=0)
+        ci.layout.setRowStretchFactor(0, 3)
+        ci.layout.setRowStretchFactor(1, 1)
+        self.captions = {name: Caption() for name in CAPTIONS}
+        for layout, row, name in ((left, 1, "samples"), (left, 3, "histogram"),
+                                  (right, 1, "counts"), (bottom, 1, "strip")):
+            layout.addItem(self.captions[name], row=row, col=0)
+        for layout, stretches in ((left, (3, 1)), (right, (3,))):
+            for i, stretch in enumerate(stretches):
+                layout.layout.setRowStretchFactor(2 * i, stretch)
+        self.plots = (self.samples_plot, self.hist_plot, self.counts_plot, self.strip_plot)
+
+    def _setup_counts(self) -> None:
+        plot = self.counts_plot
+        plot.getViewBox().invertY(True)  # class 0 on top, as in the samples
+        plot.getAxis("left").setStyle(tickLength=0)
+        self.train_bars = pg.BarGraphItem(x0=[], y=[], height=BAR_HEIGHT, width=[])
+        self.test_bars = pg.BarGraphItem(x0=[], y=[], height=BAR_HEIGHT, width=[])
+        self.counts_legend = plot.addLegend(offset=(-4, -4), labelTextSize="8pt")  # bottom right
+        for bars, name in ((self.train_bars, "train"), (self.test_bars, "test")):
+            plot.addItem(bars)
+            self.counts_legend.addItem(bars, name)
+
+    # -- public API ----------------------------------------------------------------------
+
+    def export_item(self) -> pg.GraphicsLayout:
+        """The GraphicsLayout holding every chart and caption (for the image/SVG exporters)."""
+        return self.glw.ci
+
+    def set_dataset(self, ds: Dataset, stats: DatasetStats | None = None) -> None:
+        """Show ``ds`` and redraw all. ``stats`` (:func:`dataset_stats` of ``ds``) is computed
+        here when not given (~150 ms for MNIST): the window computes it off the GUI thread
+        while loading."""
+        self._ds = ds
+        k = ds.n_classes
+        stats = stats or dataset_stats(ds, SAMPLES_PER_CLASS)
+        self.pixel_counts, self.means, chosen = stats.pixel_counts, stats.means, stats.chosen
+        picks = np.round(np.linspace(0, k - 1, STRIP_IMAGES + 2)[1:-1]).astype(int)
+        self.strip_indices = chosen[picks, 0]
+        if self._augmenter is None or self._augmenter.image_shape != tuple(ds.image_shape):
+            self._augmenter = Augmenter(ds.image_shape, seed=0)
+        self.summary.setText(
+            f"<b>{ds.name}</b>: {len(ds.x_train):,} training, {len(ds.x_val):,} validation and "
+            f"{len(ds.x_test):,} test images of {ds.image_shape[0]}×{ds.image_shape[1]} "
+            f"pixels, {k} classes")
+        self._draw_samples(chosen)
+        self._draw_counts()
+        self._draw_histogram()
+        self._draw_strip()
+
+    def set_augmentation(self, aug: Augmentation) -> None:
+        """Follow the training's augmentation settings: the strip is drawn again (same seed)."""
+        self._aug = aug
+        self._draw_strip()
+
+    def shuffle(self) -> None:
+        """New augmented draws of the same images."""
+        self.strip_seed += 1
+        self._draw_strip()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.glw.setBackground(theme.background)
+        restyle(self.plots, self.captions.values(), theme)
+        for name in ("left", "bottom"):
+            bare_axis(self.samples_plot.getAxis(name))
+        cmap = theme.sequential()
+        for item in (self.samples_item, self.means_item, self.strip_item):
+            item.setColorMap(cmap)
+        self.train_bars.setOpts(brush=theme.series[0], pen=pg.mkPen(None))
+        self.test_bars.setOpts(brush=theme.series[1], pen=pg.mkPen(None))
+        style_legend(self.counts_legend, theme, boxed=False)
+        fill = pg.mkColor(theme.accent)
+        fill.setAlpha(110)
+        self.hist_curve.setPen(pg.mkPen(theme.accent, width=1.2))
+        self.hist_curve.setBrush(fill)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def _draw_samples(self, chosen: np.ndarray) -> None:
+        """Samples (levels 0..1) and, in a column to their right, means (levels 0..max)."""
+        ds = self._ds
+        h, w = ds.image_shape
+        images = np.full((chosen.size, h, w), np.nan, dtype=np.float32)
+        valid = chosen.reshape(-1) >= 0
+        images[valid] = ds.x_train[chosen.reshape(-1)[valid]].reshape(-1, h, w)
+        mosaic = tile(images, SAMPLES_PER_CLASS)
+        self.samples_item.setImage(mosaic, autoLevels=False, levels=(0, 1))
+        mean_x = mosaic.shape[1] + MEAN_GAP
+        self.means_item.setImage(tile(self.means, 1), autoLevels=False,
+                                 levels=(0, max(float(self.means.max(initial=0)), 1e-6)))
+        self.means_item.setPos(mean_x, 0)
+        ticks = [(k * (h + 1) + h / 2, name) for k, name in enumerate(ds.class_names)]
+        self.samples_plot.getAxis("left").setTicks([ticks, []])
+        self.samples_plot.getAxis("bottom").setTicks(
+            [[(mosaic.shape[1] / 2, "samples"), (mean_x + w / 2, "mean")], []])
+        self.samples_plot.setTitle(f"Training samples and class means ({ds.name})",
+                                   size=TITLE_SIZE)
+        self.captions["samples"].set_text(CAPTIONS["samples"].format(n=SAMPLES_PER_CLASS))
+
+    def _draw_counts(self) -> None:
+        ds = self._ds
+        k = np.arange(ds.n_classes)
+        train = np.bincount(ds.y_train, minlength=ds.n_classes)
+        test = np.bincount(ds.y_test, minlength=ds.n_classes)
+        self.train_bars.setOpts(x0=np.zeros(len(k)), y=k - BAR_HEIGHT / 2, width=train)
+        self.test_bars.setOpts(x0=np.zeros(len(k)), y=k + BAR_HEIGHT / 2, width=test)
+        self.counts_plot.getAxis("left").setTicks([list(enumerate(ds.class_names)), []])
+        # Room on the right for the legend, so it never covers the longest bar.
+        top = max(train.max(initial=0), test.max(initial=0), 1)
+        self.counts_plot.setXRange(0, top * 1.45, padding=0)
+        self.counts_plot.setYRange(-0.6, ds.n_classes - 0.4, padding=0)
+        self.captions["counts"].set_text(CAPTIONS["counts"])
+
+    def _draw_histogram(self) -> None:
+        counts = self.pixel_counts
+        edges = (np.arange(LEVELS + 1) - 0.5) / (LEVELS - 1)
+        # Log axis: bins with no pixel sit on the baseline (10⁰ = 1) instead of at −∞.
+        self.hist_curve.setData(edges, np.log10(np.maximum(counts, 1)))
+        self.hist_plot.setXRange(-0.02, 1.01, padding=0)
+        zero = 100 * counts[0] / max(counts.sum(), 1)
+        self.captions["histogram"].set_text(
+            CAPTIONS["histogram"].format(n=int(counts.sum()), levels=LEVELS, zero=zero))
+
+    def _draw_strip(self) -> None:
+        if self._ds is None:
+            return
+        h, w = self._ds.image_shape
+        x = self._ds.x_train[self.strip_indices]
+        rng = np.random.default_rng(self.strip_seed)
+        self.augmented = self._augmenter(np.repeat(x, STRIP_COPIES, axis=0), self._aug, rng)
+        originals = tile(x.reshape(-1, h, w), 1)
+        copies = tile(self.augmented.reshape(-1, h, w), STRIP_COPIES)
+        gap = np.full((len(originals), STRIP_GAP), np.nan, dtype=np.float32)
+        self.strip_item.setImage(np.hstack([originals, gap, copies]), autoLevels=False,
+                                 levels=(0, 1))
+        self.strip_plot.setTitle(f"Augmented samples (seed {self.strip_seed})", size=TITLE_SIZE)
+        self.captions["strip"].set_text(CAPTIONS["strip"].format(
+            k=STRIP_IMAGES, c=STRIP_COPIES, aug=describe(self._aug)))

@@ -1,0 +1,1 @@
+"""The network diagram: units coloured by activation, strongest contributions as edges."""

@@ -1,0 +1,1 @@
+"""Evaluation: accuracy, confusion, mistakes, confidence threshold and robustness."""

@@ -1,0 +1,219 @@
+"""The evaluation view's "Confidence and robustness" page.
+
+A threshold slider ("answer only when at least t sure") with its coverage and accuracy,
+the curves of both over every t; the robustness charts; and the selected test image
+spoiled at the kind and level chosen, with the network's answer (one image: computed on
+the spot).
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QSizePolicy,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnviz.analysis.evaluation import Evaluation
+from nnviz.analysis.robustness import SPOILERS, spoil, spoil_rng
+from nnviz.charts.evaluation import RobustnessCharts, SpoilPreview, ThresholdChart
+from nnviz.charts.theme import Theme
+from nnviz.gui.views.evaluation.gallery import percent
+
+SLIDER_STEPS = 1000  # the threshold slider moves in steps of 0.1 %
+
+
+class ConfidencePage(QWidget):
+    """Threshold and spoiling controls above one scene: header, threshold chart, robustness
+    charts and the spoiled image.
+
+    Attributes
+    ----------
+    slider : QSlider
+        The threshold in thousandths.
+    readout : QLabel
+        Coverage and accuracy at the threshold (:attr:`threshold_readout`).
+    kind : QComboBox
+        The preview's kind of spoiling (``itemData``: the key in ``SPOILERS``).
+    level : QSlider
+        The preview's level, in hundredths of the kind's largest level.
+    progress : QProgressBar
+        Levels of the robustness curves done; shown while they are computed.
+    threshold_readout : str
+    preview_probabilities : ndarray, shape (K,) or None
+        The network's output for the spoiled image shown.
+    """
+
+    def __init__(self, n_robust: int, parent=None):
+        super().__init__(parent)
+        self.ev: Evaluation | None = None
+        self.net = self.ds = None
+        self.selected: int | None = None
+        self.threshold_readout = ""
+        self.preview_probabilities = None
+        self._build_controls()
+        self._build_scene(n_robust)
+        self.slider.valueChanged.connect(lambda _: self.draw_threshold())
+        self.threshold_chart.marker.sigPositionChanged.connect(
+            lambda line: self.set_threshold(float(line.value())))
+        self.kind.currentIndexChanged.connect(lambda _: self.draw_preview())
+        self.level.valueChanged.connect(lambda _: self.draw_preview())
+        self.glw.scene().sigMouseMoved.connect(self._on_hover)
+
+    def _build_controls(self) -> None:
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.setValue(900)
+        self.slider.setMinimumWidth(140)
+        self.slider.setToolTip("The smallest top probability at which the network answers")
+        self.threshold_label = QLabel("90.0 % sure")
+        self.readout = QLabel("")
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Answer only when at least"))
+        top.addWidget(self.slider, 1)
+        top.addWidget(self.threshold_label)
+        top.addWidget(self.readout, 3)
+        self.kind = QComboBox()
+        for key, spoiler in SPOILERS.items():
+            self.kind.addItem(spoiler.label, key)
+        self.level = QSlider(Qt.Orientation.Horizontal)
+        self.level.setRange(0, 100)
+        self.level.setValue(50)
+        self.level_label = QLabel("")
+        self.level_label.setMinimumWidth(90)
+        self.progress = QProgressBar()
+        self.progress.setFormat("robustness %p %")
+        self.progress.setMaximumWidth(220)
+        self.progress.hide()
+        bottom = QHBoxLayout()
+        bottom.addWidget(QLabel("Preview: spoil the selected image by"))
+        bottom.addWidget(self.kind)
+        bottom.addWidget(self.level, 1)
+        bottom.addWidget(self.level_label)
+        bottom.addStretch(1)
+        bottom.addWidget(self.progress)
+        self.glw = pg.GraphicsLayoutWidget()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addLayout(top)
+        layout.addLayout(bottom)
+        layout.addWidget(self.glw, 1)
+
+    def _build_scene(self, n_robust: int) -> None:
+        self.header = pg.LabelItem(justify="center", size="10pt")
+        self.threshold_chart = ThresholdChart()
+        self.robustness = RobustnessCharts(n_robust, preview=True)
+        self.preview = SpoilPreview()
+        ci = self.glw.ci
+        ci.addItem(self.header, row=0, col=0, colspan=2)
+        ci.addItem(self.threshold_chart.plot, row=1, col=0)
+        right = ci.addLayout(row=1, col=1)
+        right.addItem(self.robustness.layout, row=0, col=0)
+        right.addItem(self.preview.plot, row=0, col=1)
+        right.layout.setColumnStretchFactor(0, 3)
+        right.layout.setColumnStretchFactor(1, 1)
+        ci.addItem(self.threshold_chart.caption, row=2, col=0)
+        ci.addItem(self.robustness.caption, row=2, col=1)
+        ci.layout.setColumnStretchFactor(0, 4)
+        ci.layout.setColumnStretchFactor(1, 6)
+
+    # -- content -----------------------------------------------------------------------------
+
+    def set_theme(self, theme: Theme) -> None:
+        self.glw.setBackground(theme.background)
+        for part in (self.threshold_chart, self.robustness):
+            part.caption.set_color(theme.muted)
+        for part in (self.threshold_chart, self.robustness, self.preview):
+            part.set_theme(theme)
+
+    def clear(self) -> None:
+        self.ev = self.net = None
+        for part in (self.threshold_chart, self.robustness, self.preview):
+            part.clear()
+        self.readout.setText("")
+        self.progress.hide()
+
+    def show_evaluation(self, ev: Evaluation, net, ds, selected: int) -> None:
+        """Draw ``ev``'s threshold curve; ``net`` answers for the spoiled preview."""
+        self.ev, self.net, self.ds, self.selected = ev, net, ds, selected
+        self.threshold_chart.show(*ev.threshold_curve())
+        self.draw_threshold()
+        self.draw_preview()
+
+    def threshold(self) -> float:
+        """The threshold set with the slider, in [0, 1]."""
+        return self.slider.value() / SLIDER_STEPS
+
+    def set_threshold(self, t: float) -> None:
+        self.slider.setValue(round(t * SLIDER_STEPS))
+
+    def draw_threshold(self) -> None:
+        t, ev = self.threshold(), self.ev
+        self.threshold_label.setText(f"{100 * t:.1f} % sure")
+        if ev is None:
+            return
+        a = ev.at_threshold(t)
+        if a.n_answered:
+            wrong = a.n_answered - round(a.accuracy * a.n_answered)
+            right = f"{100 * a.accuracy:.2f} % of them right ({wrong:,} wrong)"
+        else:
+            right = "no answers at all"
+        self.threshold_readout = (f"answers {a.n_answered:,} of {ev.n:,} "
+                                  f"({100 * a.coverage:.1f} %); {right}")
+        self.readout.setText("→ " + self.threshold_readout)
+        self.readout.setToolTip(self.threshold_readout)
+        self.threshold_chart.set_marker(t, a.coverage, a.accuracy)
+        # Short: a plot's title sets its minimum width.
+        self.threshold_chart.plot.setTitle(
+            f"t = {100 * t:.1f} %: {100 * a.coverage:.1f} % answered, "
+            + (f"{100 * a.accuracy:.2f} % right" if a.n_answered else "none"), size="10pt")
+
+    def select(self, index: int) -> None:
+        self.selected = index
+        self.draw_preview()
+
+    def draw_preview(self) -> None:
+        """Spoil the selected test image as the controls say and show the network's answer."""
+        kind = self.kind.currentData()
+        spoiler = SPOILERS[kind]
+        level = spoiler.max_level * self.level.value() / 100
+        self.level_label.setText(spoiler.describe(round(level, 3)))
+        self.robustness.set_marker(kind, level)
+        ds, i = self.ds, self.selected
+        if ds is None or i is None or self.net is None:
+            return
+        rng = spoil_rng(0, kind)
+        x = spoil(ds.x_test[i:i + 1], kind, level, rng, tuple(ds.image_shape))
+        p = self.net.predict_proba(x)[0]
+        k, names = int(p.argmax()), ds.class_names
+        verdict = "right" if k == ds.y_test[i] else "wrong"
+        self.preview.show(x[0].reshape(ds.image_shape),
+                          f"#{i}, true {names[ds.y_test[i]]}<br>said {names[k]} "
+                          f"({percent(float(p[k]))}): {verdict}")
+        self.preview_probabilities = p
+
+    def show_progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+        self.progress.setVisible(done < total)
+
+    def show_robustness(self, curves: dict) -> None:
+        self.progress.hide()
+        self.robustness.show(curves)
+
+    def _on_hover(self, pos) -> None:
+        chart = self.threshold_chart
+        chart.hover.hide()
+        self.robustness.hover.hide()
+        if chart.plot.sceneBoundingRect().contains(pos):
+            chart.hover_at(chart.plot.vb.mapSceneToView(pos))
+        else:
+            self.robustness.hover_at(pos)

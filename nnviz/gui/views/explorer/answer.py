@@ -1,0 +1,89 @@
+"""The network's answer to the current example: the 28×28 input it receives, the predicted
+class in large type with how sure it is, and one bar per class."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from nnviz.charts.output_bars import OutputBars
+from nnviz.charts.parts import image_plot, restyle, style_hover
+from nnviz.charts.theme import LIGHT, Theme
+
+
+class AnswerPanel(QWidget):
+    """Input image, answer line and probability bars.
+
+    Attributes
+    ----------
+    answer_text : str
+        E.g. "7 · 93.1 % sure" (or "true 7 ✓" appended for a test image).
+    x : ndarray (n_in,) or None
+        The input last shown.
+    """
+
+    def __init__(self, theme: Theme = LIGHT, parent=None):
+        super().__init__(parent)
+        self.answer = QLabel("—")
+        self.answer.setToolTip("The class with the highest probability, and that probability")
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.input_plot, self.input_image = image_plot("Network input")
+        self.graphics.addItem(self.input_plot, row=0, col=0)
+        self.bars = OutputBars()
+        self.bars.plot.setTitle("p = softmax(z)", size="10pt")
+        self.graphics.addItem(self.bars.plot, row=0, col=1)
+        self.graphics.ci.layout.setColumnStretchFactor(0, 2)
+        self.graphics.ci.layout.setColumnStretchFactor(1, 3)
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.answer)
+        layout.addWidget(self.graphics, 1)
+        self.answer_text = ""
+        self.x = None
+        self.image_shape = (28, 28)
+        self.set_classes([str(k) for k in range(10)])
+        self.set_theme(theme)
+
+    def set_classes(self, names, image_shape=(28, 28)) -> None:
+        self.bars.set_classes(list(names))
+        self.names = list(names)
+        self.image_shape = tuple(image_shape)
+
+    def show(self, x: np.ndarray, p: np.ndarray, z: np.ndarray, true: int = -1) -> None:
+        """Show input ``x`` (n_in,), probabilities ``p`` (K,) and logits ``z`` (K,)."""
+        self.x = x
+        self.input_image.setImage(np.asarray(x, np.float32).reshape(self.image_shape),
+                                  autoLevels=False, levels=(0.0, 1.0))
+        self.bars.show(p, z, true)
+        k = int(np.argmax(p))
+        names = self.bars.names
+        text = f"{names[k]} · {100 * p[k]:.1f} % sure"
+        if true >= 0:
+            text += f"   (true {names[true]} {'✓' if k == true else '✗'})"
+        self.answer_text = text
+        self.answer.setText(f"<span style='font-size: 22pt; font-weight: 600'>{names[k]}</span>"
+                            f"&nbsp;&nbsp;<span style='font-size: 12pt'>{text.split(' · ', 1)[1]}</span>")
+
+    def clear(self) -> None:
+        self.answer_text = ""
+        self.answer.setText("Draw a digit")
+        self.input_image.clear()
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.graphics.setBackground(theme.background)
+        restyle([self.input_plot, self.bars.plot], [], theme)
+        self.bars.set_theme(theme)
+        style_hover(self.bars.hover, theme)
+
+    def export_item(self):
+        return self.graphics.ci
+
+    def _on_mouse(self, scene_pos) -> None:
+        vb = self.bars.plot.getViewBox()
+        if vb.sceneBoundingRect().contains(scene_pos):
+            self.bars.hover_at(vb.mapSceneToView(scene_pos))
+        else:
+            self.bars.hover.hide()

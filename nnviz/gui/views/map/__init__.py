@@ -1,0 +1,1 @@
+"""The map of the representation (PCA / t-SNE of any layer)."""

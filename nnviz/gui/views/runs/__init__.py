@@ -1,0 +1,1 @@
+"""Runs and the model library; curves of several runs compared."""

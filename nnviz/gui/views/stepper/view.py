@@ -1,0 +1,301 @@
+"""The stepper: walk one example's forward pass and backpropagation one layer at a time.
+
+Each step shows its title, the equations with the real shapes, and up to three charts of
+what it produced (:class:`StepPlot`). The softmax step spells out ``z − max``, ``exp``, the
+sum and the division in a table, with a temperature slider. The view only indexes a
+:class:`~nnviz.analysis.stepper.Stepper`; every number comes from the engine's trace.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnviz.analysis.stepper import Step, Stepper, softmax_steps
+from nnviz.charts.theme import LIGHT, Theme
+from nnviz.gui.views.stepper.plots import StepPlot
+
+RUN_MS = 700          # Space: one step per RUN_MS
+T_RANGE = (-10, 10)   # slider ticks; T = 2^(tick/5): 0.25 … 4
+
+
+def temperature_of(tick: int) -> float:
+    return float(2.0 ** (tick / 5.0))
+
+
+def charts_for(step: Step, temperature: float = 1.0) -> list[tuple[str, np.ndarray]]:
+    """The (name, values) pairs a step draws, in order (at most three)."""
+    arrays = step.arrays
+    if step.kind == "softmax":
+        z_name = next(k for k in arrays if k.startswith("z"))
+        s = softmax_steps(arrays[z_name], temperature)
+        charts = [(z_name, arrays[z_name]), ("exp(z/T − max)", s.exp)]
+        return charts + [("p" if temperature == 1.0 else f"p (T = {temperature:.2f})", s.p)]
+    if step.kind == "loss":
+        p = arrays["p"]
+        return [("p", p)]
+    if step.kind == "input_grad":
+        return [("x", arrays["x"]), ("∂L/∂x", arrays["∂L/∂x"])]
+    return list(arrays.items())[:3]
+
+
+class StepperView(QWidget):
+    """Controls, equations and charts of the current step.
+
+    Signals
+    -------
+    position_changed(int)
+        The cursor moved (also on a new stepper); the explorer lights up the diagram.
+    target_changed(int)
+        The backward target chosen in the combo; -1 means "automatic".
+    """
+
+    position_changed = Signal(int)
+    target_changed = Signal(int)
+
+    def __init__(self, theme: Theme = LIGHT, parent=None):
+        super().__init__(parent)
+        self.stepper: Stepper | None = None
+        self._announced = (None, -1)  # (stepper, position) last sent as position_changed
+        self.class_names: list[str] = [str(k) for k in range(10)]
+        self.image_shape = (28, 28)
+        self._theme = theme
+        self._run_timer = QTimer(self, interval=RUN_MS, timeout=self._run_tick)
+        self._build()
+        self.set_theme(theme)
+        self._show()
+
+    def _build(self) -> None:
+        self.reset_button = self._button("Reset", "Back to the input (Esc)", self.reset)
+        self.back_button = self._button("◀ Back", "One step back (←)", self.back)
+        self.step_button = self._button("Step ▶", "One layer forward, then backward (→)", self.forward)
+        self.run_button = self._button("▶▶ Run", "Run through the steps; again to pause (Space)",
+                                       self.toggle_run)
+        self.position_label = QLabel()
+        self.position_label.setMinimumWidth(40)
+        self.target_combo = QComboBox()
+        self.target_combo.setToolTip("The class the backward pass pushes towards: the loss is "
+                                     "−log p[target]. Automatic: the true label if known, "
+                                     "else the network's answer.")
+        self.target_combo.currentIndexChanged.connect(self._on_target)
+        self.t_slider = QSlider(Qt.Orientation.Horizontal, minimum=T_RANGE[0], maximum=T_RANGE[1],
+                                value=0)
+        self.t_slider.setToolTip("Softmax temperature T: p = softmax(z / T). Below 1 sharpens, "
+                                 "above 1 flattens. Training always uses T = 1.")
+        self.t_slider.valueChanged.connect(self._on_temperature)
+        self.t_label = QLabel()
+        controls = QHBoxLayout()
+        for w in (self.reset_button, self.back_button, self.step_button, self.run_button):
+            controls.addWidget(w)
+        controls.addWidget(self.position_label, 1)
+        options = QHBoxLayout()  # a second row: the view must fit a laptop screen's third
+        options.addWidget(QLabel("Target"))
+        options.addWidget(self.target_combo)
+        options.addSpacing(12)
+        options.addWidget(QLabel("Temperature"))
+        options.addWidget(self.t_slider, 1)
+        options.addWidget(self.t_label)
+        options.addStretch(1)
+        self.equation = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
+        self.equation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.plots = [StepPlot(self._theme) for _ in range(3)]
+        for i, sp in enumerate(self.plots):
+            self.graphics.addItem(sp.plot, row=0, col=i)
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse)
+        self.softmax_table = QTableWidget(4, 0)
+        self.softmax_table.setVerticalHeaderLabels(["z / T", "z/T − max", "exp(·)", "p = exp / Σ"])
+        self.softmax_table.setMaximumHeight(150)
+        self.softmax_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(controls)
+        layout.addLayout(options)
+        layout.addWidget(self.equation)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.softmax_table)
+        self.set_class_names(self.class_names)
+        self._on_temperature(0)
+
+    def _button(self, text, tip, slot) -> QToolButton:
+        b = QToolButton(text=text)
+        b.setToolTip(tip)
+        b.clicked.connect(slot)
+        return b
+
+    # -- the contract -----------------------------------------------------------------------
+
+    def set_class_names(self, names) -> None:
+        self.class_names = [str(n) for n in names]
+        current = self.target_combo.currentIndex()
+        self.target_combo.blockSignals(True)
+        self.target_combo.clear()
+        self.target_combo.addItem("automatic")
+        self.target_combo.addItems(self.class_names)
+        self.target_combo.setCurrentIndex(max(current, 0) if current <= len(names) else 0)
+        self.target_combo.blockSignals(False)
+
+    def set_target(self, target: int) -> None:
+        """Choose the target class (-1 = automatic) as if picked in the combo."""
+        self.target_combo.setCurrentIndex(int(target) + 1)
+
+    def target(self) -> int:
+        return self.target_combo.currentIndex() - 1
+
+    @property
+    def temperature(self) -> float:
+        return temperature_of(self.t_slider.value())
+
+    def set_stepper(self, stepper: Stepper | None, keep_position: bool = True) -> None:
+        """Show ``stepper``; by default at the position the previous one was at."""
+        position = self.stepper.position if (self.stepper and keep_position) else 0
+        self.stepper = stepper
+        if stepper is not None:
+            stepper.seek(position)
+        self._show()
+
+    def forward(self) -> None:
+        if self.stepper and self.stepper.forward():
+            self._show()
+        elif self._run_timer.isActive():
+            self.toggle_run()
+
+    def back(self) -> None:
+        if self.stepper and self.stepper.back():
+            self._show()
+
+    def reset(self) -> None:
+        self._run_timer.stop()
+        self._update_run_text()
+        if self.stepper:
+            self.stepper.reset()
+            self._show()
+
+    def toggle_run(self) -> None:
+        if self._run_timer.isActive():
+            self._run_timer.stop()
+        elif self.stepper is not None:
+            if self.stepper.at_end:
+                self.stepper.reset()
+                self._show()
+            self._run_timer.start()
+        self._update_run_text()
+
+    @property
+    def running(self) -> bool:
+        return self._run_timer.isActive()
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.graphics.setBackground(theme.background)
+        for sp in self.plots:
+            sp.set_theme(theme)
+        self._show()
+
+    def export_item(self):
+        return self.graphics.ci
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def _run_tick(self) -> None:
+        self.forward()
+
+    def _update_run_text(self) -> None:
+        self.run_button.setText("⏸ Pause" if self._run_timer.isActive() else "▶▶ Run")
+
+    def _on_target(self, _index: int) -> None:
+        self.target_changed.emit(self.target())
+
+    def _on_temperature(self, tick: int) -> None:
+        self.t_label.setText(f"T = {temperature_of(tick):.2f}")
+        if self.stepper is not None and self.stepper.current.kind == "softmax":
+            self._show()
+
+    def _show(self) -> None:
+        st = self.stepper
+        has = st is not None
+        for b in (self.reset_button, self.back_button, self.step_button, self.run_button):
+            b.setEnabled(has)
+        if not has:
+            self.position_label.setText("Draw a digit or pick a test image to step through.")
+            self.equation.setText("")
+            for sp in self.plots:
+                sp.clear()
+            self.softmax_table.hide()
+            return
+        step = st.current
+        self.back_button.setEnabled(st.position > 0)
+        self.step_button.setEnabled(not st.at_end)
+        phase = "forward" if st.position < st.n_forward else "backward"
+        self.position_label.setText(f"Step {st.position + 1} of {len(st.steps)} · {phase}")
+        self.equation.setText(self._equation_html(step))
+        charts = charts_for(step, self.temperature)
+        target = int(st.trace.y[0])
+        labels = self.class_names if step.kind in ("softmax", "loss") else None
+        for sp, chart in zip(self.plots, charts + [None] * 3):
+            if chart is None:
+                sp.clear()
+            else:
+                name, values = chart
+                sp.show(name, values, self.image_shape, labels,
+                        target if step.kind in ("loss", "softmax") else None)
+        self._fill_softmax_table(step)
+        if (st, st.position) != self._announced:  # not on a temperature or theme redraw
+            self._announced = (st, st.position)
+            self.position_changed.emit(st.position)
+
+    def _equation_html(self, step: Step) -> str:
+        fg, muted = self._theme.foreground, self._theme.muted
+        lines = "".join(f"<div style='font-family: monospace; font-size: 12pt'>{html.escape(e)}</div>"
+                        for e in step.equations)
+        return f"<b style='color:{fg}'>{html.escape(step.title)}</b>{lines}" + (
+            f"<div style='color:{muted}'>{self._step_note(step)}</div>")
+
+    def _step_note(self, step: Step) -> str:
+        notes = {
+            "input": "The image as the network sees it: 784 numbers, row by row.",
+            "forward": "Each unit sums its weighted inputs plus its bias (z), then applies f."
+                       if len(step.equations) > 1 else
+                       "The output layer has no f: its z are the logits, one score per class; "
+                       "the softmax comes next.",
+            "softmax": "Subtracting the max changes nothing but keeps exp finite; dividing by "
+                       "the sum of the exps makes the probabilities add up to 1.",
+            "loss": "Green: the target class. Backpropagation starts from how wrong p is.",
+            "backward": "δ says how the loss changes with each unit's z; dW = δ times the input "
+                        "that arrived; δ is passed down through Wᵀ and gated by f′(z).",
+            "input_grad": "The saliency map: red pixels would raise the loss if inked more, "
+                          "blue pixels would lower it (make the target more likely).",
+        }
+        return html.escape(notes[step.kind])
+
+    def _fill_softmax_table(self, step: Step) -> None:
+        if step.kind != "softmax":
+            self.softmax_table.hide()
+            return
+        z = next(v for k, v in step.arrays.items() if k.startswith("z"))
+        s = softmax_steps(z, self.temperature)
+        t = self.softmax_table
+        t.setColumnCount(len(z))
+        t.setHorizontalHeaderLabels(self.class_names[:len(z)])
+        for row, values in enumerate((s.scaled, s.shifted, s.exp, s.p)):
+            for k, v in enumerate(values):
+                t.setItem(row, k, QTableWidgetItem(f"{v:.4g}"))
+        t.show()
+
+    def _on_mouse(self, scene_pos) -> None:
+        for sp in self.plots:
+            sp.hover_scene(scene_pos)

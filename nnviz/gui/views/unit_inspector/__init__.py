@@ -1,0 +1,1 @@
+"""The unit inspector: one unit's numbers, weights and edits."""

@@ -1,0 +1,1 @@
+"""Weights: receptive fields and weight matrices (weights, gradients, updates)."""

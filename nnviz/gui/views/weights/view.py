@@ -1,0 +1,339 @@
+"""The network's weights: first-layer receptive fields, deeper layers as matrices, histograms.
+
+The first layer's unit ``i`` computes ``z_i = W[i]·x + b_i``, so its 784 weights drawn as a
+28×28 image show which pixels excite it (red) and which inhibit it (blue): its receptive field.
+Deeper layers have no image to relate to and are drawn as ``n_out × n_in`` heat maps. The same
+pictures show the last gradient ``dW``, the last update ``uW`` or what training has changed so
+far, ``W − W₀``, instead of ``W``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnviz.charts.parts import tile
+from nnviz.charts.theme import LIGHT, Theme, style_plot
+from nnviz.engine.snapshot import TrainingSnapshot
+from nnviz.gui.views.weights.parts import (
+    CAPTIONS,
+    END_CAPTION,
+    MODES,
+    READING,
+    WHAT,
+    WeightHistogram,
+    describe_pixel,
+    layer_name,
+    layer_values,
+    short_number,
+    symmetric_level,
+)
+from nnviz.gui.widgets.deferred import DeferredDraw
+
+PAGE = 256        # tiles per page: 16 × 16 receptive fields of 28 × 28 fill a 1600×1000 window
+PAGE_COLS = 16
+def mosaic(W: np.ndarray, image_shape: tuple[int, int], cols: int, pad: int = 1,
+           fill: float = np.nan) -> np.ndarray:
+    """Tile the rows of ``W`` as images, row-major, ``cols`` tiles per row, ``pad`` pixels apart.
+
+    Parameters
+    ----------
+    W : ndarray, shape (k, h·w)
+        One image per row (e.g. a unit's incoming weights).
+    image_shape : (h, w)
+    cols : int
+        Tiles per mosaic row; ``ceil(k / cols)`` rows.
+    pad : int
+        Gap between tiles, filled with ``fill`` (NaN draws transparent).
+
+    Returns
+    -------
+    ndarray, shape (rows·(h+pad) − pad, cols·(w+pad) − pad)
+        Tile ``t`` (``r, c = divmod(t, cols)``) starts at ``(r·(h+pad), c·(w+pad))`` and
+        equals ``W[t].reshape(h, w)``.
+    """
+    return tile(W.reshape(len(W), *image_shape), cols, pad, fill,
+                dtype=np.result_type(W.dtype, np.float32))
+
+
+class WeightsView(DeferredDraw, QWidget):
+    """Receptive fields / weight matrices of one layer and its weight histogram.
+
+    Signals
+    -------
+    mode_changed(str)
+        ``"W"``, ``"dW"``, ``"uW"`` or ``"W-W0"``.
+    layer_changed(int)
+        0-based index of the layer shown.
+    """
+
+    mode_changed = Signal(str)
+    layer_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT):
+        super().__init__(parent)
+        self._theme = theme
+        self._snap: TrainingSnapshot | None = None
+        self._drawn: TrainingSnapshot | None = None
+        self._run_key = None            # (run_id, sizes) of the network shown
+        self._config_key = None         # what the axes, titles and caption were set up for
+        self._mode, self._layer, self._page = "W", 0, 0
+        self._image_shape: tuple[int, int] | None = None
+        self._class_names: tuple[str, ...] = ()
+        self._shown = None              # describe_pixel's (values, first, cols, shape), for hover
+        self.levels = (-1.0, 1.0)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self._build_plots()
+        self.readout = QLabel(" ")  # a line of its own: the control row is full in a narrow dock
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.caption = QLabel(wordWrap=True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_controls())
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.caption)
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.set_theme(theme)
+
+    # -- construction -----------------------------------------------------------------------
+
+    def _build_controls(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.mode_buttons = QButtonGroup(self, exclusive=True)
+        for mode, text in MODES.items():
+            button = QToolButton(text=text, checkable=True, checked=mode == self._mode)
+            button.setToolTip(f"Show the {WHAT[mode]}")
+            button.clicked.connect(lambda _=False, m=mode: self.set_mode(m))
+            self.mode_buttons.addButton(button)
+            row.addWidget(button)
+        row.addSpacing(16)
+        row.addWidget(QLabel("Layer"))
+        self.layer_box = QComboBox()
+        self.layer_box.currentIndexChanged.connect(self.set_layer)
+        row.addWidget(self.layer_box)
+        self.page_label = QLabel("Units")
+        self.page_box = QSpinBox(minimum=1, maximum=1)
+        self.page_box.valueChanged.connect(lambda p: self.set_page(p - 1))
+        row.addWidget(self.page_label)
+        row.addWidget(self.page_box)
+        row.addStretch(1)
+        return row
+
+    def _build_plots(self) -> None:
+        self.image_plot = self.graphics.addPlot(row=0, col=0)
+        self.image_plot.invertY(True)  # row 0 at the top, as images and matrices are read
+        self.image_plot.setMenuEnabled(False)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item.setPos(-0.5, -0.5)  # pixel (i, j) centred on (j, i): ticks mark units
+        self.image_plot.addItem(self.image_item)
+        self.tile_box = QGraphicsRectItem()  # outlines the hovered receptive field
+        self.tile_box.setZValue(10)
+        self.tile_box.hide()
+        self.image_plot.addItem(self.tile_box, ignoreBounds=True)
+        self.colorbar = pg.ColorBarItem(values=self.levels, interactive=False, width=14,
+                                        colorMapMenu=False)
+        self.colorbar.setImageItem(self.image_item)
+        self.colorbar.axis.setWidth(58)
+        self.graphics.addItem(self.colorbar, row=0, col=1)
+        self.hist_plot = self.graphics.addPlot(row=0, col=2)
+        self.histogram = WeightHistogram(self.hist_plot)
+        layout = self.graphics.ci.layout
+        layout.setColumnStretchFactor(0, 5)
+        layout.setColumnStretchFactor(2, 2)
+
+    # -- the contract -----------------------------------------------------------------------
+
+    def set_dataset(self, ds) -> None:
+        """Take the image shape (for receptive fields) and class names (output rows)."""
+        self._image_shape = tuple(ds.image_shape) if ds.image_shape else None
+        self._class_names = tuple(ds.class_names)
+        self._redraw()
+
+    def export_item(self) -> pg.GraphicsLayout:
+        return self.graphics.ci
+
+    # -- choices ----------------------------------------------------------------------------
+
+    def mode(self) -> str:
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        """Show the weights ``"W"``, the last gradient ``"dW"``, the last update ``"uW"`` or
+        the change since initialisation ``"W-W0"`` (what training has written so far)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        self.mode_buttons.buttons()[list(MODES).index(mode)].setChecked(True)
+        if mode != self._mode:
+            self._mode = mode
+            self._redraw()
+            self.mode_changed.emit(mode)
+
+    def layer(self) -> int:
+        return self._layer
+
+    def set_layer(self, index: int) -> None:
+        """Show layer ``index`` (0-based; 0 is the first, drawn as receptive fields)."""
+        if index < 0 or index == self._layer or index >= max(self.layer_box.count(), 1):
+            return
+        self._layer, self._page = index, 0
+        if self.layer_box.currentIndex() != index:  # called from code, not from the box
+            self.layer_box.setCurrentIndex(index)
+        self._redraw()
+        self.layer_changed.emit(index)
+
+    def set_page(self, page: int) -> None:
+        """Show units ``page·256 …`` of a wide first layer (clipped to the pages there are)."""
+        page = max(0, min(int(page), self.page_box.maximum() - 1))
+        if page != self._page:
+            self._page = page
+            self.page_box.setValue(page + 1)
+            self._redraw()
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def _redraw(self) -> None:
+        snap = self._drawn or self._snap
+        if snap is not None and self.isVisible():
+            self._draw(snap)
+
+    def _draw(self, snap: TrainingSnapshot) -> None:
+        if (snap.run_id, snap.sizes) != self._run_key:
+            self._reset(snap)
+        key = (self._run_key, self._layer, self._mode, self._image_shape, self._class_names)
+        if key != self._config_key:
+            self._configure(snap)
+            self._config_key = key
+        L = snap.layers[self._layer]
+        values = layer_values(L, self._mode)
+        if values is None:  # not in this snapshot: the next one brings it (see take_snapshot)
+            return
+        shape = self._tile_shape(values.shape[1])
+        if shape is not None:
+            first = self._page * PAGE
+            values = values[first:first + PAGE]
+            cols = PAGE_COLS if L.W.shape[0] > PAGE else math.ceil(math.sqrt(len(values)))
+            image = mosaic(values, shape, cols)
+            self._shown = (values, first, cols, shape)
+        else:
+            image = values
+            self._shown = (values, 0, 0, None)
+        m = symmetric_level(values)
+        self.levels = (-m, m)
+        self.image_item.setImage(image, autoLevels=False, levels=self.levels)
+        self.colorbar.setLevels(self.levels)
+        self.colorbar.axis.setTicks([[(v, short_number(v)) for v in (-m, -m / 2, 0.0, m / 2, m)]])
+        self.histogram.show_weights(L.W, L.W0, self._layer)
+        self._drawn = snap
+
+    def _tile_shape(self, n_in: int) -> tuple[int, int] | None:
+        """(h, w) when the shown layer's inputs are image pixels, else None (a matrix)."""
+        if self._layer != 0:
+            return None
+        if self._image_shape and self._image_shape[0] * self._image_shape[1] == n_in:
+            return self._image_shape
+        side = math.isqrt(n_in)
+        return (side, side) if side * side == n_in else None
+
+    def _reset(self, snap: TrainingSnapshot) -> None:
+        """A new network: rebuild the layer list, keep the choice of layer if it still exists."""
+        self._run_key = (snap.run_id, snap.sizes)
+        self._layer = self._layer if self._layer < len(snap.layers) else 0
+        self._page = 0
+        self.layer_box.blockSignals(True)
+        self.layer_box.clear()
+        for i in range(len(snap.layers)):
+            self.layer_box.addItem(f"{i + 1}: {snap.sizes[i]} → {snap.sizes[i + 1]}")
+        self.layer_box.setCurrentIndex(self._layer)
+        self.layer_box.blockSignals(False)
+        self.histogram.reset()
+        self._hide_hover()
+
+    def _configure(self, snap: TrainingSnapshot) -> None:
+        """Page box, axes, aspect, title and caption for the layer and mode shown."""
+        n_out, n_in = snap.layers[self._layer].W.shape
+        shape = self._tile_shape(n_in)
+        n_pages = -(-n_out // PAGE) if shape else 1
+        self._page = min(self._page, n_pages - 1)
+        self.page_box.blockSignals(True)
+        self.page_box.setMaximum(n_pages)
+        self.page_box.setValue(self._page + 1)
+        self.page_box.setSuffix(f" of {n_pages}")
+        self.page_box.blockSignals(False)
+        for widget in (self.page_box, self.page_label):
+            widget.setVisible(n_pages > 1)
+        plot, name = self.image_plot, layer_name(self._mode, self._layer + 1)
+        plot.setAspectLocked(shape is not None)  # square pixels for images, fill for matrices
+        for axis in ("left", "bottom"):
+            plot.showAxis(axis, shape is None)
+        if shape is not None:
+            plot.setTitle(f"{name}: receptive fields of the {n_out} units of layer 1")
+        else:
+            plot.setTitle(f"{name}: {n_out} × {n_in}, row i = unit of layer {self._layer + 1}")
+            plot.setLabel("bottom", f"j: input unit (from layer {self._layer})" if self._layer
+                          else "j: input feature")
+            plot.setLabel("left", "i: unit")
+        names = self._class_names
+        last = self._layer == len(snap.layers) - 1 and len(names) == n_out
+        plot.getAxis("left").setTicks([list(enumerate(names))] if last else None)
+        text = CAPTIONS["mosaic" if shape else "matrix"]
+        h, w = shape or (0, 0)
+        self.caption.setText(text.format(n_in=n_in, what=WHAT[self._mode], h=h, w=w)
+                             + READING[self._mode] + END_CAPTION)
+        plot.enableAutoRange()
+        self._hide_hover()
+
+    # -- hover ------------------------------------------------------------------------------
+
+    def _hide_hover(self) -> None:
+        self.tile_box.hide()
+        self.readout.setText(" ")
+
+    def _on_mouse_moved(self, pos) -> None:
+        """Unit and value under the cursor; outline the receptive field."""
+        found = self._under(pos) if self._shown is not None else None
+        if found is None:
+            self._hide_hover()
+            return
+        text, box = found
+        self.readout.setText(text)
+        if box is None:
+            self.tile_box.hide()
+        else:
+            self.tile_box.setRect(*box)
+            self.tile_box.show()
+
+    def _under(self, pos):
+        """(readout text, tile rectangle or None) for scene position ``pos``, or None."""
+        if not self.image_plot.vb.sceneBoundingRect().contains(pos):
+            return None
+        p = self.image_item.mapFromScene(pos)
+        return describe_pixel(*self._shown, math.floor(p.y()), math.floor(p.x()),
+                              layer_name(self._mode, self._layer + 1))
+
+    # -- theme ------------------------------------------------------------------------------
+
+    def set_theme(self, theme: Theme) -> None:
+        """Restyle background, axes, colour bar, histogram, outline and caption."""
+        self._theme = theme
+        self.graphics.setBackground(theme.background)
+        style_plot(self.image_plot, theme)
+        style_plot(self.colorbar, theme)
+        self.colorbar.setColorMap(theme.diverging())
+        self.histogram.set_theme(theme)
+        self.tile_box.setPen(pg.mkPen(theme.foreground, width=2, cosmetic=True))
+        self.caption.setStyleSheet(f"color: {theme.muted};")

@@ -1,0 +1,1 @@
+"""Small widgets and mixins shared by several views."""

@@ -1,0 +1,278 @@
+"""File menu commands of the main window: datasets, models, exports. Errors become dialogs.
+
+Loading and downloading run off the GUI thread (:mod:`nnviz.gui.workers.tasks`); a dialog shows the
+download's progress and the window stays live.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QProgressDialog
+
+from nnviz.gui.views.data.stats import dataset_stats
+from nnviz.gui.views.data.view import SAMPLES_PER_CLASS
+from nnviz.gui.workers.tasks import Task, start_task
+
+DATASET_FILTER = "Datasets (*.gz *.idx *ubyte *.csv *.npz);;All files (*)"
+MODEL_FILTER = "nnviz models (*.npz)"
+
+
+class FileCommands:
+    """Mixin for :class:`MainWindow`: needs ``session``, ``views``, ``show_error``, ``status``."""
+
+    dataset_source = None
+    _task = None
+
+    # -- datasets -----------------------------------------------------------------------------
+
+    def on_open_dataset(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open dataset", "", DATASET_FILTER)
+        if path:
+            self.open_dataset(path)
+
+    def on_open_dataset_folder(self):
+        folder = QFileDialog.getExistingDirectory(self, "Open dataset folder")
+        if folder:
+            self.open_dataset(folder)
+
+    def open_dataset(self, source, offer_download: bool = False) -> Task:
+        """Load ``source`` (a known name or a path) in the background, then use it."""
+        from nnviz.datasets import load_dataset
+        self.status.set_text(dataset=f"loading {source}…")
+        data_dir = self.data_dir
+
+        def load(progress):  # the data view's statistics too: ~150 ms the GUI need not wait
+            ds = load_dataset(source, data_dir)
+            return ds, dataset_stats(ds, SAMPLES_PER_CLASS)
+        task = Task(load)
+        task.source, task.offer_download = str(source), offer_download
+        task.signals.done.connect(self._on_dataset_loaded)
+        task.signals.error.connect(self._on_dataset_error)
+        self._task = task
+        return start_task(task)
+
+    @Slot(object)
+    def _on_dataset_loaded(self, loaded) -> None:
+        ds, stats = loaded
+        self.set_dataset(ds, self._task.source if self._task else None, reloadable=True, stats=stats)
+
+    def set_dataset(self, ds, source=None, reloadable: bool = False, stats=None) -> None:
+        """Use ``ds`` everywhere and build a fresh network for it. ``reloadable``: ``ds`` is
+        what ``load_dataset(source, self.data_dir)`` returns, so the training process may
+        load it itself. ``stats``: the data view's statistics, if computed already."""
+        from nnviz.runtime.training_server import DatasetSource
+        data_dir = None if self.data_dir is None else str(self.data_dir)
+        self.session.set_dataset(ds, DatasetSource(str(source), data_dir) if reloadable else None)
+        self.dataset_source = source
+        self.status.set_dataset(ds)
+        self.views["data"].set_dataset(ds, stats)
+        for name in ("activations", "controls", "explorer", "evaluation", "map"):
+            self.views[name].set_dataset(ds)
+        self.views["runs"].set_dataset_name(ds.name)
+        self.new_network()
+
+    @Slot(str)
+    def _on_dataset_error(self, message: str) -> None:
+        task = self._task
+        if self.session.dataset is None:  # else the open dataset's name replaces "loading …"
+            self.status.set_text(dataset="no dataset")
+        else:
+            self.status.set_dataset(self.session.dataset)
+        from nnviz.datasets import KNOWN_DATASETS
+        if task is not None and task.offer_download and task.source in KNOWN_DATASETS:
+            self._offer_download(task.source, message)
+        else:
+            self.show_error("Cannot open the dataset", message)
+
+    def _offer_download(self, name: str, message: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, "Download the dataset?",
+                          f"{message}\n\nDownload {name} now (about 11 MB for MNIST)?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(lambda: self.download_dataset(name))  # GUI-thread signal: fine
+        self._dialogs.append(box)
+        box.open()
+
+    def on_download(self):
+        from nnviz.datasets import KNOWN_DATASETS
+        names = list(KNOWN_DATASETS)
+        name, ok = QInputDialog.getItem(self, "Download dataset", "Dataset:", names, 0, False)
+        if ok:
+            self.download_dataset(name)
+
+    def download_dataset(self, name: str, mirrors=None) -> Task:
+        """Download ``name`` in the background with a progress dialog, then open it."""
+        from nnviz.datasets import download_dataset
+        dialog = QProgressDialog(f"Downloading {name}…", "Hide", 0, 1000, self)
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
+        dialog.setMinimumDuration(0)
+        self.download_dialog = dialog
+        task = Task(lambda progress: download_dataset(name, self.data_dir, mirrors=mirrors,
+                                                      progress=progress))
+        task.name = name
+        task.signals.progress.connect(self._on_download_progress)
+        task.signals.done.connect(self._on_downloaded)
+        task.signals.error.connect(self._on_download_error)
+        self._download_task = task
+        return start_task(task)
+
+    @Slot(object, object)
+    def _on_download_progress(self, done, total) -> None:
+        if total:
+            self.download_dialog.setValue(int(1000 * done / total))
+
+    @Slot(object)
+    def _on_downloaded(self, folder) -> None:
+        self.download_dialog.reset()
+        self.open_dataset(self._download_task.name)
+
+    @Slot(str)
+    def _on_download_error(self, message: str) -> None:
+        self.download_dialog.reset()
+        self.show_error("Download failed", message)
+
+    # -- models --------------------------------------------------------------------------------
+
+    def on_load_model(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Load model", "", MODEL_FILTER)
+        if path:
+            self.load_model(path)
+
+    def load_model(self, path) -> bool:
+        from nnviz.engine.checkpoint import load_model
+        try:
+            ck = load_model(path)
+        except ValueError as exc:
+            self.show_error("Cannot load the model", str(exc))
+            return False
+        return self.continue_from(ck.net, ck.config, ck.history, "Cannot load the model")
+
+    def on_save_model(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Save model as", "model.npz", MODEL_FILTER)
+        if path:
+            self.save_model(path)
+
+    def save_model(self, path) -> bool:
+        """Save the newest snapshot's weights: a consistent state while training goes on."""
+        from nnviz.engine.checkpoint import save_model
+        snap = self.session.latest
+        if snap is None:
+            self.show_error("Nothing to save", "build or load a network first")
+            return False
+        ds = self.session.dataset
+        try:
+            save_model(path, snap.network(), snap.config, list(snap.history),
+                       extra={"dataset": ds.name, "source": ds.source, "class_names": list(ds.class_names)})
+        except OSError as exc:
+            self.show_error("Cannot save the model", f"{path}: {exc.strerror or exc}")
+            return False
+        self.statusBar().showMessage(f"saved {path}", 5000)
+        return True
+
+    # -- exports ---------------------------------------------------------------------------------
+
+    def current_view_name(self) -> str:
+        """The view of the active side window (the explorer, or the analysis window's tab), else
+        the view with keyboard focus, else the first visible of curves/weights/activations/data."""
+        active = QApplication.activeWindow()
+        if active is self.explorer_window:
+            return "explorer"
+        if active is self.analysis_window:
+            return self.analysis_window.current_name()
+        focus = self.focusWidget()
+        for name, view in self.views.items():
+            if name != "controls" and focus is not None and view.isAncestorOf(focus):
+                return name
+        visible = [n for n in ("curves", "weights", "activations", "data") if self.views[n].isVisible()]
+        return visible[0] if visible else "curves"
+
+    def on_export_view(self):
+        name = self.current_view_name()
+        path, _ = QFileDialog.getSaveFileName(self, f"Export the {name} view", f"{name}.png",
+                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        if path:
+            self.export_view(name, path)
+
+    def export_view(self, name: str, path) -> bool:
+        """PNG or SVG (by the suffix) of view ``name``."""
+        from pyqtgraph.exporters import ImageExporter
+        path = str(path)
+        item = self.views[name].export_item()
+        try:
+            if path.lower().endswith(".svg"):
+                export_svg(item, path)
+            else:
+                ImageExporter(item).export(path)
+        except Exception as exc:  # noqa: BLE001 - exporter errors vary; the user sees the message
+            self.show_error("Cannot export", f"{path}: {exc}")
+            return False
+        return True
+
+    def on_export_history_csv(self):
+        self._export_history("CSV (*.csv)", ".csv")
+
+    def on_export_history_json(self):
+        self._export_history("JSON (*.json)", ".json")
+
+    def _export_history(self, filt: str, suffix: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export history", f"history{suffix}", filt)
+        if path:
+            self.export_history(path)
+
+    def export_history(self, path) -> bool:
+        """The per-epoch history as CSV (flat columns) or JSON (records), by suffix."""
+        history = list(self.session.latest.history) if self.session.latest else []
+        try:
+            with open(path, "w", newline="") as fh:
+                if str(path).lower().endswith(".json"):
+                    json.dump(history, fh, indent=1)
+                else:
+                    write_history_csv(fh, history)
+        except OSError as exc:
+            self.show_error("Cannot export the history", f"{path}: {exc.strerror or exc}")
+            return False
+        return True
+
+
+def export_svg(item, path: str) -> None:
+    """Render ``item``'s part of its scene with Qt's SVG generator.
+
+    pyqtgraph 0.14's SVGExporter fails on PySide6 6.11 when parsing the ViewBox's path
+    (pyqtgraph issue #3485); Qt's own generator keeps vectors and text.
+    """
+    from PySide6.QtCore import QRectF, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+    rect = item.sceneBoundingRect()
+    gen = QSvgGenerator()
+    gen.setFileName(path)
+    gen.setSize(QSize(int(rect.width()), int(rect.height())))
+    gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+    painter = QPainter(gen)
+    try:
+        item.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+    finally:
+        painter.end()
+    if not Path(path).is_file():
+        raise OSError("the SVG file was not written")
+
+
+def write_history_csv(fh, history: list[dict]) -> None:
+    """One row per epoch; list values (per layer) become columns ``grad_rms_1``, …"""
+    rows = []
+    for record in history:
+        row = {}
+        for key, value in record.items():
+            if isinstance(value, (list, tuple)):
+                row.update({f"{key}_{i}": v for i, v in enumerate(value, 1)})
+            else:
+                row[key] = value
+        rows.append(row)
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    writer = csv.DictWriter(fh, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)

@@ -1,0 +1,348 @@
+"""The main window: docks for every view, the training toolbar, menus and the status bar.
+
+The window owns no training logic: it forwards commands to the :class:`TrainingSession`
+and, on a ~30 Hz timer, hands the newest snapshot to the visible views.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox
+
+from nnviz.charts.theme import THEMES, apply_palette
+from nnviz.engine.config import TrainConfig
+from nnviz.gui.views.activations.view import ActivationsView
+from nnviz.gui.views.controls.view import ControlsPanel
+from nnviz.gui.views.curves.view import CurvesView
+from nnviz.gui.views.data.view import DataView
+from nnviz.gui.views.evaluation.view import EvaluationView
+from nnviz.gui.views.explorer.view import ExplorerView
+from nnviz.gui.views.map.view import MapView
+from nnviz.gui.views.runs.view import RunsView
+from nnviz.gui.views.weights.view import WeightsView
+from nnviz.gui.window import actions as window_actions
+from nnviz.gui.window.file_commands import FileCommands
+from nnviz.gui.window.side_windows import AnalysisWindow, SideWindow
+from nnviz.gui.window.status import StatusBar
+from nnviz.gui.workers.session import TrainingSession
+from nnviz.runs.library import RunLibrary
+
+# Views fed every snapshot (each skips work while hidden; runs records every run).
+SNAPSHOT_VIEWS = ("curves", "weights", "activations", "explorer", "evaluation", "map", "runs")
+# The views of the analysis window, by name: tab title.
+ANALYSIS = {"evaluation": "Evaluation", "map": "Map of the representation", "runs": "Runs and models"}
+REFRESH_MS = 45  # ~22 Hz: above the 20 Hz target, leaving CPU to the training process
+
+# name: (title, area); the order is the default stacking within an area.
+DOCKS = {
+    "controls": ("Controls", Qt.DockWidgetArea.LeftDockWidgetArea),
+    "curves": ("Curves", Qt.DockWidgetArea.RightDockWidgetArea),
+    "weights": ("Weights", Qt.DockWidgetArea.RightDockWidgetArea),
+    "activations": ("Activations", Qt.DockWidgetArea.RightDockWidgetArea),
+    "data": ("Data", Qt.DockWidgetArea.RightDockWidgetArea),
+}
+
+
+class MainWindow(FileCommands, QMainWindow):
+    """nnviz's window. ``settings`` defaults to the user's QSettings (tests pass their own)."""
+
+    def __init__(self, settings: QSettings | None = None, data_dir=None):
+        super().__init__()
+        self.setWindowTitle("nnviz")
+        self.setObjectName("nnviz-main")
+        self.settings = settings or QSettings()
+        self.data_dir = data_dir
+        self.session = TrainingSession(self)
+        self.theme = THEMES["light"]
+        self.errors: list[str] = []   # every message shown in an error dialog (tests read it)
+        self._dialogs = []            # open non-modal dialogs, kept alive
+        self._shown = None            # the snapshot last handed to the views
+        self._broken_views: set[str] = set()
+        self.views = {"controls": ControlsPanel(), "curves": CurvesView(), "weights": WeightsView(),
+                      "activations": ActivationsView(), "data": DataView(),
+                      "explorer": ExplorerView(), "evaluation": EvaluationView(), "map": MapView(),
+                      "runs": RunsView()}
+        self.docks = self._build_docks()
+        self.explorer_window = SideWindow("Draw and step", "explorer", self.views["explorer"], self)
+        self.analysis_window = AnalysisWindow({n: (t, self.views[n]) for n, t in ANALYSIS.items()}, self)
+        self.side_windows = (self.explorer_window, self.analysis_window)
+        self.views["runs"].set_library(RunLibrary())  # the user data folder (tests: a tmp one)
+        self.actions_ = window_actions.build_actions(self)
+        self.theme_group = window_actions.build_menus(self, self.actions_, self.docks)
+        window_actions.build_toolbar(self, self.actions_)
+        for window in self.side_windows:  # their shortcuts work in the side windows too
+            window.addActions([self.actions_[n] for n in window_actions.SHARED_WITH_SIDE_WINDOWS])
+        self.status = StatusBar(self.statusBar())
+        self._default_state = self.saveState()
+        self._connect()
+        self._timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh_views)
+        self._timer.start()
+        self._restore_settings()
+        self._update_actions()
+
+    def _build_docks(self) -> dict[str, QDockWidget]:
+        self.setDockNestingEnabled(True)
+        docks = {}
+        for name, (title, area) in DOCKS.items():
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{name}")
+            dock.setWidget(self.views[name])
+            dock.setMinimumWidth(340 if name == "controls" else 200)
+            self.addDockWidget(area, dock)
+            docks[name] = dock
+        self.setCentralWidget(None)
+        self.splitDockWidget(docks["curves"], docks["activations"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(docks["curves"], docks["weights"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(docks["activations"], docks["data"])
+        docks["activations"].raise_()
+        self.resizeDocks([docks["controls"], docks["curves"], docks["activations"]], [330, 690, 580],
+                         Qt.Orientation.Horizontal)
+        # The curves are what people watch most: give them the larger share of the height.
+        self.resizeDocks([docks["curves"], docks["weights"]], [560, 380], Qt.Orientation.Vertical)
+        return docks
+
+    def _connect(self) -> None:
+        s, c = self.session, self.views["controls"]
+        s.state_changed.connect(self._on_state)
+        s.diverged.connect(self._on_diverged)
+        s.failed.connect(self._on_failed)
+        c.live_changed.connect(self._on_live_changed)
+        c.delay_changed.connect(self.session.set_delay)
+        c.live_changed.connect(self._on_augmentation_maybe)
+        self.views["weights"].mode_changed.connect(self._on_weights_mode)
+        self._on_weights_mode(self.views["weights"].mode())
+        v = self.views
+        v["explorer"].adopt_requested.connect(self._adopt_from_explorer)
+        v["runs"].load_requested.connect(self._load_run)
+        for name in ("evaluation", "map"):
+            v[name].probe_requested.connect(self.show_probe)
+        v["evaluation"].send_to_pad.connect(self.send_to_pad)
+
+    # -- snapshots to views ------------------------------------------------------------------------
+
+    @property
+    def _shown_step(self) -> tuple[int, int]:
+        """(run_id, step) last handed to the views."""
+        return (-1, -1) if self._shown is None else (self._shown.run_id, self._shown.step)
+
+    def refresh_views(self) -> None:
+        """Timer slot: hand the newest snapshot (``session.latest``) to the views, once.
+        Snapshots arriving between ticks are simply replaced: nothing is drawn in a slot."""
+        snap = self.session.latest
+        if snap is None or snap is self._shown:
+            return
+        self._shown = snap  # a paused run may send the same step again, with gradients
+        for name in SNAPSHOT_VIEWS:
+            try:
+                self.views[name].show_snapshot(snap)  # views skip work while hidden
+            except Exception:  # noqa: BLE001 - one broken view must not blank the others
+                if name not in self._broken_views:
+                    self._broken_views.add(name)
+                    traceback.print_exc()
+                    self.show_error(f"The {name} view failed", traceback.format_exc(limit=3))
+        self.status.show_snapshot(snap, self.session)
+
+    # -- training commands -------------------------------------------------------------------------
+
+    def on_train(self):
+        if self._needs_network():
+            self.session.train()
+
+    def on_pause(self):
+        self.session.pause()
+
+    def on_step(self):
+        if self._needs_network():
+            self.session.step(1)
+
+    def on_epoch(self):
+        if self._needs_network():
+            self.session.add_epoch()
+
+    def on_stop(self):
+        self.session.stop()
+
+    def on_new_network(self):
+        self.new_network()
+
+    def new_network(self, config: TrainConfig | None = None) -> bool:
+        """Build a fresh network from ``config`` (default: the controls); False if impossible."""
+        controls = self.views["controls"]
+        try:
+            self.session.new_network(config or controls.config())
+        except ValueError as exc:
+            self.show_error("Cannot build the network", str(exc))
+            return False
+        controls.set_needs_new_network(False)
+        self._update_actions()
+        return True
+
+    # -- between the views --------------------------------------------------------------------
+
+    def on_show_explorer(self):
+        self.explorer_window.present()
+
+    def on_show_analysis(self):
+        self.analysis_window.present()
+
+    @Slot(int)
+    def show_probe(self, index: int) -> None:
+        """Make test image ``index`` the probe of the activations view."""
+        self.views["activations"].set_probe(index)
+        self.docks["activations"].show()
+        self.docks["activations"].raise_()
+
+    @Slot(int)
+    def send_to_pad(self, index: int) -> None:
+        """Put test image ``index`` on the drawing pad and show the explorer."""
+        self.views["explorer"].load_test_image(index)
+        self.explorer_window.present()
+
+    def continue_from(self, net, config, history, error_title: str) -> bool:
+        """Make ``net`` the training process's network (paused), with ``config`` (None: one
+        is made up from the network) and ``history``; the controls show the configuration
+        and the explorer follows the new run. False, after a message, when impossible."""
+        try:
+            self.session.adopt_model(net, config, list(history))
+        except ValueError as exc:
+            self.show_error(error_title, str(exc))
+            return False
+        if config is not None:
+            self.views["controls"].set_config(self.session.config)
+        self.views["controls"].set_needs_new_network(False)
+        self.views["explorer"].follow.setChecked(True)
+        self._update_actions()
+        return True
+
+    def _adopt_from_explorer(self, net) -> None:
+        """Continue training from a network edited or taught in the explorer."""
+        snap = self.session.latest
+        if self.continue_from(net, self.session.config, snap.history if snap is not None else [],
+                              "Cannot use that network for training"):
+            self.statusBar().showMessage("training continues from the explorer's network", 5000)
+
+    def _load_run(self, net, record) -> None:
+        self.continue_from(net, record.config, record.history, "Cannot load the run")
+
+    def _needs_network(self) -> bool:
+        return self.session.has_network or self.new_network()
+
+    @Slot(dict)
+    def _on_live_changed(self, changes: dict) -> None:
+        try:
+            self.session.request(**changes)
+        except ValueError as exc:
+            self.show_error("Cannot apply that setting", str(exc))
+
+    @Slot(str)
+    def _on_weights_mode(self, mode: str) -> None:
+        """Ask for gradients or updates in snapshots only while the weights view shows them."""
+        self.session.set_snapshot_fields({mode} & {"dW", "uW"})
+
+    @Slot(dict)
+    def _on_augmentation_maybe(self, changes: dict) -> None:
+        if "augmentation" in changes:
+            self.views["data"].set_augmentation(changes["augmentation"])
+
+    @Slot(str)
+    def _on_state(self, state: str) -> None:
+        self.status.set_state(state)
+        self._update_actions()
+
+    @Slot(str)
+    def _on_diverged(self, message: str) -> None:
+        self.show_error("Training diverged", message)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.show_error("Training stopped by an error", message)
+
+    def _update_actions(self) -> None:
+        has_data = self.session.dataset is not None
+        training = self.session.is_training
+        a = self.actions_
+        for name in ("train", "step", "epoch", "new"):
+            a[name].setEnabled(has_data and (name == "new" or not training))
+        a["pause"].setEnabled(training)
+        a["stop"].setEnabled(training)
+        a["save"].setEnabled(self.session.latest is not None)  # even after the process died
+
+    # -- dialogs -----------------------------------------------------------------------------------
+
+    def show_error(self, title: str, message: str) -> None:
+        """A non-blocking error dialog; the app goes on."""
+        self.errors.append(message)
+        box = QMessageBox(QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(self._forget_dialog)
+        self._dialogs.append(box)
+        box.open()
+
+    @Slot()
+    def _forget_dialog(self) -> None:
+        self._dialogs = [d for d in self._dialogs if d is not self.sender()]
+
+    def on_shortcuts(self):
+        rows = "".join(f"<tr><td>{t}</td><td><b>{k}</b></td></tr>"
+                       for t, k in window_actions.shortcut_table(self.actions_))
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table cellpadding=3>{rows}</table>")
+
+    def on_about(self):
+        from nnviz import __version__
+        QMessageBox.about(self, "About nnviz", f"<h3>nnviz {__version__}</h3><p>Watch a from-scratch "
+                          "NumPy neural network learn handwritten digits, and open it up.</p>")
+
+    # -- layout, theme, settings -----------------------------------------------------------------------
+
+    def on_reset_layout(self):
+        self.restoreState(self._default_state)
+        for dock in self.docks.values():
+            dock.show()
+
+    def set_theme(self, name: str) -> None:
+        theme = THEMES.get(name, THEMES["light"])
+        apply_palette(QApplication.instance(), theme)
+        if theme is not self.theme:  # the views start in the window's first theme
+            self.theme = theme
+            for view in self.views.values():
+                view.set_theme(theme)
+        for action in self.theme_group.actions():
+            action.setChecked(action.data() == self.theme.name)
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        if geometry := s.value("window/geometry"):
+            self.restoreGeometry(geometry)
+        if state := s.value("window/state"):
+            self.restoreState(state)
+        self.set_theme(str(s.value("window/theme", "light")))
+        for window in self.side_windows:
+            window.restore_geometry(s)
+        if controls := s.value("controls/state"):
+            try:
+                self.views["controls"].restore_state(controls if isinstance(controls, dict) else {})
+            except (ValueError, TypeError, KeyError):
+                pass  # settings from another version: keep the defaults
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/theme", self.theme.name)
+        s.setValue("controls/state", self.views["controls"].state())
+        for window in self.side_windows:
+            window.save_geometry(s)
+        if self.dataset_source is not None:
+            s.setValue("data/source", self.dataset_source)
+        s.sync()
+
+    def closeEvent(self, event) -> None:
+        """Stop the training thread (it ends within a batch) and save the settings."""
+        self._timer.stop()
+        self.session.shutdown()
+        self.save_settings()
+        for window in self.side_windows:
+            window.close()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Offscreen PNGs of the charts, without a window: ``nnviz evaluate --png-dir``."""

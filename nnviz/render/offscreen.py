@@ -1,0 +1,41 @@
+"""An offscreen QApplication, a titled chart scene of an exact size, and saving it as PNG."""
+
+from __future__ import annotations
+
+import os
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from nnviz.charts.theme import Theme
+
+
+def ensure_app():
+    """The QApplication, created offscreen when there is none and no platform was chosen."""
+    from PySide6.QtWidgets import QApplication
+    if QApplication.instance() is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from nnviz.charts.app import make_app
+    return make_app()
+
+
+def titled_scene(theme: Theme, header: str, size) -> tuple[pg.GraphicsLayoutWidget, pg.GraphicsLayout]:
+    """A widget of ``size`` (width, height) pixels that is never shown on screen, with
+    ``header`` centred in row 0 of its layout (charts go in the rows below)."""
+    glw = pg.GraphicsLayoutWidget()
+    glw.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    glw.setBackground(theme.background)
+    glw.resize(*size)
+    label = pg.LabelItem(justify="center", size="10pt")
+    label.setText(header, color=theme.foreground)
+    glw.ci.addItem(label, row=0, col=0, colspan=2)
+    return glw, glw.ci
+
+
+def save_png(app, glw: pg.GraphicsLayoutWidget, path) -> None:
+    """Lay ``glw`` out, save it as a PNG at ``path`` and dispose of it."""
+    glw.show()
+    app.processEvents()
+    glw.grab().save(str(path))
+    glw.close()
+    glw.deleteLater()

@@ -1,0 +1,1 @@
+"""The runs of a session and the model library on disk."""

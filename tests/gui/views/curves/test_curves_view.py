@@ -1,0 +1,196 @@
+"""CurvesView: the curves hold the engine's numbers, smoothing is TensorBoard's EMA, resets work."""
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.exporters
+import pytest
+from gui_helpers import make_snapshot, shown
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QImage
+
+from nnviz.charts.theme import DARK, LIGHT
+from nnviz.engine.config import TrainConfig
+from nnviz.gui.views.curves.tools import ema, epoch_ticks
+from nnviz.gui.views.curves.view import CurvesView
+
+
+def reference_ema(values, w):
+    """TensorBoard's smoothing, written out as the plain loop it is."""
+    out, last = [], 0.0
+    for n, v in enumerate(values, start=1):
+        last = last * w + (1 - w) * v
+        out.append(last / (1 - w ** n))
+    return np.array(out)
+
+
+def n_points(item) -> int:
+    return 0 if item.yData is None else len(item.yData)
+
+
+@pytest.fixture
+def view(qtbot):
+    return shown(qtbot, CurvesView(), 900, 700)
+
+
+@pytest.mark.parametrize("w", [0.0, 0.001, 0.3, 0.6, 0.95, 0.999])
+def test_ema_equals_the_reference_loop(w):
+    # 3000 points: several blocks for small w, so the carry between blocks is exercised.
+    x = np.random.default_rng(1).normal(size=3000).cumsum() + 50
+    np.testing.assert_allclose(ema(x, w), reference_ema(x, w), rtol=1e-10)
+
+
+def test_loss_curve_and_epoch_markers_hold_the_reported_numbers(view, snapshot):
+    view.show_snapshot(snapshot)
+    c, h = snapshot.curves, snapshot.history
+    x, y = view.loss_raw.getData()
+    np.testing.assert_array_equal(y, c["loss"])
+    np.testing.assert_array_equal(x, c["step"])
+    np.testing.assert_array_equal(view.lr_curve.getData()[1], c["lr"])
+    assert len(h) == 2
+    steps = [r["step"] for r in h]
+    for key in ("train", "test"):
+        x, y = view.loss_epoch[key].getData()
+        np.testing.assert_array_equal(x, steps)
+        np.testing.assert_allclose(y, [r[f"{key}_loss"] for r in h])
+        np.testing.assert_allclose(view.acc_epoch[key].getData()[1],
+                                   [100 * r[f"{key}_accuracy"] for r in h])
+    # The tiny dataset has no validation split: val_loss is None, so no markers.
+    assert n_points(view.loss_epoch["val"]) == n_points(view.acc_epoch["val"]) == 0
+    # Epoch ends are the top axis' ticks (and so its faint grid lines).
+    major, minor = view.grad_plot.getAxis("top")._tickLevels
+    assert sorted(p for p, _ in major + minor) == steps
+    assert major[0][1] == "epoch 1"
+
+
+def test_smoothed_curves_follow_the_slider(view, snapshot, qtbot):
+    view.show_snapshot(snapshot)
+    loss, acc = snapshot.curves["loss"], snapshot.curves["accuracy"]
+    for w in (0.0, 0.25, 0.6, 0.9, 0.999):
+        with qtbot.waitSignal(view.smoothing_changed) as sig:
+            view.set_smoothing(w)
+        assert sig.args == [pytest.approx(w)]
+        np.testing.assert_allclose(view.loss_smooth.yData, reference_ema(loss, w), rtol=1e-10)
+        np.testing.assert_allclose(view.acc_smooth.yData, 100 * reference_ema(acc, w), rtol=1e-10)
+    view.slider.setValue(500)  # the user drags the slider
+    assert view.smoothing() == 0.5
+    np.testing.assert_allclose(view.loss_smooth.yData, reference_ema(loss, 0.5), rtol=1e-10)
+    view.set_smoothing(2.0)
+    assert view.smoothing() == 0.999
+
+
+def test_gradient_plot_is_logarithmic_with_one_curve_per_layer(view, snapshot):
+    view.show_snapshot(snapshot)
+    g = snapshot.curves["grad_rms"]
+    assert g.shape[1] == len(snapshot.layers) == len(view.grad_curves) == 3
+    for i, item in enumerate(view.grad_curves):
+        assert item.opts["logMode"] == [False, True]
+        np.testing.assert_array_equal(item.yData, g[:, i])
+        np.testing.assert_allclose(item.getData()[1], np.log10(g[:, i]))
+    labels = [label.text for _, label in view.grad_plot.legend.items]
+    assert labels == ["W¹", "W²", "W³"]
+    # One inactive-share curve per hidden layer, in percent, at the epochs' steps.
+    inactive = np.array([r["inactive"] for r in snapshot.history])
+    assert len(view.inactive_curves) == 2
+    for i, item in enumerate(view.inactive_curves):
+        np.testing.assert_allclose(item.yData, 100 * inactive[:, i])
+        np.testing.assert_array_equal(item.xData, [r["step"] for r in snapshot.history])
+
+
+def test_new_run_of_another_size_resets(view, digits, snapshot):
+    view.show_snapshot(snapshot)
+    small = make_snapshot(digits, steps=12, run_id=2,
+                          config=TrainConfig(hidden=(10,), batch_size=50, epochs=10, seed=3))[0]
+    view.show_snapshot(small)
+    assert len(view.grad_curves) == 2 and len(view.inactive_curves) == 1
+    assert [label.text for _, label in view.grad_plot.legend.items] == ["W¹", "W²"]
+    np.testing.assert_array_equal(view.loss_raw.getData()[1], small.curves["loss"])
+    np.testing.assert_array_equal(view.grad_curves[1].yData, small.curves["grad_rms"][:, 1])
+    np.testing.assert_array_equal(view.loss_epoch["train"].xData,
+                                  [r["step"] for r in small.history])
+    view.show_snapshot(snapshot)  # and back to the deeper network
+    assert len(view.grad_curves) == 3
+
+
+@pytest.mark.parametrize("steps", [0, 4])
+def test_before_the_first_epoch(view, digits, steps):
+    early = make_snapshot(digits, steps=steps)[0]
+    assert early.history == ()
+    view.show_snapshot(early)
+    assert n_points(view.loss_raw) == steps and n_points(view.grad_curves[0]) == steps
+    assert all(n_points(item) == 0 for item in [*view.loss_epoch.values(), *view.inactive_curves])
+    later = make_snapshot(digits, steps=12)[0]  # the same run, one epoch later
+    view.show_snapshot(later)
+    np.testing.assert_array_equal(view.inactive_curves[1].yData,
+                                  [100 * later.history[0]["inactive"][1]])
+
+
+def test_hidden_view_draws_on_show(qtbot, snapshot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.show_snapshot(snapshot)
+    assert n_points(view.loss_raw) == 0
+    view.show()
+    np.testing.assert_array_equal(view.loss_raw.yData, snapshot.curves["loss"])
+
+
+def test_all_plots_share_the_step_range(view, snapshot, qtbot):
+    view.show_snapshot(snapshot)
+    view.grad_plot.setXRange(5, 15, padding=0)
+    for plot in view.plots:
+        assert plot.vb.viewRange()[0] == pytest.approx([5, 15])
+
+
+def test_hover_shows_the_nearest_point(view, snapshot, qtbot):
+    view.set_smoothing(0)
+    view.show_snapshot(snapshot)
+    qtbot.wait(20)  # let the layout settle so view↔scene mapping is final
+    c = snapshot.curves
+    i = 10
+    pos = view.lr_plot.vb.mapViewToScene(QPointF(c["step"][i], c["lr"][i]))
+    view.graphics.scene().sigMouseMoved.emit(pos)
+    assert view.hovers[view.lr_plot].point == ("learning rate", c["step"][i], c["lr"][i])
+    assert view.hovers[view.lr_plot].text.isVisible()
+    g = c["grad_rms"][i, 2]
+    pos = view.grad_plot.vb.mapViewToScene(QPointF(c["step"][i], np.log10(g)))
+    view.graphics.scene().sigMouseMoved.emit(pos)
+    label, step, value = view.hovers[view.grad_plot].point
+    assert (step, value) == (c["step"][i], g) and "W³" in label
+    assert not view.hovers[view.lr_plot].text.isVisible()
+
+
+def test_theme_switch_restyles(view, snapshot):
+    view.show_snapshot(snapshot)
+    for theme in (DARK, LIGHT, DARK):
+        view.set_theme(theme)
+        assert view.graphics.backgroundBrush().color().name() == theme.background
+        assert view.loss_smooth.opts["pen"].color().name() == theme.accent
+        assert view.grad_curves[1].opts["pen"].color().name() == theme.series[1]
+        assert theme.muted in view.caption.styleSheet()
+
+
+def test_log_scale_loss(view, snapshot):
+    view.show_snapshot(snapshot)
+    view.log_loss.setChecked(True)
+    assert view.loss_raw.opts["logMode"] == [False, True]
+    np.testing.assert_allclose(view.loss_raw.getData()[1], np.log10(snapshot.curves["loss"]))
+    view.set_log_loss(False)
+    assert not view.log_loss.isChecked()
+    np.testing.assert_array_equal(view.loss_raw.getData()[1], snapshot.curves["loss"])
+
+
+def test_export_png(view, snapshot, tmp_path):
+    view.show_snapshot(snapshot)
+    path = tmp_path / "curves.png"
+    pg.exporters.ImageExporter(view.export_item()).export(str(path))
+    img = QImage(str(path))
+    assert not img.isNull() and img.width() > 200 and img.height() > 200
+    colours = {img.pixel(x, y) for x in range(0, img.width(), 7) for y in range(0, img.height(), 7)}
+    assert len(colours) > 10  # curves, text and axes, not a blank page
+
+
+def test_epoch_ticks_label_at_most_a_dozen():
+    steps, epochs = np.arange(1, 31) * 100, list(range(1, 31))
+    major, minor = epoch_ticks(steps, epochs)
+    assert [lab for _, lab in major] == ["epoch 5", "10", "15", "20", "25", "30"]
+    assert len(major) + len(minor) == 30 and all(lab == "" for _, lab in minor)
+    assert epoch_ticks([], []) == [[], []]

@@ -1,0 +1,200 @@
+"""The main window end to end: dataset → network → training → views, files, errors, close."""
+
+import json
+
+import numpy as np
+import pytest
+from gui_helpers import latest, trained
+from PySide6.QtGui import QImage
+
+from nnviz.engine.checkpoint import load_model
+
+
+def test_training_reaches_every_view_and_the_status_bar(qtbot, window):
+    snap = trained(qtbot, window, 12)
+    assert window._shown_step == (snap.run_id, 12)
+    assert window.errors == []
+    labels = window.status.labels
+    assert labels["step"].text() == "step 12"
+    assert f"{snap.curves['loss'][-1]:.4f}" in labels["loss"].text()
+    assert "tiny-digits" in labels["dataset"].text()
+
+
+def test_toolbar_commands_at_any_moment(qtbot, window):
+    a = window.actions_
+    a["step"].trigger()
+    qtbot.waitUntil(lambda: latest(window, "step") == 1, timeout=20_000)
+    window.views["controls"].set_config(window.views["controls"].config().replace(epochs=2))
+    window.new_network()
+    a["train"].trigger()
+    qtbot.waitUntil(lambda: window.session.state == "finished", timeout=20_000)
+    qtbot.waitUntil(lambda: latest(window, "epochs_done") == 2, timeout=20_000)
+    a["epoch"].trigger()
+    qtbot.waitUntil(lambda: latest(window, "epochs_done") == 3, timeout=20_000)
+    window.session.set_delay(0.02)
+    window.views["controls"].set_config(window.views["controls"].config().replace(epochs=50))
+    window.new_network()
+    a["train"].trigger()
+    qtbot.waitUntil(lambda: (latest(window, "step") or 0) > 2, timeout=20_000)
+    assert a["pause"].isEnabled() and a["stop"].isEnabled()
+    a["stop"].trigger()
+    qtbot.waitUntil(lambda: window.session.state == "paused", timeout=20_000)
+    a["new"].trigger()
+    qtbot.waitUntil(lambda: latest(window, "step") == 0, timeout=10_000)
+
+
+def test_learning_rate_from_the_controls_reaches_the_optimiser(qtbot, window):
+    window.session.set_delay(0.005)
+    window.session.train()
+    qtbot.waitUntil(lambda: (latest(window, "step") or 0) > 2, timeout=20_000)
+    window.views["controls"].live_changed.emit({"lr": 0.0042})
+    # The optimiser's rate (constant schedule) as reported by the training process:
+    qtbot.waitUntil(lambda: latest(window, "lr") == pytest.approx(0.0042), timeout=20_000)
+
+
+def test_corrupt_dataset_gives_a_dialog_and_the_app_goes_on(qtbot, window, tmp_path):
+    bad = tmp_path / "digits.csv"
+    bad.write_text("label,pixel0\n3,999\n")
+    window.open_dataset(str(bad))
+    qtbot.waitUntil(lambda: bool(window.errors), timeout=10_000)
+    assert "digits.csv" in window.errors[-1]
+    assert window.session.dataset.name == "tiny-digits"  # the old data is still in use
+    trained(qtbot, window, 2)
+
+
+def test_close_during_training_stops_the_thread(qtbot, make_window, digits):
+    w = make_window()
+    w.set_dataset(digits, "tiny")
+    w.views["controls"].set_config(w.views["controls"].config().replace(epochs=10_000))
+    w.new_network()
+    w.session.train()
+    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step > 5, timeout=20_000)
+    w.close()
+    assert w.session._thread is None and w.session.state == "stopped"
+
+
+def test_save_and_load_model_round_trip(qtbot, window, tmp_path):
+    snap = trained(qtbot, window, 5)
+    path = tmp_path / "m.npz"
+    assert window.save_model(path)
+    ck = load_model(path)
+    assert np.array_equal(ck.net.layers[0].W, snap.layers[0].W)
+    assert ck.extra["dataset"] == "tiny-digits"
+    window.new_network()
+    assert window.load_model(path)
+    qtbot.waitUntil(lambda: latest(window, "step") == 5, timeout=20_000)
+    assert np.array_equal(window.session.latest.layers[0].W, snap.layers[0].W)
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"garbage")
+    assert not window.load_model(bad)
+    assert "not a readable .npz" in window.errors[-1]
+
+
+def test_exports(qtbot, window, tmp_path):
+    snap = trained(qtbot, window, 30)  # two epochs of history
+    assert len(snap.history) == 2
+    for name in ("curves", "weights", "activations", "data"):
+        window.docks[name].show()
+        window.docks[name].raise_()
+        png = tmp_path / f"{name}.png"
+        assert window.export_view(name, png), window.errors
+        assert QImage(str(png)).width() > 100
+    assert window.export_view("curves", tmp_path / "curves.svg")
+    assert "<svg" in (tmp_path / "curves.svg").read_text()[:500]
+    assert window.export_history(tmp_path / "h.json") and window.export_history(tmp_path / "h.csv")
+    records = json.loads((tmp_path / "h.json").read_text())
+    assert [r["epoch"] for r in records] == [1, 2]
+    lines = (tmp_path / "h.csv").read_text().splitlines()
+    assert len(lines) == 3 and "test_accuracy" in lines[0] and "grad_rms_1" in lines[0]
+
+
+def test_theme_layout_and_hyperparameters_are_restored(qtbot, make_window):
+    w = make_window()
+    w.set_theme("dark")
+    cfg = w.views["controls"].config().replace(lr=0.0031, hidden=(64,))
+    w.views["controls"].set_config(cfg)
+    w.docks["weights"].hide()
+    w.close()
+    w2 = make_window()
+    assert w2.theme.name == "dark"
+    assert w2.views["controls"].config().lr == pytest.approx(0.0031)
+    assert w2.views["controls"].config().hidden == (64,)
+    assert not w2.docks["weights"].isVisible()
+    w2.on_reset_layout()
+    assert w2.docks["weights"].isVisible()
+
+
+def test_menus_and_shortcuts():
+    from nnviz.gui.window.actions import FILE, HELP, TRAINING
+    shortcuts = [spec[1] for table in (FILE, TRAINING, HELP) for spec in table.values() if spec[1]]
+    assert len(shortcuts) == len(set(shortcuts))  # no shortcut bound twice
+
+
+def test_menu_titles(window):
+    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Training", "&View", "&Help"]
+
+
+def test_download_with_progress_then_the_dataset_opens(qtbot, make_window, tmp_path, http_server,
+                                                       mnist_dir):
+    w = make_window()
+    w.data_dir = tmp_path / "data"
+    http_server.files = {p.name: p.read_bytes() for p in mnist_dir.glob("*.gz")}
+    progress = []
+    task = w.download_dataset("mnist", mirrors=[http_server.url("good")])
+    task.signals.progress.connect(lambda done, total: progress.append(done))  # GUI thread
+    qtbot.waitUntil(lambda: w.session.dataset is not None, timeout=60_000)
+    assert w.session.dataset.name == "mnist" and len(w.session.dataset.y_train) == 60_000
+    assert (tmp_path / "data" / "mnist" / "train-images-idx3-ubyte.gz").is_file()
+    assert w.errors == []
+
+
+def test_failed_download_is_a_dialog_and_leaves_nothing(qtbot, make_window, tmp_path, http_server):
+    w = make_window()
+    w.data_dir = tmp_path / "data"
+    w.download_dataset("mnist", mirrors=[http_server.url("missing")])
+    qtbot.waitUntil(lambda: bool(w.errors), timeout=30_000)
+    assert "404" in w.errors[-1]
+    assert not list((tmp_path / "data").rglob("*.part"))
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/usr/share/datasets/fashion-mnist").is_dir(),
+                    reason="Debian's dataset-fashion-mnist is not installed")
+def test_fashion_mnist_works_the_same(qtbot, make_window):
+    w = make_window()
+    w.open_dataset("fashion-mnist")
+    qtbot.waitUntil(lambda: w.session.dataset is not None and w.session.latest is not None,
+                    timeout=60_000)
+    assert w.session.dataset.class_names[0] == "T-shirt/top"
+    trained(qtbot, w, 3)
+    assert w.errors == []
+
+
+def test_weights_view_mode_asks_for_gradients(qtbot, window):
+    trained(qtbot, window, 3)
+    assert window.session.fields == frozenset()  # weights mode: no gradients shipped
+    window.views["weights"].set_mode("dW")
+    assert window.session.fields == frozenset({"dW"})
+    qtbot.waitUntil(lambda: window.session.latest.layers[0].dW is not None, timeout=20_000)
+    window.refresh_views()
+    view = window.views["weights"]
+    assert window.errors == [] and view._drawn is window.session.latest
+    assert view.levels[1] > 0
+
+
+def test_an_image_folder_opens_like_any_dataset(qtbot, window, tmp_path):
+    """Bring your own digits: one subfolder per class (what File → Open dataset folder takes)."""
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    for k in range(10):
+        (tmp_path / "mine" / str(k)).mkdir(parents=True)
+        for i in range(6):
+            img = (rng.random((28, 28)) * 60).astype(np.uint8)
+            img[4 + 2 * k:8 + 2 * k, 6:22] = 255
+            Image.fromarray(img).save(tmp_path / "mine" / str(k) / f"{i}.png")
+    window.open_dataset(str(tmp_path / "mine"))
+    qtbot.waitUntil(lambda: window.session.dataset.name != "tiny-digits"
+                    and window.session.latest is not None, timeout=30_000)
+    ds = window.session.dataset
+    assert len(ds.y_train) + len(ds.y_test) == 60 and ds.class_names == tuple("0123456789")
+    trained(qtbot, window, 2)
+    assert window.errors == []
