@@ -99,7 +99,7 @@ def main(argv=None) -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--data-dir", type=Path, default=datasets_dir())
     args = ap.parse_args(argv)
-    from nnviz.gui.app import make_app
+    from nnviz.charts.app import make_app
     app = make_app()
     data = load_dataset("mnist", args.data_dir)
     config = get_preset("default").config.replace(epochs=1000)

@@ -131,7 +131,7 @@ def main(argv=None) -> None:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--data-dir", type=Path, default=datasets_dir())
     args = ap.parse_args(argv)
-    from nnviz.gui.app import make_app
+    from nnviz.charts.app import make_app
     from nnviz.gui.views.map.view import MapView
     app = make_app()
     data = load_dataset("mnist", args.data_dir)

@@ -1,7 +1,8 @@
 """Light and dark themes: the Qt palette, pyqtgraph colours and the colormaps every view uses.
 
 Views take a :class:`Theme` in ``set_theme(theme)`` and restyle their existing items; they
-never build their own colours, so both themes stay consistent across the window.
+never build their own colours, so both themes stay consistent across the window. The colours
+are data: ``resources/light.json`` and ``dark.json`` (and the style sheet they name).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyqtgraph as pg
+
+from nnviz import resources
 
 # Weights, gradients and deltas: blue (negative) – white/black (0) – red (positive).
 DIVERGING = "CET-D1A"
@@ -27,6 +30,11 @@ class Theme:
     good: str            # e.g. correct answers
     bad: str             # e.g. wrong answers, inactive units
     dark: bool
+    # The application palette: (Qt colour role name, colour) pairs for every colour group, then
+    # those of the Disabled group; none keeps the Fusion style's standard palette.
+    palette: tuple[tuple[str, str], ...] = ()
+    disabled: tuple[tuple[str, str], ...] = ()
+    style_sheet: str = ""  # the application's Qt style sheet
 
     def diverging(self) -> pg.ColorMap:
         return pg.colormap.get(DIVERGING)
@@ -39,16 +47,18 @@ class Theme:
         return pg.mkPen(self.series[index % len(self.series)], width=width)
 
 
-LIGHT = Theme("light", background="#ffffff", foreground="#202124", muted="#80868b",
-              accent="#1a73e8",
-              series=("#1a73e8", "#e8710a", "#188038", "#d01884", "#9334e6", "#12b5cb", "#b06000"),
-              good="#188038", bad="#d93025", dark=False)
+def load_theme(name: str) -> Theme:
+    """Theme ``name`` (``"light"`` or ``"dark"``) from its data in ``resources/``."""
+    data = resources.theme_data(name)
+    return Theme(name, background=data["background"], foreground=data["foreground"],
+                 muted=data["muted"], accent=data["accent"], series=tuple(data["series"]),
+                 good=data["good"], bad=data["bad"], dark=data["dark"],
+                 palette=tuple(data["palette"].items()),
+                 disabled=tuple(data["disabled"].items()), style_sheet=data["style_sheet"])
 
-DARK = Theme("dark", background="#1e1f22", foreground="#e8eaed", muted="#9aa0a6",
-             accent="#8ab4f8",
-             series=("#8ab4f8", "#fcad70", "#81c995", "#ff8bcb", "#c58af9", "#78d9ec", "#fdd663"),
-             good="#81c995", bad="#f28b82", dark=True)
 
+LIGHT = load_theme("light")
+DARK = load_theme("dark")
 THEMES = {"light": LIGHT, "dark": DARK}
 
 
@@ -79,29 +89,15 @@ def apply_palette(app, theme: Theme) -> None:
     if app is None:
         return
     app.setStyle("Fusion")
-    if not theme.dark:
+    if theme.palette:
+        p = QPalette()  # the roles the theme leaves out keep the style's colours
+        for role, colour in theme.palette:
+            p.setColor(QPalette.ColorRole[role], QColor(colour))
+        for role, colour in theme.disabled:
+            p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole[role], QColor(colour))
+        app.setPalette(p)
+    else:
         app.setPalette(app.style().standardPalette())
-        app.setStyleSheet("")
-        return
-    # Fusion outlines an unchecked box in a shade of the window colour, which vanishes on a
-    # dark base (tick boxes in tables disappear): outline them in the muted text colour. The
-    # checked state keeps Fusion's own drawing.
-    app.setStyleSheet(
-        "QCheckBox::indicator:unchecked, QAbstractItemView::indicator:unchecked { "
-        f"border: 1px solid {theme.muted}; background: {theme.background}; "
-        "width: 12px; height: 12px; border-radius: 2px; }")
-    p = QPalette()
-    window, base, text = QColor("#2b2d30"), QColor(theme.background), QColor(theme.foreground)
-    roles = {QPalette.ColorRole.Window: window, QPalette.ColorRole.WindowText: text,
-             QPalette.ColorRole.Base: base, QPalette.ColorRole.AlternateBase: window,
-             QPalette.ColorRole.ToolTipBase: window, QPalette.ColorRole.ToolTipText: text,
-             QPalette.ColorRole.Text: text, QPalette.ColorRole.Button: window,
-             QPalette.ColorRole.ButtonText: text, QPalette.ColorRole.BrightText: QColor(theme.bad),
-             QPalette.ColorRole.Link: QColor(theme.accent), QPalette.ColorRole.Highlight: QColor(theme.accent),
-             QPalette.ColorRole.HighlightedText: QColor("#000000"),
-             QPalette.ColorRole.PlaceholderText: QColor(theme.muted)}
-    for role, colour in roles.items():
-        p.setColor(role, colour)
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(theme.muted))
-    app.setPalette(p)
+    # The style sheet last: changing it repolishes every widget with the new palette. Set
+    # before the palette, the controls and other widgets kept the old theme's colours.
+    app.setStyleSheet(theme.style_sheet)

@@ -287,12 +287,21 @@ class MainWindow(FileCommands, QMainWindow):
     def on_shortcuts(self):
         rows = "".join(f"<tr><td>{t}</td><td><b>{k}</b></td></tr>"
                        for t, k in window_actions.shortcut_table(self.actions_))
+        """The About box, with the app icon; non-blocking, like the error dialogs."""
         QMessageBox.information(self, "Keyboard shortcuts", f"<table cellpadding=3>{rows}</table>")
 
     def on_about(self):
         from nnviz import __version__
-        QMessageBox.about(self, "About nnviz", f"<h3>nnviz {__version__}</h3><p>Watch a from-scratch "
-                          "NumPy neural network learn handwritten digits, and open it up.</p>")
+        from nnviz.charts.app import app_icon
+        text = (f"<h3>nnviz {__version__}</h3><p>Watch a from-scratch NumPy neural network learn "
+                "handwritten digits, and open it up.</p>")
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About nnviz", text,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setIconPixmap(app_icon().pixmap(64))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(self._forget_dialog)
+        self._dialogs.append(box)
+        box.open()
 
     # -- layout, theme, settings -----------------------------------------------------------------------
 
