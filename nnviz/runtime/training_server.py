@@ -5,6 +5,10 @@ feeds it commands (:meth:`command`) and calls :meth:`tick` in a loop; every tick
 most one batch and returns the messages to publish (snapshots, state changes, divergence).
 :func:`serve` runs a Driver in a child process over two pipes — see :mod:`nnviz.gui.workers.training`
 for why training does not share the GUI's process.
+
+Pause and stop differ in what comes after: a paused run (``PAUSED``) goes on where it was
+with ``resume``, ``step`` or ``epoch``; a stopped run (``STOPPED``) is over — its last
+snapshot stays, so it can be saved or looked at, but only ``new`` or ``adopt`` train again.
 """
 
 from __future__ import annotations
@@ -18,13 +22,18 @@ from nnviz.engine.snapshot import ALL_FIELDS, CurveBuffer, frozen, take_snapshot
 from nnviz.engine.training import Trainer, TrainingDiverged, make_network
 
 RUNNING, PAUSED, FINISHED, STOPPED = "running", "paused", "finished", "stopped"
+# The commands that train or change a run: ignored when there is none (before the first
+# network, after stop).
+RUN_COMMANDS = frozenset({"resume", "step", "epoch", "request"})
 
 
 class Driver:
     """Commands in, messages out; one batch per :meth:`tick` at most.
 
     Messages are tuples ``("snapshot", TrainingSnapshot)``, ``("state", str)``,
-    ``("diverged", str)`` and ``("failed", str)``.
+    ``("diverged", str)`` and ``("failed", str)``. The state is ``PAUSED`` (also before the
+    first network), ``RUNNING``, ``FINISHED`` (all epochs done; ``epoch`` adds one) or
+    ``STOPPED`` (the run was ended by ``stop``).
     """
 
     def __init__(self, data, emit_interval: float = 0.05):
@@ -43,8 +52,18 @@ class Driver:
 
     def command(self, name: str, *args) -> None:
         """Apply one command: ``new``, ``adopt``, ``resume``, ``pause``, ``step``, ``epoch``,
-        ``request`` or ``delay`` (see the methods of the same name)."""
-        getattr(self, f"cmd_{name}")(*args)
+        ``stop``, ``request``, ``fields`` or ``delay`` (see the methods ``cmd_<name>``).
+
+        The training commands (``resume``, ``step``, ``epoch``, ``request``) need a run: before
+        the first network, and after ``stop`` until ``new`` or ``adopt``, they are ignored. An
+        unknown command is answered with a ``failed`` message."""
+        if name in RUN_COMMANDS and (self.trainer is None or self.state == STOPPED):
+            return
+        handler = getattr(self, f"cmd_{name}", None)
+        if handler is None:
+            self._out.append(("failed", f"the training process has no command {name!r}"))
+            return
+        handler(*args)
 
     def cmd_new(self, config: dict, run_id: int) -> None:
         cfg = TrainConfig.from_dict(config)
@@ -65,7 +84,18 @@ class Driver:
         self._running = True
 
     def cmd_pause(self) -> None:
+        """Halt after the current batch and forget steps or an epoch's end still to do; the
+        run goes on where it was with ``resume``, ``step`` or ``epoch``."""
         self._running, self._budget, self._to_epoch_end = False, 0, False
+
+    def cmd_stop(self) -> None:
+        """End the run: cancel what was asked (running, steps, the epoch's end) and send the
+        final snapshot with the state ``STOPPED``. Nothing happens without a run."""
+        if self.trainer is None or self.state == STOPPED:
+            return
+        self.cmd_pause()
+        self._set_state(STOPPED)
+        self._snapshot()
 
     def cmd_step(self, n: int) -> None:
         self._running = False

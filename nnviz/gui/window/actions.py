@@ -10,10 +10,12 @@ from PySide6.QtWidgets import QMainWindow, QStyle, QToolBar
 # name: (text, shortcut, standard icon or None, tooltip, handler attribute of the window)
 TRAINING = {
     "train": ("&Train / Resume", "F5", "SP_MediaPlay", "Train until all epochs are done", "on_train"),
-    "pause": ("&Pause", "F6", "SP_MediaPause", "Pause after the current batch", "on_pause"),
+    "pause": ("&Pause", "F6", "SP_MediaPause",
+              "Pause after the current batch (Train resumes the same run)", "on_pause"),
     "step": ("&Step one batch", "F10", "SP_MediaSkipForward", "Train exactly one batch", "on_step"),
     "epoch": ("+1 &epoch", "Shift+F10", "SP_MediaSeekForward", "Train to the end of the epoch", "on_epoch"),
-    "stop": ("St&op", "Shift+F5", "SP_MediaStop", "End this run (Train continues it)", "on_stop"),
+    "stop": ("St&op", "Shift+F5", "SP_MediaStop",
+             "End this run, keeping its weights to save (Train starts a new network)", "on_stop"),
     "new": ("&New network", "Ctrl+N", "SP_BrowserReload",
             "Build a fresh network from the controls (loses the current weights)", "on_new_network"),
 }

@@ -144,6 +144,7 @@ class MainWindow(FileCommands, QMainWindow):
                     self.show_error(f"The {name} view failed", traceback.format_exc(limit=3))
         self.status.show_snapshot(snap, self.session)
 
+        """Halt after the current batch; Train goes on with the same run."""
     # -- training commands -------------------------------------------------------------------------
 
     def on_train(self):
@@ -155,7 +156,9 @@ class MainWindow(FileCommands, QMainWindow):
 
     def on_step(self):
         if self._needs_network():
+        """End the run (its last snapshot stays, to save); Train starts a new network."""
             self.session.step(1)
+        self._update_actions()  # Stop is off at once: there is no run left to end
 
     def on_epoch(self):
         if self._needs_network():
@@ -266,7 +269,8 @@ class MainWindow(FileCommands, QMainWindow):
         for name in ("train", "step", "epoch", "new"):
             a[name].setEnabled(has_data and (name == "new" or not training))
         a["pause"].setEnabled(training)
-        a["stop"].setEnabled(training)
+        # Stop ends a run that could go on: running, paused or finished (+1 epoch).
+        a["stop"].setEnabled(has_data and self.session.has_network)
         a["save"].setEnabled(self.session.latest is not None)  # even after the process died
 
     # -- dialogs -----------------------------------------------------------------------------------

@@ -5,6 +5,16 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 FIELDS = ("dataset", "state", "epoch", "step", "rate", "eta", "loss", "accuracy")
+# What each training state means for the next Train (the state label's text, tooltip).
+STATES = {
+    "running": ("running", "Training: Pause halts it, Stop ends the run"),
+    "paused": ("paused · Train resumes", "Train, Step or +1 epoch go on with this run"),
+    "finished": ("finished · +1 epoch continues",
+                 "All epochs done; +1 epoch goes on with this run"),
+    "stopped": ("stopped · run ended",
+                "The run is over (its weights can still be saved); Train starts a new network "
+                "from the controls"),
+}
 
 
 def format_eta(seconds: float) -> str:
@@ -38,7 +48,9 @@ class StatusBar:
         self.set_text(dataset=f"{ds.name}: {len(ds.y_train):,} train / {len(ds.y_test):,} test")
 
     def set_state(self, state: str) -> None:
-        self.set_text(state=state)
+        text, tip = STATES.get(state, (state, ""))
+        self.set_text(state=text)
+        self.labels["state"].setToolTip(tip)
         if state != "running":
             self.set_text(eta="ETA –")
 

@@ -31,6 +31,7 @@ class TrainingSession(QObject):
         self.state = STOPPED
         self.delay = 0.0
         self._run_id = 0
+        self._run_over = False  # the current run was ended by stop(); a new one must start
         self._serial = 0  # of the current TrainingWorker
         self._retired: list[QThread] = []  # threads of processes that ended by themselves
         self._thread: QThread | None = None
@@ -51,7 +52,9 @@ class TrainingSession(QObject):
 
     @property
     def has_network(self) -> bool:
-        return self.config is not None
+        """A run the training process can go on with: not before the first network, not
+        after :meth:`stop` or the process's end (then Train needs a new network)."""
+        return self.config is not None and not self._run_over
 
     def new_network(self, config: TrainConfig) -> None:
         """A fresh network from ``config`` for the current dataset (paused)."""
@@ -60,7 +63,7 @@ class TrainingSession(QObject):
         config.validate()
         self._run_id += 1
         self._command("new", config.to_dict(), self._run_id)
-        self.config = config
+        self.config, self._run_over = config, False
 
     def adopt_model(self, net, config: TrainConfig | None, history: list[dict]) -> None:
         """Continue from a loaded model (its history kept), on the current dataset."""
@@ -74,7 +77,7 @@ class TrainingSession(QObject):
         self._run_id += 1
         params = {k: v.copy() for k, v in net.parameters().items()}
         self._command("adopt", net.architecture(), params, config.to_dict(), list(history), self._run_id)
-        self.config = config
+        self.config, self._run_over = config, False
 
     # -- the thread ------------------------------------------------------------------------------
 
@@ -131,6 +134,8 @@ class TrainingSession(QObject):
         self._send("resume")
 
     def pause(self) -> None:
+        """Halt after the current batch (cancels Step/+1 epoch); Train goes on with the
+        same run, at the same step, from the same weights."""
         self._send("pause")
 
     def step(self, n: int = 1) -> None:
@@ -140,8 +145,12 @@ class TrainingSession(QObject):
         self._send("epoch")
 
     def stop(self) -> None:
-        """End the current run of batches (cancels Step/+1 epoch); Train continues it."""
-        self._send("pause")
+        """End the run: the process halts it after the current batch (cancelling Step/+1
+        epoch) and reports ``stopped``. Its last snapshot stays, to save or inspect, and
+        :attr:`config` stays (the run's settings); :attr:`has_network` turns false at once,
+        so the window's next Train or Step builds a new network first."""
+        self._send("stop")
+        self._run_over = True
 
     def request(self, **changes) -> None:
         """Live hyperparameter changes for the next batch (ValueError here if invalid)."""

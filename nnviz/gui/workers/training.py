@@ -68,7 +68,8 @@ class TrainingWorker(QObject):
                 pass  # the process is gone; run() reports it
 
     def stop(self) -> None:
-        """Ask the process to end; :attr:`finished` follows."""
+        """Ask the process to end (``quit``); :attr:`finished` follows. Ending a *run* while
+        the process goes on is the ``stop`` command: ``send("stop")``."""
         self.send("quit")
         self._stop.set()
 

@@ -8,6 +8,7 @@ from gui_helpers import latest, trained
 from PySide6.QtGui import QImage
 
 from nnviz.engine.checkpoint import load_model
+from nnviz.engine.training import Trainer, make_network
 
 
 def test_training_reaches_every_view_and_the_status_bar(qtbot, window):
@@ -38,9 +39,77 @@ def test_toolbar_commands_at_any_moment(qtbot, window):
     qtbot.waitUntil(lambda: (latest(window, "step") or 0) > 2, timeout=20_000)
     assert a["pause"].isEnabled() and a["stop"].isEnabled()
     a["stop"].trigger()
-    qtbot.waitUntil(lambda: window.session.state == "paused", timeout=20_000)
+    qtbot.waitUntil(lambda: window.session.state == "stopped", timeout=20_000)  # not "paused"
     a["new"].trigger()
     qtbot.waitUntil(lambda: latest(window, "step") == 0, timeout=10_000)
+
+
+def direct_weights(config, data, steps):
+    """The first layer's weights after ``steps`` batches of a Trainer stepped by hand."""
+    t = Trainer(make_network(config, data.n_features, data.n_classes), data, config)
+    for _ in range(steps):
+        t.step()
+    return t.net.layers[0].W
+
+
+def test_pause_then_train_goes_on_with_the_same_run(qtbot, window, digits):
+    a, s, T = window.actions_, window.session, 20_000
+    config = s.config  # SMALL: 3 epochs of 15 batches
+    s.set_delay(0.02)  # slow motion, so Pause lands mid-run
+    a["train"].trigger()
+    qtbot.waitUntil(lambda: (latest(window, "step") or 0) >= 3, timeout=T)
+    assert a["pause"].isEnabled() and a["stop"].isEnabled() and not a["train"].isEnabled()
+    run = s.latest.run_id
+    a["pause"].trigger()
+    qtbot.waitUntil(lambda: s.state == "paused", timeout=T)
+    assert 3 <= s.latest.step < 45 and s.has_network
+    assert window.status.labels["state"].text() == "paused · Train resumes"
+    assert a["train"].isEnabled() and a["stop"].isEnabled() and not a["pause"].isEnabled()
+    s.set_delay(0)
+    a["train"].trigger()
+    qtbot.waitUntil(lambda: s.state == "finished" and latest(window, "step") == 45, timeout=T)
+    end = s.latest
+    # One run from start to end: no batch lost or repeated, the weights those of 45
+    # uninterrupted batches (another process: allclose).
+    assert end.run_id == run and len(end.history) == 3
+    np.testing.assert_array_equal(end.curves["step"], np.arange(1, 46))
+    np.testing.assert_allclose(end.layers[0].W, direct_weights(config, digits, 45), atol=1e-5)
+    assert a["stop"].isEnabled() and not a["pause"].isEnabled()  # a finished run can end too
+
+
+def test_stop_ends_the_run_and_train_starts_a_new_network(qtbot, window, digits, tmp_path):
+    a, s, T = window.actions_, window.session, 20_000
+    s.set_delay(0.02)
+    a["train"].trigger()
+    qtbot.waitUntil(lambda: (latest(window, "step") or 0) >= 3, timeout=T)
+    first = s.latest.run_id
+    a["stop"].trigger()
+    assert not a["stop"].isEnabled() and not s.has_network  # at once: no run left to end
+    qtbot.waitUntil(lambda: s.state == "stopped", timeout=T)
+    assert window.status.labels["state"].text() == "stopped · run ended"
+    assert a["train"].isEnabled() and a["step"].isEnabled() and not a["pause"].isEnabled()
+    assert not a["stop"].isEnabled() and a["save"].isEnabled()
+    ended = s.latest
+    assert ended.run_id == first
+    assert window.save_model(tmp_path / "stopped.npz")  # the ended run's weights are kept
+    np.testing.assert_array_equal(load_model(tmp_path / "stopped.npz").net.layers[0].W,
+                                  ended.layers[0].W)
+    # Train after Stop: a new network from the controls (a new architecture there), trained
+    # from step 0.
+    config = window.views["controls"].config().replace(hidden=(8,), epochs=2)
+    window.views["controls"].set_config(config)
+    s.set_delay(0)
+    a["train"].trigger()
+    assert s.has_network and s.config.hidden == (8,)
+    qtbot.waitUntil(lambda: s.state == "finished" and latest(window, "run_id") != first,
+                    timeout=T)
+    qtbot.waitUntil(lambda: latest(window, "step") == 30, timeout=T)
+    new = s.latest
+    assert new.run_id == first + 1 and new.sizes == (784, 8, 10) and len(new.history) == 2
+    np.testing.assert_array_equal(new.curves["step"], np.arange(1, 31))
+    np.testing.assert_allclose(new.layers[0].W, direct_weights(config, digits, 30), atol=1e-5)
+    window.refresh_views()
+    assert [r.run_id for r in window.views["runs"].records()][-2:] == [first, first + 1]
 
 
 def test_learning_rate_from_the_controls_reaches_the_optimiser(qtbot, window):

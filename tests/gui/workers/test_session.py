@@ -157,3 +157,24 @@ def test_snapshots_carry_gradients_and_updates_only_when_asked(qtbot, session):
     qtbot.waitUntil(lambda: session.latest is not before, timeout=T)
     layer = session.latest.layers[0]
     assert layer.dW.shape == (32, 784) and not layer.dW.flags.writeable and layer.uW is None
+
+
+def test_pause_keeps_the_run_and_stop_ends_it(qtbot, session):
+    session.step(3)
+    qtbot.waitUntil(at(session, 3), timeout=T)
+    run = session.latest.run_id
+    session.pause()  # nothing to halt: the run stays, Step goes on with it
+    session.step(2)
+    qtbot.waitUntil(at(session, 5), timeout=T)
+    assert session.latest.run_id == run and session.has_network
+    session.stop()
+    assert not session.has_network and session.config == CFG  # at once; the settings stay
+    qtbot.waitUntil(lambda: session.state == "stopped", timeout=T)
+    session.step(4)  # the run is over: not sent
+    session.set_snapshot_fields({"dW"})  # the process still has its last state to show
+    qtbot.waitUntil(lambda: session.latest.layers[0].dW is not None, timeout=T)
+    assert (session.latest.run_id, session.latest.step, session.state) == (run, 5, "stopped")
+    session.new_network(CFG)  # what the window's Train does after Stop
+    session.step(2)
+    qtbot.waitUntil(at(session, 2), timeout=T)
+    assert session.latest.run_id == run + 1 and session.has_network
