@@ -1,6 +1,7 @@
 """File menu commands of the main window: datasets, models, exports. Errors become dialogs.
 
-Loading and downloading run off the GUI thread (:mod:`nnviz.gui.workers.tasks`); a dialog shows the
+Loading and downloading run off the GUI thread, each in a lane of its own
+(:mod:`nnviz.gui.workers.tasks`: a newer request supersedes an older one); a dialog shows the
 download's progress and the window stays live.
 """
 
@@ -10,22 +11,30 @@ import csv
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
 from nnviz.gui.views.data.stats import dataset_stats
 from nnviz.gui.views.data.view import SAMPLES_PER_CLASS
-from nnviz.gui.workers.tasks import Task, start_task
+from nnviz.gui.workers.tasks import Lane, Task
 
 DATASET_FILTER = "Datasets (*.gz *.idx *ubyte *.csv *.npz);;All files (*)"
 MODEL_FILTER = "nnviz models (*.npz)"
 
 
 class FileCommands:
-    """Mixin for :class:`MainWindow`: needs ``session``, ``views``, ``show_error``, ``status``."""
+    """Mixin for :class:`MainWindow`: needs ``state``, ``session``, ``views``, ``show_error``,
+    ``status``."""
 
-    dataset_source = None
-    _task = None
+    _lanes: dict[str, Lane] | None = None
+
+    def lane(self, name: str) -> Lane:
+        """The lane of ``dataset`` loading or ``download``ing (made on first use)."""
+        if self._lanes is None:
+            self._lanes = {}
+        if name not in self._lanes:
+            self._lanes[name] = Lane(self)
+        return self._lanes[name]
 
     # -- datasets -----------------------------------------------------------------------------
 
@@ -45,39 +54,30 @@ class FileCommands:
         self.status.set_text(dataset=f"loading {source}…")
         data_dir = self.data_dir
 
-        def load(progress):  # the data view's statistics too: ~150 ms the GUI need not wait
+        def load(task):  # the data view's statistics too: ~150 ms the GUI need not wait
             ds = load_dataset(source, data_dir)
             return ds, dataset_stats(ds, SAMPLES_PER_CLASS)
         task = Task(load)
         task.source, task.offer_download = str(source), offer_download
-        task.signals.done.connect(self._on_dataset_loaded)
-        task.signals.error.connect(self._on_dataset_error)
-        self._task = task
-        return start_task(task)
+        return self.lane("dataset").start(task, done=self._on_dataset_loaded,
+                                          failed=self._on_dataset_error)
 
-    @Slot(object)
     def _on_dataset_loaded(self, loaded) -> None:
-        ds, stats = loaded
-        self.set_dataset(ds, self._task.source if self._task else None, reloadable=True, stats=stats)
+        ds, _ = loaded  # the statistics are remembered by dataset_stats for the data view
+        self.set_dataset(ds, self.lane("dataset").current.source, reloadable=True)
 
-    def set_dataset(self, ds, source=None, reloadable: bool = False, stats=None) -> None:
-        """Use ``ds`` everywhere and build a fresh network for it. ``reloadable``: ``ds`` is
-        what ``load_dataset(source, self.data_dir)`` returns, so the training process may
-        load it itself. ``stats``: the data view's statistics, if computed already."""
+    def set_dataset(self, ds, source=None, reloadable: bool = False) -> None:
+        """Make ``ds`` the session's dataset (the views follow the state) and build a fresh
+        network for it. ``reloadable``: ``ds`` is what ``load_dataset(source, self.data_dir)``
+        returns, so the training process may load it itself."""
         from nnviz.runtime.training_server import DatasetSource
         data_dir = None if self.data_dir is None else str(self.data_dir)
-        self.session.set_dataset(ds, DatasetSource(str(source), data_dir) if reloadable else None)
-        self.dataset_source = source
-        self.status.set_dataset(ds)
-        self.views["data"].set_dataset(ds, stats)
-        for name in ("activations", "controls", "explorer", "evaluation", "map"):
-            self.views[name].set_dataset(ds)
-        self.views["runs"].set_dataset_name(ds.name)
+        origin = DatasetSource(str(source), data_dir) if reloadable else None
+        self.state.set_dataset(ds, source, origin)
         self.new_network()
 
-    @Slot(str)
     def _on_dataset_error(self, message: str) -> None:
-        task = self._task
+        task = self.lane("dataset").current
         if self.session.dataset is None:  # else the open dataset's name replaces "loading …"
             self.status.set_text(dataset="no dataset")
         else:
@@ -111,26 +111,21 @@ class FileCommands:
         dialog.setWindowModality(Qt.WindowModality.NonModal)
         dialog.setMinimumDuration(0)
         self.download_dialog = dialog
-        task = Task(lambda progress: download_dataset(name, self.data_dir, mirrors=mirrors,
-                                                      progress=progress))
+        task = Task(lambda task: download_dataset(name, self.data_dir, mirrors=mirrors,
+                                                  progress=task.report))
         task.name = name
-        task.signals.progress.connect(self._on_download_progress)
-        task.signals.done.connect(self._on_downloaded)
-        task.signals.error.connect(self._on_download_error)
-        self._download_task = task
-        return start_task(task)
+        return self.lane("download").start(task, done=self._on_downloaded,
+                                           failed=self._on_download_error,
+                                           progress=self._on_download_progress)
 
-    @Slot(object, object)
     def _on_download_progress(self, done, total) -> None:
         if total:
             self.download_dialog.setValue(int(1000 * done / total))
 
-    @Slot(object)
     def _on_downloaded(self, folder) -> None:
         self.download_dialog.reset()
-        self.open_dataset(self._download_task.name)
+        self.open_dataset(self.lane("download").current.name)
 
-    @Slot(str)
     def _on_download_error(self, message: str) -> None:
         self.download_dialog.reset()
         self.show_error("Download failed", message)

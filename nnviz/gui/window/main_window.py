@@ -1,18 +1,18 @@
 """The main window: docks for every view, the training toolbar, menus and the status bar.
 
-The window owns no training logic: it forwards commands to the :class:`TrainingSession`
-and, on a ~30 Hz timer, hands the newest snapshot to the visible views.
+The window owns no training logic and no state: it forwards commands to the
+:class:`TrainingSession`, changes the :class:`SessionState` the views subscribe to, and on a
+~22 Hz timer has the state publish the newest snapshot.
 """
 
 from __future__ import annotations
-
-import traceback
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox
 
 from nnviz.charts.theme import THEMES, apply_palette
 from nnviz.engine.config import TrainConfig
+from nnviz.gui.state import SessionState
 from nnviz.gui.views.activations.view import ActivationsView
 from nnviz.gui.views.controls.view import ControlsPanel
 from nnviz.gui.views.curves.view import CurvesView
@@ -29,8 +29,6 @@ from nnviz.gui.window.status import StatusBar
 from nnviz.gui.workers.session import TrainingSession
 from nnviz.runs.library import RunLibrary
 
-# Views fed every snapshot (each skips work while hidden; runs records every run).
-SNAPSHOT_VIEWS = ("curves", "weights", "activations", "explorer", "evaluation", "map", "runs")
 # The views of the analysis window, by name: tab title.
 ANALYSIS = {"evaluation": "Evaluation", "map": "Map of the representation", "runs": "Runs and models"}
 REFRESH_MS = 45  # ~22 Hz: above the 20 Hz target, leaving CPU to the training process
@@ -55,15 +53,16 @@ class MainWindow(FileCommands, QMainWindow):
         self.settings = settings or QSettings()
         self.data_dir = data_dir
         self.session = TrainingSession(self)
+        self.state = SessionState(self.session, self)
         self.theme = THEMES["light"]
         self.errors: list[str] = []   # every message shown in an error dialog (tests read it)
         self._dialogs = []            # open non-modal dialogs, kept alive
-        self._shown = None            # the snapshot last handed to the views
-        self._broken_views: set[str] = set()
         self.views = {"controls": ControlsPanel(), "curves": CurvesView(), "weights": WeightsView(),
                       "activations": ActivationsView(), "data": DataView(),
                       "explorer": ExplorerView(), "evaluation": EvaluationView(), "map": MapView(),
-                      "runs": RunsView()}
+                      "runs": RunsView(recorder=self.state.runs)}
+        for name, view in self.views.items():  # each skips its drawing while hidden
+            self.state.subscribe(name, view)
         self.docks = self._build_docks()
         self.explorer_window = SideWindow("Draw and step", "explorer", self.views["explorer"], self)
         self.analysis_window = AnalysisWindow({n: (t, self.views[n]) for n, t in ANALYSIS.items()}, self)
@@ -105,6 +104,9 @@ class MainWindow(FileCommands, QMainWindow):
 
     def _connect(self) -> None:
         s, c = self.session, self.views["controls"]
+        self.state.dataset_changed.connect(self.status.set_dataset)
+        self.state.subscriber_failed.connect(
+            lambda name, details: self.show_error(f"The {name} view failed", details))
         s.state_changed.connect(self._on_state)
         s.diverged.connect(self._on_diverged)
         s.failed.connect(self._on_failed)
@@ -125,26 +127,16 @@ class MainWindow(FileCommands, QMainWindow):
     @property
     def _shown_step(self) -> tuple[int, int]:
         """(run_id, step) last handed to the views."""
-        return (-1, -1) if self._shown is None else (self._shown.run_id, self._shown.step)
+        shown = self.state.shown
+        return (-1, -1) if shown is None else (shown.run_id, shown.step)
 
     def refresh_views(self) -> None:
-        """Timer slot: hand the newest snapshot (``session.latest``) to the views, once.
+        """Timer slot: the state publishes the newest snapshot to the views, once.
         Snapshots arriving between ticks are simply replaced: nothing is drawn in a slot."""
-        snap = self.session.latest
-        if snap is None or snap is self._shown:
-            return
-        self._shown = snap  # a paused run may send the same step again, with gradients
-        for name in SNAPSHOT_VIEWS:
-            try:
-                self.views[name].show_snapshot(snap)  # views skip work while hidden
-            except Exception:  # noqa: BLE001 - one broken view must not blank the others
-                if name not in self._broken_views:
-                    self._broken_views.add(name)
-                    traceback.print_exc()
-                    self.show_error(f"The {name} view failed", traceback.format_exc(limit=3))
-        self.status.show_snapshot(snap, self.session)
+        snap = self.state.publish()
+        if snap is not None:
+            self.status.show_snapshot(snap, self.session)
 
-        """Halt after the current batch; Train goes on with the same run."""
     # -- training commands -------------------------------------------------------------------------
 
     def on_train(self):
@@ -152,20 +144,21 @@ class MainWindow(FileCommands, QMainWindow):
             self.session.train()
 
     def on_pause(self):
+        """Halt after the current batch; Train goes on with the same run."""
         self.session.pause()
 
     def on_step(self):
         if self._needs_network():
-        """End the run (its last snapshot stays, to save); Train starts a new network."""
             self.session.step(1)
-        self._update_actions()  # Stop is off at once: there is no run left to end
 
     def on_epoch(self):
         if self._needs_network():
             self.session.add_epoch()
 
     def on_stop(self):
+        """End the run (its last snapshot stays, to save); Train starts a new network."""
         self.session.stop()
+        self._update_actions()  # Stop is off at once: there is no run left to end
 
     def on_new_network(self):
         self.new_network()
@@ -291,10 +284,10 @@ class MainWindow(FileCommands, QMainWindow):
     def on_shortcuts(self):
         rows = "".join(f"<tr><td>{t}</td><td><b>{k}</b></td></tr>"
                        for t, k in window_actions.shortcut_table(self.actions_))
-        """The About box, with the app icon; non-blocking, like the error dialogs."""
         QMessageBox.information(self, "Keyboard shortcuts", f"<table cellpadding=3>{rows}</table>")
 
     def on_about(self):
+        """The About box, with the app icon; non-blocking, like the error dialogs."""
         from nnviz import __version__
         from nnviz.charts.app import app_icon
         text = (f"<h3>nnviz {__version__}</h3><p>Watch a from-scratch NumPy neural network learn "
@@ -347,8 +340,8 @@ class MainWindow(FileCommands, QMainWindow):
         s.setValue("controls/state", self.views["controls"].state())
         for window in self.side_windows:
             window.save_geometry(s)
-        if self.dataset_source is not None:
-            s.setValue("data/source", self.dataset_source)
+        if self.state.source is not None:
+            s.setValue("data/source", self.state.source)
         s.sync()
 
     def closeEvent(self, event) -> None:

@@ -1,71 +1,256 @@
-"""Running a plain function off the GUI thread, with its result, error and progress
-delivered back as signals (queued into the GUI thread)."""
+"""The window's one mechanism for background work: a :class:`Task` that reports progress, can
+be cancelled and ends with one answer, and a :class:`Lane` whose one rule drops stale answers.
+
+A task runs either in Qt's global thread pool (:func:`run_in_pool`: loading a dataset,
+evaluations, robustness curves, the explorer's accuracies) or in a helper process that
+answers through it (the map server, :mod:`nnviz.gui.views.map.jobs`). Either way its signals
+arrive in the GUI thread, and it ends with exactly one of ``done``, ``failed`` or
+``cancelled``, then ``ended``.
+
+The stale rule: a view starts its tasks in a :class:`Lane`. Starting a task supersedes the
+lane's current one (it is cancelled, and whatever it still says is dropped), so only the
+newest task of a lane reaches the view. When the lane's owner is deleted, its tasks are
+cancelled.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 
-class TaskSignals(QObject):
-    done = Signal(object)
-    error = Signal(str)
-    progress = Signal(object, object)  # (done, total) — total may be None
-    ended = Signal()  # after done or error: the task may be let go
+class Cancelled(Exception):
+    """Raised by :meth:`Task.check` in the work when the task has been cancelled."""
 
 
-class Task(QRunnable):
-    """``fn(progress)`` in the global thread pool; ``progress(done, total)`` is thread-safe.
+class Task(QObject):
+    """One piece of background work, created and connected in the GUI thread.
 
-    Connect to ``signals`` (bound methods of GUI objects) before :func:`start_task`.
-    Exceptions become ``error(message)``: the message is what a person is shown.
+    Parameters
+    ----------
+    fn : callable, optional
+        ``fn(task) -> result``, run by :func:`run_in_pool` off the GUI thread. It may call
+        ``task.report(done, total)`` and ``task.check()`` (or read ``task.stop_requested``)
+        at its own pace. A task answered by a process has no ``fn``.
+
+    Signals
+    -------
+    progress(object, object)
+        ``(done, total)``; ``total`` may be None.
+    done(object)
+        The result.
+    failed(str)
+        The work raised; the message is for a person.
+    cancelled()
+        The work stopped after :meth:`cancel`.
+    ended()
+        After the one answer above: the task may be let go.
     """
 
-    def __init__(self, fn: Callable):
+    progress = Signal(object, object)
+    done = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    ended = Signal()
+
+    def __init__(self, fn: Callable | None = None):
         super().__init__()
         self.fn = fn
-        self.signals = TaskSignals()
-        self.setAutoDelete(False)  # we keep the reference: signals must outlive run()
+        self.stop_requested = False  # a plain bool: read by the work in its own thread
+        self.on_cancel: Callable[[], None] | None = None  # e.g. tell the process to stop
+        self.is_ended = False
+
+    def report(self, done, total=None) -> None:
+        """Progress, from the work's thread (queued to the GUI thread)."""
+        self.progress.emit(done, total)
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` once the task has been cancelled."""
+        if self.stop_requested:
+            raise Cancelled
+
+    def cancel(self) -> None:
+        """Ask the work to stop; ``cancelled`` follows when it has (unless it finished first)."""
+        if not self.stop_requested and not self.is_ended:
+            self.stop_requested = True
+            if self.on_cancel is not None:
+                self.on_cancel()
+
+    def answer(self, kind: str, payload=None) -> None:
+        """End the task with ``kind`` (``done``, ``failed`` or ``cancelled``), then ``ended``."""
+        self.is_ended = True
+        if kind == "done":
+            self.done.emit(payload)
+        elif kind == "failed":
+            self.failed.emit(payload)
+        else:
+            self.cancelled.emit()
+        self.ended.emit()
 
     def run(self) -> None:
+        """Run ``fn`` here and answer: in a pool thread (see :func:`run_in_pool`)."""
+        fn, self.fn = self.fn, None  # its closure may hold a snapshot: let it go with the run
         try:
             try:
-                result = self.fn(self.signals.progress.emit)
+                result = fn(self)
+            except Cancelled:
+                self.answer("cancelled")
             except Exception as exc:  # noqa: BLE001 - reported to the user, never a crash
-                self.signals.error.emit(str(exc) or type(exc).__name__)
+                self.answer("failed", str(exc) or type(exc).__name__)
             else:
-                self.signals.done.emit(result)
-            self.signals.ended.emit()
+                self.answer("done", result)
         except RuntimeError:
-            pass  # the receiver's side was deleted meanwhile (window closed): nobody to tell
+            pass  # the task's C++ side is gone (application quitting): nobody to tell
 
 
-class _Running(QObject):
-    """Holds started tasks until they have ended: a QRunnable must outlive ``run()``, and the
-    object that started one may be gone before its result arrives."""
+class _Runnable(QRunnable):
+    def __init__(self, task: Task):
+        super().__init__()
+        self.task = task
+
+    def run(self) -> None:
+        # Qt may keep this runnable's Python side after the run (measured: every ended task
+        # stayed alive with its closure, ~1.5 MB a snapshot): hold nothing past it.
+        task, self.task = self.task, None
+        task.run()
+
+
+class _Keeper(QObject):
+    """Holds started tasks until they have ended: the work must not outlive its task, and
+    the object that started one may be gone before the answer arrives."""
 
     def __init__(self):
         super().__init__()
-        self.tasks: dict[TaskSignals, Task] = {}
+        self.tasks: set[Task] = set()
 
     def hold(self, task: Task) -> None:
-        self.tasks[task.signals] = task
-        task.signals.ended.connect(self.release)
+        self.tasks.add(task)
+        task.ended.connect(self.release)
 
     @Slot()
     def release(self) -> None:
-        self.tasks.pop(self.sender(), None)
+        self.tasks.discard(self.sender())
 
 
-_running: _Running | None = None
+_keeper: _Keeper | None = None
 
 
-def start_task(task: Task) -> Task:
-    """Run ``task`` in the global thread pool; it is kept alive until it has ended."""
-    global _running
-    if _running is None:
-        _running = _Running()  # created in the GUI thread, where start_task is called
-    _running.hold(task)
-    QThreadPool.globalInstance().start(task)
+def keep_until_ended(task: Task) -> Task:
+    """Keep ``task`` referenced until it has ended (call in the GUI thread)."""
+    global _keeper
+    if _keeper is None:
+        _keeper = _Keeper()
+    _keeper.hold(task)
     return task
+
+
+def run_in_pool(task: Task) -> Task:
+    """Run ``task.fn`` in Qt's global thread pool; the task is kept until it has ended."""
+    keep_until_ended(task)
+    QThreadPool.globalInstance().start(_Runnable(task))
+    return task
+
+
+def _cancel_all(tasks: set) -> None:
+    for task in list(tasks):
+        if shiboken6.isValid(task):
+            task.cancel()
+
+
+class Lane(QObject):
+    """Tasks of one kind for one view, one at a time as far as the view can tell.
+
+    Parameters
+    ----------
+    parent : QObject
+        The owner; when it is deleted, the lane's unfinished tasks are cancelled.
+
+    Attributes
+    ----------
+    current : Task or None
+        The newest task: the only one whose signals reach the receivers.
+    dropped : int
+        Answers of superseded tasks that were thrown away (their progress reports are
+        dropped too, uncounted).
+    """
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.current: Task | None = None
+        self.dropped = 0
+        self._receivers: dict[Task, dict[str, Callable]] = {}
+        self._unfinished: set[Task] = set()  # a plain set, reachable after this QObject is gone
+        self.destroyed.connect(functools.partial(_cancel_all, self._unfinished))
+
+    @property
+    def busy(self) -> bool:
+        """Some task of this lane has not ended (a superseded one until it has stopped)."""
+        return bool(self._unfinished)
+
+    @property
+    def running(self) -> bool:
+        """The current task has not ended."""
+        return self.current is not None and self.current in self._unfinished
+
+    def start(self, task: Task, start: Callable[[Task], object] = run_in_pool, *,
+              done: Callable | None = None, failed: Callable | None = None,
+              progress: Callable | None = None, cancelled: Callable | None = None) -> Task:
+        """Supersede the current task, then ``start(task)`` with these receivers, called in
+        the GUI thread while ``task`` is the current one."""
+        self.supersede()
+        self.current = task
+        self._receivers[task] = {"done": done, "failed": failed, "progress": progress,
+                                 "cancelled": cancelled}
+        self._unfinished.add(task)
+        task.progress.connect(self._on_progress)
+        task.done.connect(self._on_done)
+        task.failed.connect(self._on_failed)
+        task.cancelled.connect(self._on_cancelled)
+        task.ended.connect(self._on_ended)
+        start(task)
+        return task
+
+    def supersede(self) -> None:
+        """Cancel the current task without a word: nothing it says reaches the receivers."""
+        if self.current is not None:
+            self.current.cancel()
+        self.current = None
+
+    def cancel(self) -> None:
+        """Cancel the current task; its ``cancelled`` (or a result that beat it) is delivered."""
+        if self.running:
+            self.current.cancel()
+
+    def _deliver(self, kind: str, *args) -> None:
+        task = self.sender()
+        if task is not self.current:
+            self.dropped += kind != "progress"
+            return
+        receiver = self._receivers[task][kind]
+        if receiver is not None:
+            receiver(*args)
+
+    @Slot(object, object)
+    def _on_progress(self, done, total) -> None:
+        self._deliver("progress", done, total)
+
+    @Slot(object)
+    def _on_done(self, result) -> None:
+        self._deliver("done", result)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._deliver("failed", message)
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self._deliver("cancelled")
+
+    @Slot()
+    def _on_ended(self) -> None:
+        task = self.sender()
+        self._unfinished.discard(task)
+        self._receivers.pop(task, None)

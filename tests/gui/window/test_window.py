@@ -210,7 +210,7 @@ def test_download_with_progress_then_the_dataset_opens(qtbot, make_window, tmp_p
     http_server.files = {p.name: p.read_bytes() for p in mnist_dir.glob("*.gz")}
     progress = []
     task = w.download_dataset("mnist", mirrors=[http_server.url("good")])
-    task.signals.progress.connect(lambda done, total: progress.append(done))  # GUI thread
+    task.progress.connect(lambda done, total: progress.append(done))  # GUI thread
     qtbot.waitUntil(lambda: w.session.dataset is not None, timeout=60_000)
     assert w.session.dataset.name == "mnist" and len(w.session.dataset.y_train) == 60_000
     assert (tmp_path / "data" / "mnist" / "train-images-idx3-ubyte.gz").is_file()

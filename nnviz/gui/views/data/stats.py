@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,9 +111,21 @@ class DatasetStats:
     chosen: np.ndarray
 
 
+_last: tuple | None = None  # (weakref to the dataset, per_class, stats) of the last call
+
+
 def dataset_stats(ds, per_class: int) -> DatasetStats:
-    """The :class:`DatasetStats` of a :class:`~nnviz.datasets.Dataset`."""
+    """The :class:`DatasetStats` of a :class:`~nnviz.datasets.Dataset`.
+
+    The last result is remembered for that same dataset object, so the statistics the window
+    computes off the GUI thread while loading are not computed again when the data view is
+    given the dataset (~150 ms for MNIST)."""
+    global _last
+    if _last is not None and _last[0]() is ds and _last[1] == per_class:
+        return _last[2]
     k = ds.n_classes
-    return DatasetStats(pixel_histogram(ds.x_train),
-                        class_means(ds.x_train, ds.y_train, k).reshape(k, *ds.image_shape),
-                        sample_indices(ds.y_train, k, per_class))
+    stats = DatasetStats(pixel_histogram(ds.x_train),
+                         class_means(ds.x_train, ds.y_train, k).reshape(k, *ds.image_shape),
+                         sample_indices(ds.y_train, k, per_class))
+    _last = (weakref.ref(ds), per_class, stats)
+    return stats

@@ -24,7 +24,7 @@ from nnviz.charts.parts import (
 from nnviz.charts.theme import LIGHT, Theme, style_legend
 from nnviz.datasets import Dataset
 from nnviz.engine.augment import Augmentation, Augmenter
-from nnviz.gui.views.data.stats import LEVELS, DatasetStats, dataset_stats
+from nnviz.gui.views.data.stats import LEVELS, dataset_stats
 
 SAMPLES_PER_CLASS = 8
 MEAN_GAP = 6  # pixels between a class's samples and its mean image
@@ -156,13 +156,12 @@ class DataView(QWidget):
         """The GraphicsLayout holding every chart and caption (for the image/SVG exporters)."""
         return self.glw.ci
 
-    def set_dataset(self, ds: Dataset, stats: DatasetStats | None = None) -> None:
-        """Show ``ds`` and redraw all. ``stats`` (:func:`dataset_stats` of ``ds``) is computed
-        here when not given (~150 ms for MNIST): the window computes it off the GUI thread
-        while loading."""
+    def set_dataset(self, ds: Dataset) -> None:
+        """Show ``ds`` and redraw all. Its :func:`dataset_stats` are computed here (~150 ms for
+        MNIST) unless the window computed them off the GUI thread while loading."""
         self._ds = ds
         k = ds.n_classes
-        stats = stats or dataset_stats(ds, SAMPLES_PER_CLASS)
+        stats = dataset_stats(ds, SAMPLES_PER_CLASS)
         self.pixel_counts, self.means, chosen = stats.pixel_counts, stats.means, stats.chosen
         picks = np.round(np.linspace(0, k - 1, STRIP_IMAGES + 2)[1:-1]).astype(int)
         self.strip_indices = chosen[picks, 0]

@@ -44,7 +44,7 @@ from nnviz.gui.views.explorer.answer import AnswerPanel
 from nnviz.gui.views.explorer.learn_panel import LessonPanel
 from nnviz.gui.views.stepper.view import StepperView
 from nnviz.gui.views.unit_inspector.view import UnitInspector
-from nnviz.gui.workers.tasks import Task, start_task
+from nnviz.gui.workers.tasks import Lane, Task
 
 FOLLOW_HZ = 4  # network refreshes per second while following a training run
 
@@ -88,6 +88,7 @@ class ExplorerView(QWidget):
         self.stepper: Stepper | None = None
         self.edits: tuple = ()  # the UnitEdits applied to base_net
         self._accuracy: tuple | None = None  # (net, before, after) test accuracies, when known
+        self._accuracy_lane = Lane(self)
         self.latency_ms = float("nan")
         self.diagram_focus = None  # (layer, direction) lit up in the diagram
         self._ds = None
@@ -381,16 +382,14 @@ class ExplorerView(QWidget):
         or the network change (it does not depend on the drawing)."""
         self._accuracy = None
         if self._ds is None or not len(self._ds.x_test) or not self.edits:
+            self._accuracy_lane.supersede()
             return
         base, edited, ds = self.base_net, self.net, self._ds
-        task = Task(lambda _progress: (edited, test_accuracy(base, ds.x_test, ds.y_test),
-                                       test_accuracy(edited, ds.x_test, ds.y_test)))
-        task.signals.done.connect(self._on_accuracy)
-        start_task(task)
+        task = Task(lambda task: (edited, test_accuracy(base, ds.x_test, ds.y_test),
+                                  test_accuracy(edited, ds.x_test, ds.y_test)))
+        self._accuracy_lane.start(task, done=self._on_accuracy)
 
     def _on_accuracy(self, result) -> None:
-        if result[0] is not self.net:
-            return  # superseded by a newer edit
         self._accuracy = result
         if self._selected is not None and self.trace is not None:
             self._show_unit(*self._selected)

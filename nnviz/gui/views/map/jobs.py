@@ -8,6 +8,9 @@ threadpoolctl lets one thread at a time set its limits, and quietly ignores the 
 as for training (:mod:`nnviz.gui.workers.training`), maps are made in a process of their own, started
 on the first map with one BLAS thread and kept for the next ones: jobs go out over a pipe
 (from a sender thread, as a job carries a few MB of images), progress and maps come back.
+
+Each job is a :class:`~nnviz.gui.workers.tasks.Task` answered by the process, started in the
+view's :class:`~nnviz.gui.workers.tasks.Lane`: the window's one way of doing background work.
 """
 
 from __future__ import annotations
@@ -17,13 +20,12 @@ import dataclasses
 import itertools
 import queue
 import threading
-import weakref
 
 import numpy as np
-import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from nnviz.engine.snapshot import frozen
+from nnviz.gui.workers.tasks import Lane, Task
 from nnviz.runtime.map_server import MapJob, serve
 from nnviz.runtime.processes import ServerProcess
 
@@ -37,23 +39,25 @@ class MapServer(QObject):
     def __init__(self):
         super().__init__()
         self._process = None
-        self._owners: dict[int, weakref.ref] = {}  # job id → MapJobs awaiting its answer
-        self._orphans: set[int] = set()  # jobs whose view is gone, told to stop
+        self._tasks: dict[int, Task] = {}  # job id → its task, until answered
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self._read)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
 
-    def submit(self, job: MapJob, owner: "MapJobs") -> None:
+    def submit(self, job: MapJob, task: Task) -> None:
+        """Send ``job`` to the process; ``task`` reports its progress and answer, and
+        cancelling it tells the process to stop the job."""
         if self._process is None or not self._process.is_alive():
             self._start()
-        self._owners[job.job_id] = weakref.ref(owner)
+        self._tasks[job.job_id] = task
+        task.on_cancel = lambda: self.cancel(job.job_id)
         self._outbox.put(("map", job))
         self._timer.start()
 
     def cancel(self, job_id: int) -> None:
-        if job_id in self._owners:
+        if job_id in self._tasks:
             self._outbox.put(("cancel", job_id))
 
     def shutdown(self) -> None:
@@ -87,29 +91,23 @@ class MapServer(QObject):
             pass
         if self._process is not None and not self._process.is_alive():
             self._fail_all(f"the map process ended (exit code {self._process.exitcode})")
-        if not self._owners and not self._orphans:
+        if not self._tasks:
             self._timer.stop()
 
     def _dispatch(self, msg) -> None:
         kind, job_id = msg[0], msg[1]
-        ref = self._owners.get(job_id) if kind == "progress" else self._owners.pop(job_id, None)
-        owner = ref() if ref is not None else None
-        if owner is not None and shiboken6.isValid(owner):
-            owner._answer(kind, job_id, *msg[2:])
-        elif ref is not None and kind == "progress":  # its view is gone: stop the work
-            self.cancel(job_id)
-            del self._owners[job_id]  # so its later reports and its answer are dropped
-            self._orphans.add(job_id)  # read on until that answer
-        if kind != "progress":
-            self._orphans.discard(job_id)
+        if kind == "progress":
+            if (task := self._tasks.get(job_id)) is not None:
+                task.report(*msg[2:4])
+        elif (task := self._tasks.pop(job_id, None)) is not None:
+            task.answer(kind, msg[2] if len(msg) > 2 else None)
 
     def _fail_all(self, message: str) -> None:
-        owners, self._owners, self._orphans = self._owners, {}, set()
+        tasks, self._tasks = self._tasks, {}
         self._process = None
         self._outbox.put(None)  # ends the sender thread of the dead process
-        for job_id, ref in owners.items():
-            if (owner := ref()) is not None and shiboken6.isValid(owner):
-                owner._answer("failed", job_id, message)
+        for task in tasks.values():
+            task.answer("failed", message)
 
 
 def _send_all(outbox: queue.SimpleQueue, conn) -> None:
@@ -139,8 +137,8 @@ _job_ids = itertools.count(1)
 
 
 class MapJobs(QObject):
-    """One view's map requests. Starting a job supersedes the one under way: that one is
-    told to stop and whatever it still reports is dropped.
+    """One view's map requests, in a :class:`Lane`: starting a job supersedes the one under
+    way, which is told to stop, and whatever it still reports is dropped.
 
     Signals
     -------
@@ -160,55 +158,44 @@ class MapJobs(QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._current: int | None = None
-        self._live: dict[int, tuple] = {}  # job id → (test-set indices, about), until answered
+        self.lane = Lane(self)
 
     @property
     def busy(self) -> bool:
         """Some job has not been answered yet (a superseded one until the process says so)."""
-        return bool(self._live)
+        return self.lane.busy
 
     @property
     def running(self) -> bool:
         """The current (latest) job has not been answered yet."""
-        return self._current in self._live
+        return self.lane.running
+
+    @property
+    def current_job_id(self) -> int | None:
+        """The id of the current job, as the process knows it."""
+        return self.lane.current.job_id if self.lane.current is not None else None
 
     def start(self, net, x, indices, layer: int, method: str, seed: int = 0,
               about: str = "", previous=None) -> None:
         """Map ``x[indices]`` at ``layer`` of ``net`` (copied now); ``previous`` (n, 2), the
         coordinates of an earlier map of the same images, is a map for this one to follow."""
-        self.supersede()
         job = MapJob.of(next(_job_ids), net, x[indices], layer, method, seed, previous)
-        self._current = job.job_id
-        self._live[job.job_id] = (frozen(indices), about)
-        server().submit(job, self)
+        task = Task()
+        task.job_id, indices = job.job_id, frozen(indices)
+        self.lane.start(task, lambda t: server().submit(job, t),
+                        done=lambda m: self._finished(m, indices, about),
+                        failed=self.failed.emit, cancelled=self.cancelled.emit,
+                        progress=lambda done, total: self.progress.emit(int(done), int(total)))
 
     def supersede(self) -> None:
         """Stop the current job without a word: it is replaced, or no longer wanted."""
-        if self._current is not None:
-            server().cancel(self._current)
-        self._current = None
+        self.lane.supersede()
 
     def cancel(self) -> None:
         """Stop the current job; :attr:`cancelled` follows once the process has stopped it."""
-        if self.running:
-            server().cancel(self._current)
+        self.lane.cancel()
 
-    def _answer(self, kind: str, job_id: int, *payload) -> None:
-        """A message of the process about job ``job_id`` (from :class:`MapServer`)."""
-        if kind == "progress":
-            if job_id == self._current:
-                self.progress.emit(int(payload[0]), int(payload[1]))
-            return
-        indices, about = self._live.pop(job_id)
-        if job_id != self._current:
-            return
-        if kind == "done":
-            m = payload[0]
-            arrays = {f.name: frozen(getattr(m, f.name)) for f in dataclasses.fields(m)
-                      if isinstance(getattr(m, f.name), np.ndarray)}
-            self.finished.emit(dataclasses.replace(m, **{**arrays, "indices": indices}), about)
-        elif kind == "failed":
-            self.failed.emit(payload[0])
-        else:
-            self.cancelled.emit()
+    def _finished(self, m, indices: np.ndarray, about: str) -> None:
+        arrays = {f.name: frozen(getattr(m, f.name)) for f in dataclasses.fields(m)
+                  if isinstance(getattr(m, f.name), np.ndarray)}
+        self.finished.emit(dataclasses.replace(m, **{**arrays, "indices": indices}), about)

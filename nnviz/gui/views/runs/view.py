@@ -60,10 +60,10 @@ class RunsView(QWidget):
     load_requested = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT,
-                 library: RunLibrary | None = None):
+                 library: RunLibrary | None = None, recorder: RunRecorder | None = None):
         super().__init__(parent)
         self._theme = theme
-        self.recorder = RunRecorder()
+        self.recorder = recorder if recorder is not None else RunRecorder()  # the window's: its state's
         self.library: RunLibrary | None = None
         self.entries: list[LibraryEntry] = []
         self.keys: list[tuple] = []          # the table's rows, in order
@@ -155,9 +155,9 @@ class RunsView(QWidget):
         self.message.setVisible(bool(problems))
         self._refresh_table()
 
-    def set_dataset_name(self, name: str) -> None:
-        """The dataset the next runs train on (recorded with them)."""
-        self.recorder.dataset = str(name)
+    def set_dataset(self, ds) -> None:
+        """The dataset the next runs train on (its name is recorded with them)."""
+        self.recorder.dataset = str(ds.name)
 
     def records(self) -> list[RunRecord]:
         """This session's runs, oldest first."""

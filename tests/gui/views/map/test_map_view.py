@@ -360,8 +360,8 @@ def test_a_view_deleted_mid_tsne_stops_its_job(qtbot, data, snaps, monkeypatch):
         v.show_snapshot(snaps[1])
     v.method_combo.setCurrentIndex(1)
     qtbot.waitUntil(lambda: v.progress.value() > 0, timeout=10_000)
-    job = v.jobs._current
+    job = v.jobs.current_job_id
     v.close()
     v.deleteLater()
     qtbot.waitUntil(lambda: (job in [j for _, j in finals]), timeout=10_000)
-    assert ("cancelled", job) in finals and not server()._owners  # told to stop, not finished
+    assert ("cancelled", job) in finals and not server()._tasks  # told to stop, not finished

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from gui_helpers import make_snapshot
+from gui_helpers import make_snapshot, tiny_digits
 from PySide6.QtGui import QColor
 
 from nnviz.charts.theme import DARK, LIGHT
@@ -31,7 +31,7 @@ def library(tmp_path):
 def view(qtbot, library, snaps):
     v = RunsView(library=library)
     qtbot.addWidget(v)
-    v.set_dataset_name("tiny-digits")
+    v.set_dataset(tiny_digits())
     v.resize(1100, 650)
     v.show()
     for i in (1, 2, 3):
