@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from gui_window import close_window, open_window, run_until, wait_for_first_draw  # noqa: E402
 from shared_data import datasets_dir  # noqa: E402
 
 from nnviz.datasets import load_dataset  # noqa: E402
@@ -36,16 +36,8 @@ def headless(data, config, steps: int) -> float:
 
 def windowed(app, data, config, steps: int, data_dir) -> dict:
     """Throughput, redraws per second and the longest stall with every view showing."""
-    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
-
-    from nnviz.gui.window.main_window import MainWindow
-    ini = tempfile.NamedTemporaryFile(suffix=".ini", delete=False).name
-    w = MainWindow(settings=QSettings(ini, QSettings.Format.IniFormat), data_dir=data_dir)
-    w.resize(1600, 1000)
-    w.show()
-    w.splitDockWidget(w.docks["activations"], w.docks["data"], Qt.Orientation.Vertical)
-    w.set_dataset(data, "mnist", reloadable=True)
-    w.new_network(config)
+    from PySide6.QtCore import QTimer
+    w = open_window(data, config, data_dir)
     draws, gaps, last = [0], [0.0], [time.perf_counter()]
     original = w.refresh_views
 
@@ -64,31 +56,17 @@ def windowed(app, data, config, steps: int, data_dir) -> dict:
     heart.start()
     # The new network is built and drawn first (the views create their items once): that
     # start-up stall is reported apart from the stalls during training.
-    loop = QEventLoop()
-    ready = QTimer(interval=20, timeout=lambda: w._shown_step[1] == 0 and loop.quit())
-    ready.start()
-    loop.exec()
-    ready.stop()
-    for _ in range(5):
-        app.processEvents()  # the first paint of the new items
+    wait_for_first_draw(app, w)
     startup = gaps[0]
     gaps[0], last[0] = 0.0, time.perf_counter()
-    # A real event loop, as app.exec() runs it.
-
-    def check():
-        if w.session.latest is not None and w.session.latest.step >= steps:
-            loop.quit()
-    watch = QTimer(interval=20, timeout=check)
-    watch.start()
     t, cpu = time.perf_counter(), time.process_time()
     w.session.train()
-    loop.exec()
+    run_until(lambda: w.session.latest is not None and w.session.latest.step >= steps)
     elapsed = time.perf_counter() - t
     gui_cpu = (time.process_time() - cpu) / elapsed
-    watch.stop()
     samples = w.session.latest.samples_seen
     heart.stop()
-    w.close()
+    close_window(w)
     return {"rate": samples / elapsed, "hz": draws[0] / elapsed, "stall_ms": 1e3 * gaps[0],
             "gui_cpu": gui_cpu, "startup_ms": 1e3 * startup}
 

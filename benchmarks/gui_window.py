@@ -1,0 +1,52 @@
+"""The real window as the GUI benchmarks open it: every dock showing, a dataset and a new
+network, and the settings in a throw-away file (the user's own are never read or written)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def open_window(data, config, data_dir):
+    """A shown :class:`MainWindow` of 1600×1000 on ``data`` with a new network of ``config``.
+
+    The Data dock, tabbed behind Activations by default, is split out so that all five docks
+    are visible. Close it with :func:`close_window`."""
+    from PySide6.QtCore import QSettings, Qt
+    from nnviz.gui.window.main_window import MainWindow
+    fd, ini = tempfile.mkstemp(suffix=".ini", prefix="nnviz-bench-")
+    os.close(fd)
+    w = MainWindow(settings=QSettings(ini, QSettings.Format.IniFormat), data_dir=data_dir)
+    w.resize(1600, 1000)
+    w.show()
+    w.splitDockWidget(w.docks["activations"], w.docks["data"], Qt.Orientation.Vertical)
+    w.set_dataset(data, "mnist", reloadable=True)
+    w.new_network(config)
+    return w
+
+
+def run_until(predicate, poll_ms: int = 20) -> None:
+    """Run a real event loop (as ``app.exec()`` does) until ``predicate()`` is true."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    loop = QEventLoop()
+    timer = QTimer(interval=poll_ms, timeout=lambda: predicate() and loop.quit())
+    timer.start()
+    loop.exec()
+    timer.stop()
+
+
+def wait_for_first_draw(app, w) -> None:
+    """Until the new network's first snapshot (step 0) has been handed to the views and
+    painted: the views create their items once, a start-up cost apart from training."""
+    run_until(lambda: w._shown_step[1] == 0)
+    for _ in range(5):
+        app.processEvents()
+
+
+def close_window(w) -> None:
+    """Close ``w`` (its training process ends, its side windows close) and delete its
+    settings file."""
+    path = w.settings.fileName()
+    w.close()
+    if os.path.exists(path):
+        os.remove(path)
