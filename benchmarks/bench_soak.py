@@ -34,12 +34,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from nnviz.engine.presets import get_preset  # noqa: E402
-from nnviz.datasets import DatasetError, load_dataset  # noqa: E402
-
 from gui_window import close_window, open_window, run_until, wait_for_first_draw  # noqa: E402
 from shared_data import datasets_dir  # noqa: E402
 from soak_report import VIEWS, Sample, summarize, table_header, table_row  # noqa: E402
+
+from nnviz.datasets import DatasetError, load_dataset  # noqa: E402
+from nnviz.engine.presets import get_preset  # noqa: E402
 
 EPOCHS = 100_000  # an epoch takes about a second with the window open: never finished in a soak
 
@@ -128,7 +128,7 @@ class RedrawCounter:
 def show_every_view(w) -> list:
     """Show the side windows, with each analysis view visible: the map and runs views move
     from their tabs into windows of their own. Returns those extra windows."""
-    from nnviz.gui.side_windows import SideWindow
+    from nnviz.gui.window.side_windows import SideWindow
     w.send_to_pad(0)  # the explorer's stepper and answer follow the network too
     tabs = w.analysis_window.tabs
     extra = []

@@ -13,6 +13,7 @@ def open_window(data, config, data_dir):
     The Data dock, tabbed behind Activations by default, is split out so that all five docks
     are visible. Close it with :func:`close_window`."""
     from PySide6.QtCore import QSettings, Qt
+
     from nnviz.gui.window.main_window import MainWindow
     fd, ini = tempfile.mkstemp(suffix=".ini", prefix="nnviz-bench-")
     os.close(fd)
