@@ -83,6 +83,58 @@ def test_live_changes_apply_at_the_next_batch():
     assert tr.config.dropout == 0.2
 
 
+def _steps(trainer, n):
+    """Train ``n`` batches; for each, the update the optimiser subtracted and plain SGD's
+    η·g for the same gradient: two (n, P) arrays."""
+    updates, sgd = [], []
+    for _ in range(n):
+        trainer.step()
+        g, lr = trainer.net.grad, trainer.net.dtype.type(trainer.optimizer.lr)
+        updates.append(trainer.optimizer.last_update(0).copy())
+        sgd.append(g * lr)
+    return np.array(updates), np.array(sgd)
+
+
+def test_momentum_0_is_plain_sgd_at_the_start_and_mid_run():
+    # Full batch and no dropout: a batch's gradient depends on the weights only, so runs
+    # from the same weights must take bit-identical steps.
+    data = blobs()
+    cfg = CFG.replace(optimizer="momentum", lr=0.05, batch_size=0, epochs=20)
+    k, n = 3, 4
+    # Started with momentum 0 ("SGD with momentum" at 0) against plain SGD.
+    started0 = Trainer(make_network(cfg, 16, 4), data, cfg.replace(momentum=0.0))
+    plain = Trainer(make_network(cfg, 16, 4), data, cfg.replace(optimizer="sgd"))
+    updates, sgd = _steps(started0, n)
+    np.testing.assert_array_equal(updates, sgd)
+    np.testing.assert_array_equal(updates, _steps(plain, n)[0])
+    np.testing.assert_array_equal(started0.net.theta, plain.net.theta)
+    # Started with 0.9, changed to 0 after batch k, against plain SGD from its batch-k weights.
+    mid = Trainer(make_network(cfg, 16, 4), data, cfg.replace(momentum=0.9))
+    heavy, heavy_sgd = _steps(mid, k)
+    assert not np.allclose(heavy[1:], heavy_sgd[1:], rtol=0.1)  # momentum was on
+    mid.request(momentum=0.0)
+    net = make_network(cfg, 16, 4)
+    net.theta[...] = mid.net.theta
+    plain = Trainer(net, data, cfg.replace(optimizer="sgd"))
+    updates, sgd = _steps(mid, n)
+    assert mid.optimizer.momentum == 0.0 and np.abs(updates).max() > 1e-3
+    np.testing.assert_array_equal(updates, sgd)
+    np.testing.assert_array_equal(updates, _steps(plain, n)[0])
+    np.testing.assert_array_equal(mid.net.theta, plain.net.theta)
+
+
+def test_adam_momentum_0_is_beta1_0_9_at_the_start_and_mid_run():
+    data = blobs()
+    tr = Trainer(make_network(CFG, 16, 4), data, CFG)  # Adam, momentum 0
+    assert tr.optimizer.beta1 == 0.9
+    tr.request(momentum=0.5)
+    tr.step()
+    assert tr.optimizer.beta1 == 0.5
+    tr.request(momentum=0.0)
+    tr.step()
+    assert tr.optimizer.beta1 == 0.9
+
+
 def test_request_from_another_thread():
     data = blobs()
     tr = Trainer(make_network(CFG, 16, 4), data, CFG)
