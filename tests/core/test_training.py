@@ -6,7 +6,7 @@ import types
 import numpy as np
 import pytest
 
-from nnviz.core import (MLP, Augmentation, StepReport, TrainConfig, Trainer, TrainingDiverged,
+from nnviz.core import (MLP, Adam, Augmentation, StepReport, TrainConfig, Trainer, TrainingDiverged,
                         make_network, train)
 
 
@@ -232,6 +232,34 @@ def test_l2_weight_decay_adds_lambda_w_to_the_gradient():
         L_ref.dW += 0.5 * L_ref.W
     expected = ref.theta - 0.1 * ref.grad
     assert np.allclose(net.theta, expected, atol=1e-6)
+
+
+def test_l2_is_coupled_on_weights_only_and_left_out_of_the_reported_loss():
+    data = blobs()
+    cfg = CFG.replace(optimizer="sgd", lr=0.1, batch_size=0, epochs=1)
+    runs = {}
+    for lam in (0.0, 0.5):
+        net = make_network(cfg, 16, 4)
+        W = [L.W.copy() for L in net.layers]
+        runs[lam] = (Trainer(net, data, cfg.replace(l2=lam)).step(), net, W)
+    (r0, net0, W), (r1, net1, _) = runs[0.0], runs[0.5]
+    for L0, L1, W_before in zip(net0.layers, net1.layers, W):
+        np.testing.assert_array_equal(L1.db, L0.db)  # biases: no λ in their gradient
+        np.testing.assert_array_equal(L1.b, L0.b)
+        np.testing.assert_array_equal(L1.dW, L0.dW + np.float32(0.5) * W_before)
+    # The reported losses are the data loss: the same with and without λ.
+    assert r1.loss == r0.loss and r1.record["train_loss"] == r0.record["train_loss"]
+    # Coupled: with Adam, λ·W goes through Adam's scaling with the rest of the gradient
+    # (AdamW would subtract lr·λ·W beside it).
+    cfg = cfg.replace(optimizer="adam", lr=1e-3, l2=0.5)
+    net = make_network(cfg, 16, 4)
+    ref = net.copy()
+    Trainer(net, data, cfg).step()
+    ref.loss_and_gradients(data.x_train, data.y_train)
+    for L in ref.layers:
+        L.dW += np.float32(0.5) * L.W
+    Adam(1e-3).step([ref.theta], [ref.grad])
+    np.testing.assert_allclose(net.theta, ref.theta, rtol=1e-6, atol=1e-7)
 
 
 def test_mlp_parameters_are_views_of_one_buffer():

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBo
 
 from nnviz.core import TrainConfig, Trainer, make_network
 from nnviz.core.augment import Augmentation
+from nnviz.core.optim import effective_momentum
 from nnviz.core.presets import PRESETS
 from nnviz.gui.theme import DARK, LIGHT
 from nnviz.gui.views.arch_editor import MAX_LAYERS, parameter_count
@@ -323,6 +324,21 @@ def test_every_input_has_a_short_plain_tooltip(panel, qtbot):
         tip = w.toolTip()
         assert tip, f"{type(w).__name__} {w.objectName() or w.accessibleName()} has no tooltip"
         assert 1 <= _sentences(tip) <= 2 and len(tip) < 260, tip
+
+
+def test_momentum_and_l2_say_what_the_engine_does(panel):
+    label = panel.schedule_form.labelForField
+    tip = panel.momentum.toolTip()
+    assert label(panel.momentum).text() == "Momentum / β₁"
+    assert "0 means no momentum, plain SGD, or for Adam its default β₁ = 0.9" in tip
+    assert "the same at the start as mid-run, where a change applies at the next batch" in tip
+    # ... which is the rule the engine follows, at the start and mid-run alike.
+    assert [effective_momentum(n, 0.0) for n in ("sgd", "momentum", "adam")] == [0.0, 0.0, 0.9]
+    tip = panel.l2.toolTip()
+    assert label(panel.l2).text() == "L2 on weights (coupled)"
+    assert tip.startswith("Coupled L2 on the weights only, not the biases: λ·W is added to each "
+                          "weight's gradient, so Adam rescales it")
+    assert "The plotted losses leave out the penalty λ/2·Σ‖W‖²" in tip
 
 
 def test_state_round_trips_through_json_without_signals(panel, qtbot):
