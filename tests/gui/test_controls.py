@@ -341,6 +341,22 @@ def test_momentum_and_l2_say_what_the_engine_does(panel):
     assert "The plotted losses leave out the penalty λ/2·Σ‖W‖²" in tip
 
 
+def test_choosing_sgd_with_momentum_at_momentum_0_sets_0_9(panel):
+    rec = Recorder(panel)
+    assert panel.config().optimizer == "adam" and panel.config().momentum == 0.0
+    select = panel.optimizer.findData("momentum")
+    panel.optimizer.setCurrentIndex(select)
+    assert panel.config().momentum == 0.9 and panel.momentum.slider.value() == 90
+    assert rec.live == [] and rec.structure == [True]  # for the next network, not the run
+    panel.momentum.setValue(0.5)
+    panel.optimizer.setCurrentIndex(panel.optimizer.findData("sgd"))
+    panel.optimizer.setCurrentIndex(select)
+    assert panel.config().momentum == 0.5  # a momentum already chosen is kept
+    # A config that says momentum 0 is shown as it is: plain SGD.
+    panel.set_config(TrainConfig(optimizer="momentum", momentum=0.0))
+    assert panel.config().momentum == 0.0
+
+
 def test_state_round_trips_through_json_without_signals(panel, qtbot):
     panel.arch.row_widgets(0)[1].setCurrentIndex(2)  # sigmoid in the first layer
     panel.lr.setValue(0.0042)
