@@ -335,7 +335,7 @@ def test_momentum_and_l2_say_what_the_engine_does(panel):
     # ... which is the rule the engine follows, at the start and mid-run alike.
     assert [effective_momentum(n, 0.0) for n in ("sgd", "momentum", "adam")] == [0.0, 0.0, 0.9]
     tip = panel.l2.toolTip()
-    assert label(panel.l2).text() == "L2 on weights (coupled)"
+    assert label(panel.l2).text() == "L2 on weights"
     assert tip.startswith("Coupled L2 on the weights only, not the biases: λ·W is added to each "
                           "weight's gradient, so Adam rescales it")
     assert "The plotted losses leave out the penalty λ/2·Σ‖W‖²" in tip

@@ -262,7 +262,7 @@ class ControlsPanel(QWidget):
                                  ("Drop every", self.step_epochs, "step_epochs"),
                                  ("Drop factor γ", self.gamma, "gamma"),
                                  ("Final lr factor", self.min_lr_factor, "min_lr_factor"),
-                                 ("L2 on weights (coupled)", self.l2, "l2"),
+                                 ("L2 on weights", self.l2, "l2"),
                                  ("Dropout", self.dropout, "dropout"),
                                  ("Batch size", batch, "batch_size"),
                                  ("Epochs", self.epochs, "epochs")):
