@@ -108,7 +108,7 @@ def backward_steps(trace: BackwardTrace) -> list[Step]:
         # As losses.cross_entropy computes it: from the logits, so a p[y] that rounds to 0
         # still gives the true loss.
         loss_eqs = (f"L = −log p[{y}] = −log softmax({z})[{y}]",
-                    f"  = log Σₖ exp({z}ₖ − max {z}) − ({z}[{y}] − max {z}) = {trace.loss:.4g}")
+                    f"= log Σₖ exp({z}ₖ − max {z}) − ({z}[{y}] − max {z}) = {trace.loss:.4g}")
         delta_eq = f"δ{sup(L)} = ∂L/∂z{sup(L)} = p − Y   (Y one-hot at {y})"
     steps = [Step("loss", L, "backward", f"Loss for target {y}: {trace.loss:.4g}", loss_eqs,
                   {"p": p})]

@@ -94,6 +94,6 @@ def test_trace_stepper_and_evaluation_show_the_true_loss():
     loss_step = next(s for s in st.steps if s.kind == "loss")
     assert loss_step.title == "Loss for target 0: 200"
     assert loss_step.equations == ("L = −log p[0] = −log softmax(z¹)[0]",
-                                   "  = log Σₖ exp(z¹ₖ − max z¹) − (z¹[0] − max z¹) = 200")
+                                   "= log Σₖ exp(z¹ₖ − max z¹) − (z¹[0] − max z¹) = 200")
     assert evaluate(net, x, y).loss == pytest.approx(GAP, rel=1e-7)
     assert Evaluation.compute(net, x, y).loss == pytest.approx(GAP, rel=1e-7)
