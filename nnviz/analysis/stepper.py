@@ -90,14 +90,18 @@ def backward_steps(trace: BackwardTrace) -> list[Step]:
     layers, L = trace.layers, len(trace.layers)
     y = int(trace.y[0])
     p = trace.probabilities[0]
+    z = f"z{sup(L)}"
     if trace.loss_name == "mse":
-        loss_eq = f"L = Σₖ (pₖ − Yₖ)²   with Y the one-hot target ({y})"
+        loss_eqs = (f"L = Σₖ (pₖ − Yₖ)²   with Y the one-hot target ({y}) = {trace.loss:.4g}",)
         delta_eq = f"δ{sup(L)} = ∂L/∂z{sup(L)} = p ⊙ (g − (g·p)),  g = 2(p − Y)"
     else:
-        loss_eq = f"L = −log p_y = −log p[{y}]"
+        # As losses.cross_entropy computes it: from the logits, so a p[y] that rounds to 0
+        # still gives the true loss.
+        loss_eqs = (f"L = −log p[{y}] = −log softmax({z})[{y}]",
+                    f"= log Σₖ exp({z}ₖ − max {z}) − ({z}[{y}] − max {z}) = {trace.loss:.4g}")
         delta_eq = f"δ{sup(L)} = ∂L/∂z{sup(L)} = p − Y   (Y one-hot at {y})"
-    steps = [Step("loss", L, "backward", f"Loss for target {y}: {trace.loss:.4g}",
-                  (f"{loss_eq} = {trace.loss:.4g}",), {"p": p})]
+    steps = [Step("loss", L, "backward", f"Loss for target {y}: {trace.loss:.4g}", loss_eqs,
+                  {"p": p})]
     for rec in reversed(layers):
         l, (n_out, n_in) = rec.index, rec.W.shape
         s, xin = sup(l), _input_name(l)

@@ -26,7 +26,8 @@ class TrainConfig:
     """Everything that defines a training run besides the data.
 
     ``batch_size = 0`` means full-batch gradient descent (one step per epoch).
-    ``momentum`` is SGD's momentum, or Adam's β₁ when > 0 (0 keeps Adam's 0.9).
+    ``momentum`` is SGD's momentum μ (0: plain SGD, for ``sgd`` and ``momentum`` alike), or
+    Adam's β₁ when > 0 (0 keeps Adam's 0.9); see :func:`nnviz.engine.optim.effective_momentum`.
     ``train_subset = 0`` trains on all training examples.
     ``activation`` is one name for every hidden layer, or a tuple with one per hidden layer.
     """

@@ -57,8 +57,10 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Gradient descent ``θ ← θ − η g``; with momentum μ > 0, heavy-ball momentum
-    ``v ← μ v + g``, ``θ ← θ − η v`` (PyTorch's convention)."""
+    """Heavy-ball momentum ``v ← μ v + g``, ``θ ← θ − η v`` (PyTorch's convention, no
+    Nesterov). μ = 0 is plain gradient descent ``θ ← θ − η g``, whether the optimiser was
+    built with it or ``momentum`` was set to 0 between steps: ``v`` is then ``g``, as
+    ``0·v + g`` says, and a later μ > 0 goes on from it rather than from a stale velocity."""
 
     name = "sgd"
     slots = ("v",)
@@ -69,12 +71,13 @@ class SGD(Optimizer):
 
     def _update(self, st, p, g):
         u, lr = st["update"], p.dtype.type(self.lr)
+        v = st["v"]
         if self.momentum:
-            v = st["v"]
             v *= p.dtype.type(self.momentum)
             v += g
             np.multiply(v, lr, out=u)
-        else:
+        else:  # v = 0·v + g without the multiply, so the step is exactly η·g
+            np.copyto(v, g)
             np.multiply(g, lr, out=u)
         p -= u
 
@@ -129,16 +132,25 @@ class Adam(Optimizer):
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": SGD, "adam": Adam}
+ADAM_BETA1 = 0.9  # Adam's β₁ when the momentum control says 0
+
+
+def effective_momentum(name: str, momentum: float) -> float:
+    """The μ (SGD) or β₁ (Adam) that a ``momentum`` setting means for optimiser ``name``.
+
+    For ``sgd`` and ``momentum`` it is the number itself: 0 is plain gradient descent. For
+    ``adam``, 0 means the default β₁ = 0.9 (Adam without a first moment is another method).
+    The same rule holds when a run starts and when ``momentum`` changes mid-run.
+    """
+    return float(momentum) or (ADAM_BETA1 if str(name).lower() == "adam" else 0.0)
 
 
 def make_optimizer(name: str, lr: float, momentum: float = 0.0) -> Optimizer:
-    """Build an optimiser by name: ``sgd`` (plain unless ``momentum``), ``momentum``
-    (SGD with ``momentum``, default 0.9 if 0 given) or ``adam`` (``momentum`` is β₁ if > 0)."""
+    """Build an optimiser by name: ``sgd`` or ``momentum`` (SGD with heavy-ball momentum
+    ``momentum``; 0 is plain SGD) or ``adam`` (β₁ = ``momentum``, 0.9 when 0): see
+    :func:`effective_momentum`."""
     key = str(name).lower()
-    if key == "sgd":
-        return SGD(lr, momentum)
-    if key == "momentum":
-        return SGD(lr, momentum or 0.9)
-    if key == "adam":
-        return Adam(lr, beta1=momentum) if momentum else Adam(lr)
-    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if key not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    mu = effective_momentum(key, momentum)
+    return Adam(lr, beta1=mu) if key == "adam" else SGD(lr, mu)

@@ -20,7 +20,7 @@ from nnviz.engine.config import LIVE_FIELDS, TrainConfig
 from nnviz.engine.losses import get_loss
 from nnviz.engine.metrics import evaluate, gradient_rms, inactive_fraction
 from nnviz.engine.network import MLP
-from nnviz.engine.optim import make_optimizer
+from nnviz.engine.optim import effective_momentum, make_optimizer
 from nnviz.engine.schedules import lr_factor
 
 
@@ -111,9 +111,8 @@ class Trainer:
                 return
             changes, self._pending = self._pending, {}
             self.config = self.config.replace(**changes)
-        if "momentum" in changes:
-            # Adam's β₁ falls back to 0.9 when the control says 0 (see TrainConfig).
-            self.optimizer.momentum = changes["momentum"] or (0.9 if self.optimizer.name == "adam" else 0.0)
+        if "momentum" in changes:  # the same rule as at the start (0 → plain SGD, Adam's 0.9)
+            self.optimizer.momentum = effective_momentum(self.config.optimizer, changes["momentum"])
 
     # -- the loop -----------------------------------------------------------------------
 

@@ -9,13 +9,8 @@ import pytest
 from nnviz.engine.augment import Augmentation
 from nnviz.engine.config import TrainConfig
 from nnviz.engine.network import MLP
-from nnviz.engine.training import (
-    StepReport,
-    Trainer,
-    TrainingDiverged,
-    make_network,
-    train,
-)
+from nnviz.engine.optim import Adam
+from nnviz.engine.training import StepReport, Trainer, TrainingDiverged, make_network, train
 
 
 def blobs(n=600, d=16, k=4, seed=0, spread=0.4):
@@ -89,6 +84,58 @@ def test_live_changes_apply_at_the_next_batch():
     with pytest.raises(ValueError, match="dropout must be in"):
         tr.request(dropout=1.5)
     assert tr.config.dropout == 0.2
+
+
+def _steps(trainer, n):
+    """Train ``n`` batches; for each, the update the optimiser subtracted and plain SGD's
+    η·g for the same gradient: two (n, P) arrays."""
+    updates, sgd = [], []
+    for _ in range(n):
+        trainer.step()
+        g, lr = trainer.net.grad, trainer.net.dtype.type(trainer.optimizer.lr)
+        updates.append(trainer.optimizer.last_update(0).copy())
+        sgd.append(g * lr)
+    return np.array(updates), np.array(sgd)
+
+
+def test_momentum_0_is_plain_sgd_at_the_start_and_mid_run():
+    # Full batch and no dropout: a batch's gradient depends on the weights only, so runs
+    # from the same weights must take bit-identical steps.
+    data = blobs()
+    cfg = CFG.replace(optimizer="momentum", lr=0.05, batch_size=0, epochs=20)
+    k, n = 3, 4
+    # Started with momentum 0 ("SGD with momentum" at 0) against plain SGD.
+    started0 = Trainer(make_network(cfg, 16, 4), data, cfg.replace(momentum=0.0))
+    plain = Trainer(make_network(cfg, 16, 4), data, cfg.replace(optimizer="sgd"))
+    updates, sgd = _steps(started0, n)
+    np.testing.assert_array_equal(updates, sgd)
+    np.testing.assert_array_equal(updates, _steps(plain, n)[0])
+    np.testing.assert_array_equal(started0.net.theta, plain.net.theta)
+    # Started with 0.9, changed to 0 after batch k, against plain SGD from its batch-k weights.
+    mid = Trainer(make_network(cfg, 16, 4), data, cfg.replace(momentum=0.9))
+    heavy, heavy_sgd = _steps(mid, k)
+    assert not np.allclose(heavy[1:], heavy_sgd[1:], rtol=0.1)  # momentum was on
+    mid.request(momentum=0.0)
+    net = make_network(cfg, 16, 4)
+    net.theta[...] = mid.net.theta
+    plain = Trainer(net, data, cfg.replace(optimizer="sgd"))
+    updates, sgd = _steps(mid, n)
+    assert mid.optimizer.momentum == 0.0 and np.abs(updates).max() > 1e-3
+    np.testing.assert_array_equal(updates, sgd)
+    np.testing.assert_array_equal(updates, _steps(plain, n)[0])
+    np.testing.assert_array_equal(mid.net.theta, plain.net.theta)
+
+
+def test_adam_momentum_0_is_beta1_0_9_at_the_start_and_mid_run():
+    data = blobs()
+    tr = Trainer(make_network(CFG, 16, 4), data, CFG)  # Adam, momentum 0
+    assert tr.optimizer.beta1 == 0.9
+    tr.request(momentum=0.5)
+    tr.step()
+    assert tr.optimizer.beta1 == 0.5
+    tr.request(momentum=0.0)
+    tr.step()
+    assert tr.optimizer.beta1 == 0.9
 
 
 def test_request_from_another_thread():
@@ -188,6 +235,34 @@ def test_l2_weight_decay_adds_lambda_w_to_the_gradient():
         L_ref.dW += 0.5 * L_ref.W
     expected = ref.theta - 0.1 * ref.grad
     assert np.allclose(net.theta, expected, atol=1e-6)
+
+
+def test_l2_is_coupled_on_weights_only_and_left_out_of_the_reported_loss():
+    data = blobs()
+    cfg = CFG.replace(optimizer="sgd", lr=0.1, batch_size=0, epochs=1)
+    runs = {}
+    for lam in (0.0, 0.5):
+        net = make_network(cfg, 16, 4)
+        W = [L.W.copy() for L in net.layers]
+        runs[lam] = (Trainer(net, data, cfg.replace(l2=lam)).step(), net, W)
+    (r0, net0, W), (r1, net1, _) = runs[0.0], runs[0.5]
+    for L0, L1, W_before in zip(net0.layers, net1.layers, W):
+        np.testing.assert_array_equal(L1.db, L0.db)  # biases: no λ in their gradient
+        np.testing.assert_array_equal(L1.b, L0.b)
+        np.testing.assert_array_equal(L1.dW, L0.dW + np.float32(0.5) * W_before)
+    # The reported losses are the data loss: the same with and without λ.
+    assert r1.loss == r0.loss and r1.record["train_loss"] == r0.record["train_loss"]
+    # Coupled: with Adam, λ·W goes through Adam's scaling with the rest of the gradient
+    # (AdamW would subtract lr·λ·W beside it).
+    cfg = cfg.replace(optimizer="adam", lr=1e-3, l2=0.5)
+    net = make_network(cfg, 16, 4)
+    ref = net.copy()
+    Trainer(net, data, cfg).step()
+    ref.loss_and_gradients(data.x_train, data.y_train)
+    for L in ref.layers:
+        L.dW += np.float32(0.5) * L.W
+    Adam(1e-3).step([ref.theta], [ref.grad])
+    np.testing.assert_allclose(net.theta, ref.theta, rtol=1e-6, atol=1e-7)
 
 
 def test_mlp_parameters_are_views_of_one_buffer():

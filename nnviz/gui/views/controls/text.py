@@ -31,9 +31,9 @@ TIPS = {
             "and settings reproduce the same run exactly.",
     "lr": "How big a step the optimiser takes along the gradient. Too small learns slowly; too "
           "large makes the loss jump or diverge.",
-    "momentum": "How much of the previous step carries into the next (β₁ for Adam). It smooths "
-                "noisy gradients and speeds up along steady directions; 0 keeps the default 0.9 "
-                "of momentum SGD and Adam.",
+    "momentum": "Share of the previous step kept in the next (β₁ for Adam); it smooths noisy "
+                "gradients. 0 means no momentum, plain SGD, or for Adam its default β₁ = 0.9, "
+                "the same at the start as mid-run, where a change applies at the next batch.",
     "schedule": "How the learning rate changes over the epochs: constant, dropped by a factor at "
                 "intervals (step), or lowered smoothly to a floor by the last epoch (cosine). "
                 "Smaller steps late in training often settle at a lower loss.",
@@ -42,8 +42,9 @@ TIPS = {
     "gamma": "Factor the learning rate is multiplied by at each drop; 0.5 halves it.",
     "min_lr_factor": "The learning rate at the last epoch, as a fraction of the base rate. "
                      "0 lets the steps fade out completely.",
-    "l2": "Weight decay: pulls every weight towards 0 a little at each step. It discourages "
-          "large weights and can reduce overfitting; too much and the network underfits.",
+    "l2": "Coupled L2 on the weights only, not the biases: λ·W is added to each weight's "
+          "gradient, so Adam rescales it like the rest (unlike AdamW). The plotted losses leave "
+          "out the penalty λ/2·Σ‖W‖²; too much λ and the network underfits.",
     "dropout": "Fraction of hidden units switched off at random for each training batch. It "
                "keeps units from relying on each other and fights overfitting, but learning "
                "gets noisier and slower.",

@@ -51,6 +51,7 @@ from nnviz.gui.widgets.fields import (
     select_data,
 )
 
+DEFAULT_MOMENTUM = 0.9  # what choosing "SGD with momentum" sets when momentum is 0
 AUG_FIELDS = ("noise_std", "max_rotation_deg", "max_shift_px", "thickness")
 MAX_DELAY_MS = 2000
 
@@ -286,7 +287,8 @@ class ControlsPanel(QWidget):
                                  ("Drop every", self.step_epochs, "step_epochs"),
                                  ("Drop factor γ", self.gamma, "gamma"),
                                  ("Final lr factor", self.min_lr_factor, "min_lr_factor"),
-                                 ("L2 decay", self.l2, "l2"), ("Dropout", self.dropout, "dropout"),
+                                 ("L2 on weights", self.l2, "l2"),
+                                 ("Dropout", self.dropout, "dropout"),
                                  ("Batch size", batch, "batch_size"),
                                  ("Epochs", self.epochs, "epochs")):
             self._row(form, text, field, TIPS[key])
@@ -315,6 +317,7 @@ class ControlsPanel(QWidget):
     def _wire(self) -> None:
         self.preset.activated.connect(lambda i: self.apply_preset(self.preset.itemData(i)))
         self.arch.changed.connect(self._structure_edited)
+        self.optimizer.currentIndexChanged.connect(self._optimizer_edited)  # before the next
         for combo in (self.init, self.loss, self.optimizer):
             combo.currentIndexChanged.connect(self._structure_edited)
         for spin in (self.init_scale, self.train_subset, self.seed):
@@ -350,6 +353,14 @@ class ControlsPanel(QWidget):
             self._update_dependent()
             self.set_needs_new_network(True)
             self.structure_changed.emit()
+
+    def _optimizer_edited(self, *_) -> None:
+        """Choosing "SGD with momentum" while momentum is 0 (plain SGD) sets the classic 0.9,
+        so the choice means what it says. Quietly: it is for the next network, not the run."""
+        chose_momentum = self.optimizer.currentData() == "momentum"
+        if not self._quiet and chose_momentum and not self.momentum.value():
+            with self._silenced():
+                self.momentum.setValue(DEFAULT_MOMENTUM)
 
     def _batch_edited(self, *_) -> None:
         self.batch_size.setEnabled(not self.full_batch.isChecked())

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.charts.theme import LIGHT, Theme, style_legend, style_plot
 from nnviz.engine.snapshot import TrainingSnapshot
+from nnviz.gui.views.controls.text import LOSSES
 from nnviz.gui.views.curves.tools import CurveHover, ema, epoch_ticks, layer_label, round_up
 from nnviz.gui.widgets.deferred import DeferredDraw
 
@@ -30,6 +31,19 @@ CAPTION = (
     "overfitting. Gradient strength: RMS of each layer's dW, log scale; near 10⁻⁶ a layer has "
     "stopped learning. Inactive: hidden units with f′(z) = 0 on every probe image (dead ReLUs). "
     "Vertical lines: epoch ends. Hover for exact values.")
+
+LOSS_NAMES = dict(LOSSES)
+
+
+def loss_title(config) -> str:
+    """The loss plot's title for a run with ``config``: which loss, and that it leaves out
+    the L2 penalty (training reports and evaluation both give the data loss only)."""
+    name = LOSS_NAMES.get(getattr(config, "loss", ""), "loss")
+    l2 = float(getattr(config, "l2", 0.0) or 0.0)
+    if not l2:
+        return f"Loss: {name}"
+    return f"Loss: {name}, without the L2 penalty λ/2·Σ‖W‖² (λ = {l2:g})"
+
 
 SPLITS = (("train", "train (epoch)", "o"), ("val", "validation", "s"), ("test", "test", "t"))
 SLIDER_MAX = 999  # smoothing weight = slider / 1000, so 0 … 0.999 as in TensorBoard
@@ -225,6 +239,9 @@ class CurvesView(DeferredDraw, QWidget):
     def _draw(self, snap: TrainingSnapshot) -> None:
         if snap.run_id != self._run_id:
             self._reset(snap)
+        title = loss_title(snap.config)
+        if title != self.loss_plot.titleLabel.text:  # l2 is live: it may change mid-run
+            self.loss_plot.setTitle(title)
         c = snap.curves
         step = c["step"]
         self.loss_raw.setData(step, c["loss"])

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.augment import Augmentation
 from nnviz.engine.config import TrainConfig
+from nnviz.engine.optim import effective_momentum
 from nnviz.engine.presets import PRESETS
 from nnviz.engine.training import Trainer, make_network
 from nnviz.gui.views.controls.arch_editor import MAX_LAYERS, parameter_count
@@ -329,6 +330,37 @@ def test_every_input_has_a_short_plain_tooltip(panel, qtbot):
         tip = w.toolTip()
         assert tip, f"{type(w).__name__} {w.objectName() or w.accessibleName()} has no tooltip"
         assert 1 <= _sentences(tip) <= 2 and len(tip) < 260, tip
+
+
+def test_momentum_and_l2_say_what_the_engine_does(panel):
+    label = panel.schedule_form.labelForField
+    tip = panel.momentum.toolTip()
+    assert label(panel.momentum).text() == "Momentum / β₁"
+    assert "0 means no momentum, plain SGD, or for Adam its default β₁ = 0.9" in tip
+    assert "the same at the start as mid-run, where a change applies at the next batch" in tip
+    # ... which is the rule the engine follows, at the start and mid-run alike.
+    assert [effective_momentum(n, 0.0) for n in ("sgd", "momentum", "adam")] == [0.0, 0.0, 0.9]
+    tip = panel.l2.toolTip()
+    assert label(panel.l2).text() == "L2 on weights"
+    assert tip.startswith("Coupled L2 on the weights only, not the biases: λ·W is added to each "
+                          "weight's gradient, so Adam rescales it")
+    assert "The plotted losses leave out the penalty λ/2·Σ‖W‖²" in tip
+
+
+def test_choosing_sgd_with_momentum_at_momentum_0_sets_0_9(panel):
+    rec = Recorder(panel)
+    assert panel.config().optimizer == "adam" and panel.config().momentum == 0.0
+    select = panel.optimizer.findData("momentum")
+    panel.optimizer.setCurrentIndex(select)
+    assert panel.config().momentum == 0.9 and panel.momentum.slider.value() == 90
+    assert rec.live == [] and rec.structure == [True]  # for the next network, not the run
+    panel.momentum.setValue(0.5)
+    panel.optimizer.setCurrentIndex(panel.optimizer.findData("sgd"))
+    panel.optimizer.setCurrentIndex(select)
+    assert panel.config().momentum == 0.5  # a momentum already chosen is kept
+    # A config that says momentum 0 is shown as it is: plain SGD.
+    panel.set_config(TrainConfig(optimizer="momentum", momentum=0.0))
+    assert panel.config().momentum == 0.0
 
 
 def test_state_round_trips_through_json_without_signals(panel, qtbot):

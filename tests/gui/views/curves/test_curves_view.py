@@ -10,6 +10,7 @@ from PySide6.QtGui import QImage
 
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.config import TrainConfig
+from nnviz.engine.snapshot import take_snapshot
 from nnviz.gui.views.curves.tools import ema, epoch_ticks
 from nnviz.gui.views.curves.view import CurvesView
 
@@ -109,6 +110,26 @@ def test_new_run_of_another_size_resets(view, digits, snapshot):
                                   [r["step"] for r in small.history])
     view.show_snapshot(snapshot)  # and back to the deeper network
     assert len(view.grad_curves) == 3
+
+
+def test_loss_title_names_the_loss_and_whether_the_l2_penalty_is_in_it(view, digits):
+    # λ = 0: there is no penalty to leave out.
+    snap, trainer, curves = make_snapshot(digits, steps=3)
+    view.show_snapshot(snap)
+    assert view.loss_plot.titleLabel.text == "Loss: softmax cross-entropy"
+    # λ is live: raised mid-run, the title says the plotted loss is without its penalty
+    # (the trainer reports, and evaluates, the data loss only).
+    trainer.request(l2=1e-4)
+    r = trainer.step()
+    curves.append(r.step, r.loss, r.accuracy, r.lr, r.grad_rms)
+    view.show_snapshot(take_snapshot(trainer, curves, [L.W0 for L in snap.layers], 1))
+    assert view.loss_plot.titleLabel.text == (
+        "Loss: softmax cross-entropy, without the L2 penalty λ/2·Σ‖W‖² (λ = 0.0001)")
+    mse = make_snapshot(digits, steps=2, run_id=2,
+                        config=TrainConfig(hidden=(8,), loss="mse", l2=0.003, batch_size=32))[0]
+    view.show_snapshot(mse)
+    assert view.loss_plot.titleLabel.text == (
+        "Loss: mean squared error on softmax, without the L2 penalty λ/2·Σ‖W‖² (λ = 0.003)")
 
 
 @pytest.mark.parametrize("steps", [0, 4])
