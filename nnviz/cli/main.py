@@ -99,7 +99,9 @@ def _add_train(sub):
     t.add_argument("--init-scale", type=float)
     t.add_argument("--optimizer", choices=["sgd", "momentum", "adam"])
     t.add_argument("--lr", type=float, help="learning rate")
-    t.add_argument("--momentum", type=float, help="SGD momentum, or Adam's beta1")
+    t.add_argument("--momentum", type=float,
+                   help="SGD momentum (0: plain SGD; --optimizer momentum alone gives 0.9), "
+                        "or Adam's beta1 (0 keeps Adam's 0.9)")
     t.add_argument("--schedule", choices=["constant", "step", "cosine"])
     t.add_argument("--l2", type=float, help="L2 weight decay")
     t.add_argument("--dropout", type=float, help="dropout rate of the hidden layers")
@@ -141,6 +143,8 @@ def train_config(args):
     changes = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     if args.layers is not None:
         changes["hidden"] = args.layers
+    if changes.get("optimizer") == "momentum" and "momentum" not in changes and not config.momentum:
+        changes["momentum"] = 0.9  # asking for momentum means some: 0 is plain SGD
     aug = {n: getattr(args, n) for n in ("noise_std", "max_rotation_deg", "max_shift_px", "thickness")
            if getattr(args, n) is not None}
     if aug:

@@ -111,3 +111,11 @@ def test_presets_lists_every_preset(capsys):
 def test_python_dash_m_and_console_script_entry():
     out = subprocess.run([sys.executable, "-m", "nnviz", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("nnviz ")
+
+
+@pytest.mark.parametrize("extra, momentum", [([], 0.9), (["--momentum", "0"], 0.0),
+                                             (["--momentum", "0.5"], 0.5)])
+def test_optimizer_momentum_alone_means_momentum_0_9(extra, momentum):
+    from nnviz.cli.main import build_parser, train_config
+    config = train_config(build_parser().parse_args(["train", "--optimizer", "momentum", *extra]))
+    assert config.optimizer == "momentum" and config.momentum == momentum
