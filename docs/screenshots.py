@@ -85,6 +85,7 @@ def main() -> int:
     from nnviz.gui.views.explorer.view import ExplorerView
     from nnviz.gui.views.map.view import MapView
     from nnviz.gui.views.runs.view import RunsView
+    from nnviz.render.offscreen import grab_png
 
     theme = THEMES[args.theme]
     apply_palette(app, theme)
@@ -105,7 +106,7 @@ def main() -> int:
             map_view.refresh()
             wait(app, until=lambda: not map_view.busy, timeout=600)
             wait(app, 0.3)
-            map_view.grab().save(str(HERE / f"map-epoch{snap.epochs_done}{suffix}.png"))
+            grab_png(map_view, HERE / f"map-epoch{snap.epochs_done}{suffix}.png")
             print(f"map after epoch {snap.epochs_done}: test accuracy "
                   f"{snap.history[-1]['test_accuracy']:.4f}")
         net = snap.network()
@@ -117,7 +118,7 @@ def main() -> int:
     ev.set_model(net, "cross_entropy")
     wait(app, until=lambda: not ev.busy and ev.evaluation is not None)
     wait(app, 0.3)
-    ev.grab().save(str(HERE / f"evaluation{suffix}.png"))
+    grab_png(ev, HERE / f"evaluation{suffix}.png")
 
     ex = ExplorerView(theme)
     ex.resize(1600, 950)
@@ -131,16 +132,16 @@ def main() -> int:
     ex.stepper.seek(2)
     ex.stepper_view._show()
     wait(app, 0.2)
-    ex.grab().save(str(HERE / f"explorer-forward{suffix}.png"))
+    grab_png(ex, HERE / f"explorer-forward{suffix}.png")
     ex.stepper.seek(len(ex.stepper.steps) - 1)
     ex.stepper_view._show()
     wait(app, 0.2)
-    ex.grab().save(str(HERE / f"explorer-backward{suffix}.png"))
+    grab_png(ex, HERE / f"explorer-backward{suffix}.png")
     unit = int(np.argmax(ex.trace.layers[0].a[0]))
     ex.select_unit(1, unit)
     ex.inspector.controls.off_box.setChecked(True)  # switch the unit off: before → after
     wait(app, 1.5)
-    ex.grab().save(str(HERE / f"explorer-unit{suffix}.png"))
+    grab_png(ex, HERE / f"explorer-unit{suffix}.png")
     print("explorer:", ex.answer.answer_text)
 
     import tempfile
@@ -156,7 +157,7 @@ def main() -> int:
             runs.show_snapshot(snap)
         runs.set_checked(("run", run_id), True)
     wait(app, 0.5)
-    runs.grab().save(str(HERE / f"runs-compare{suffix}.png"))
+    grab_png(runs, HERE / f"runs-compare{suffix}.png")
     return 0
 
 

@@ -62,7 +62,13 @@ class Director:
             self.phase, self.settle_until = "settle", time.monotonic() + 1.0
         elif self.phase == "settle" and time.monotonic() > self.settle_until:
             w.refresh_views()
-            w.grab().save(str(self.path))
+            from nnviz.render.offscreen import grab_png
+            code = 0
+            try:
+                grab_png(w, self.path)
+            except OSError as exc:
+                print(f"nnviz: error: screenshot not taken: {exc}", file=sys.stderr)
+                code = 2
             self.timer.stop()
             w.close()
-            self.app.exit(0)
+            self.app.exit(code)

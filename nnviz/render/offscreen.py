@@ -1,4 +1,4 @@
-"""An offscreen QApplication, a titled chart scene of an exact size, and saving it as PNG."""
+"""An offscreen QApplication, a titled chart scene of an exact size, and saving widgets as PNG."""
 
 from __future__ import annotations
 
@@ -32,10 +32,17 @@ def titled_scene(theme: Theme, header: str, size) -> tuple[pg.GraphicsLayoutWidg
     return glw, glw.ci
 
 
+def grab_png(widget, path) -> None:
+    """Save ``widget`` as it is painted now (with its children) as a PNG at ``path``: the
+    window's ``--screenshot``, the docs' screenshots and the charts' PNGs all end here."""
+    if not widget.grab().save(str(path)):
+        raise OSError(f"cannot write the picture {path}")
+
+
 def save_png(app, glw: pg.GraphicsLayoutWidget, path) -> None:
     """Lay ``glw`` out, save it as a PNG at ``path`` and dispose of it."""
     glw.show()
     app.processEvents()
-    glw.grab().save(str(path))
+    grab_png(glw, path)
     glw.close()
     glw.deleteLater()
