@@ -29,6 +29,10 @@ NPZ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, LZMAError, E
               OSError, ValueError, NotImplementedError, RuntimeError, OverflowError)
 
 
+class ArrayRefused(ValueError):
+    """A member whose header declares what will not be read: objects, too many bytes, …"""
+
+
 @dataclass(frozen=True)
 class NpyHeader:
     """What one ``.npy`` member declares, and how many bytes of data it holds."""
@@ -54,8 +58,10 @@ def read_header(archive: zipfile.ZipFile, member: str) -> NpyHeader:
 
     Raises
     ------
+    ArrayRefused
+        If it declares an object dtype or a negative dimension.
     ValueError
-        If it is not an ``.npy``, or declares an object dtype or a negative dimension.
+        If it is not an ``.npy``.
     """
     with archive.open(member) as stream:
         return _header(stream, member, archive.getinfo(member).file_size)
@@ -80,33 +86,35 @@ def read_array(archive: zipfile.ZipFile, member: str, max_bytes: int) -> np.ndar
 
     Raises
     ------
-    ValueError
-        Naming the array, if the header is bad, declares more bytes than the member holds or
+    ArrayRefused
+        Naming the array, if the header declares objects, more bytes than the member holds or
         than ``max_bytes``, or the data ends early.
+    ValueError
+        If the header is not an ``.npy`` header.
     """
     with archive.open(member) as stream:
         header = _header(stream, member, archive.getinfo(member).file_size)
         check_size(member, header, max_bytes)
         data = stream.read(header.nbytes)
     if len(data) != header.nbytes:
-        raise ValueError(f"array '{_key(member)}' ends after {len(data):,} of its "
+        raise ArrayRefused(f"array '{_key(member)}' ends after {len(data):,} of its "
                          f"{header.nbytes:,} bytes")
     if not header.nbytes:
         if prod(header.shape):  # numpy would silently widen a zero-size dtype to one byte
-            raise ValueError(f"array '{_key(member)}' has the zero-size dtype {header.dtype}")
+            raise ArrayRefused(f"array '{_key(member)}' has the zero-size dtype {header.dtype}")
         return np.empty(header.shape, header.dtype)
     array = np.frombuffer(data, header.dtype, count=prod(header.shape))
     return array.reshape(header.shape, order="F" if header.fortran_order else "C")
 
 
 def check_size(member: str, header: NpyHeader, max_bytes: int) -> None:
-    """Raise `ValueError` if ``header`` declares more data than is stored or than ``max_bytes``."""
+    """Raise `ArrayRefused` if ``header`` declares more data than is stored or than ``max_bytes``."""
     shape = "×".join(map(str, header.shape)) or "scalar"
     if header.nbytes > header.stored:
-        raise ValueError(f"array '{_key(member)}' declares {shape} {header.dtype} "
+        raise ArrayRefused(f"array '{_key(member)}' declares {shape} {header.dtype} "
                          f"({header.nbytes:,} bytes) but holds only {header.stored:,} bytes")
     if header.nbytes > max_bytes:
-        raise ValueError(f"array '{_key(member)}' declares {shape} {header.dtype} "
+        raise ArrayRefused(f"array '{_key(member)}' declares {shape} {header.dtype} "
                          f"({header.nbytes:,} bytes), more than the {max_bytes:,} allowed")
 
 
@@ -118,12 +126,12 @@ def _header(stream, member: str, file_size: int) -> NpyHeader:
     elif version in ((2, 0), (3, 0)):  # 3.0 differs from 2.0 only in UTF-8 field names
         shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
     else:
-        raise ValueError(f"array '{_key(member)}' has an unknown .npy version {version}")
+        raise ArrayRefused(f"array '{_key(member)}' has an unknown .npy version {version}")
     if dtype.hasobject:
-        raise ValueError(f"array '{_key(member)}' is a pickled object array; refusing to load "
+        raise ArrayRefused(f"array '{_key(member)}' is a pickled object array; refusing to load "
                          "it (store plain numeric arrays)")
     if any(n < 0 for n in shape):
-        raise ValueError(f"array '{_key(member)}' declares a negative dimension {shape}")
+        raise ArrayRefused(f"array '{_key(member)}' declares a negative dimension {shape}")
     return NpyHeader(tuple(shape), dtype, bool(fortran_order), file_size - stream.tell())
 
 

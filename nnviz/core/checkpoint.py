@@ -174,7 +174,7 @@ def _check_architecture(path: Path, arch) -> None:
         raise bad(f"sizes {_short(sizes)}: expected a list of integers")
     if not 2 <= len(sizes) <= MAX_LAYERS + 1 or min(sizes) < 1:
         raise bad(f"sizes {_short(sizes)}: expected 2 to {MAX_LAYERS + 1} sizes, each ≥ 1")
-    n_params = sum(n_out * n_in + n_out for n_in, n_out in zip(sizes, sizes[1:]))
+    n_params = parameter_count(sizes)
     if n_params > MAX_PARAMETERS:
         raise bad(f"sizes {_short(sizes)} make {n_params:,} parameters, more than the "
                   f"{MAX_PARAMETERS:,} a model may have")
@@ -195,6 +195,11 @@ def _check_architecture(path: Path, arch) -> None:
         init_weights(arch.get("init", "he"), np.random.default_rng(0), 1, 1)
     except (TypeError, ValueError) as exc:  # an unknown name, or init that is not a string
         raise bad(str(exc)) from None
+
+
+def parameter_count(sizes) -> int:
+    """Weights and biases of an MLP with layer widths ``sizes``, computed without building it."""
+    return sum(n_out * n_in + n_out for n_in, n_out in zip(sizes, sizes[1:]))
 
 
 def _check_history(path: Path, history: list) -> None:
