@@ -9,6 +9,7 @@ run code from the file) are refused. Used by the model loader and the dataset re
 
 from __future__ import annotations
 
+import tokenize
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -121,12 +122,15 @@ def check_size(member: str, header: NpyHeader, max_bytes: int) -> None:
 def _header(stream, member: str, file_size: int) -> NpyHeader:
     """Parse the ``.npy`` header at the start of ``stream`` (left just after it)."""
     version = np.lib.format.read_magic(stream)
-    if version == (1, 0):
-        shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(stream)
-    elif version in ((2, 0), (3, 0)):  # 3.0 differs from 2.0 only in UTF-8 field names
-        shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
-    else:
+    if version not in ((1, 0), (2, 0), (3, 0)):
         raise ArrayRefused(f"array '{_key(member)}' has an unknown .npy version {version}")
+    # 3.0 differs from 2.0 only in allowing UTF-8 field names.
+    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+        np.lib.format.read_array_header_2_0
+    try:
+        shape, fortran_order, dtype = read(stream)
+    except (SyntaxError, tokenize.TokenError) as exc:  # numpy lets its header parser's out
+        raise ValueError(f"array '{_key(member)}' has a corrupt .npy header ({exc})") from None
     if dtype.hasobject:
         raise ArrayRefused(f"array '{_key(member)}' is a pickled object array; refusing to load "
                          "it (store plain numeric arrays)")

@@ -223,7 +223,7 @@ def _check_history(path: Path, history: list) -> None:
 
 def _read_parameters(path: Path, archive: zipfile.ZipFile, arch: dict) -> dict[str, np.ndarray]:
     """``W1, b1, …`` checked against the shapes ``arch`` implies, each before it is read."""
-    sizes = arch["sizes"]
+    sizes, dtype = arch["sizes"], np.dtype(arch.get("dtype", "float32"))
     shapes = {}
     for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), 1):
         shapes[f"W{i}"], shapes[f"b{i}"] = (n_out, n_in), (n_out,)
@@ -241,9 +241,11 @@ def _read_parameters(path: Path, archive: zipfile.ZipFile, arch: dict) -> dict[s
         if header.dtype.kind != "f":
             raise CheckpointError(f"{path}: {key} has dtype {header.dtype}, expected a float "
                                   "type")
-        params[key] = read_array(archive, names[key], prod(shape) * header.dtype.itemsize)
+        stored = read_array(archive, names[key], prod(shape) * header.dtype.itemsize)
+        with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf: caught
+            params[key] = stored.astype(dtype)
         if not np.all(np.isfinite(params[key])):
-            raise CheckpointError(f"{path}: {key} holds NaN or infinite values")
+            raise CheckpointError(f"{path}: {key} holds NaN or infinite values (as {dtype})")
     return params
 
 
