@@ -169,10 +169,7 @@ class RunLibrary:
         except CheckpointError as exc:
             raise LibraryError(f"{path.name}: {str(exc).removeprefix(f'{path}: ')}") from None
         record = _record(path, meta, cfg)
-        saved = (meta.get("extra") or {}).get("saved")
-        if saved is not None and not isinstance(saved, str):
-            raise LibraryError(f"{path.name}: unreadable run record (saved is {saved!r}, "
-                               "expected an ISO date)")
+        saved = (meta.get("extra") or {}).get("saved")  # a str: _record checked it
         return LibraryEntry(path.stem, saved or _file_date(path), path, record)
 
 
@@ -198,6 +195,9 @@ def _record(path: Path, meta: dict, config: TrainConfig | None) -> RunRecord:
 
 def _unchecked_record(path: Path, meta: dict, config: TrainConfig | None) -> RunRecord:
     arch, history = meta["architecture"], tuple(meta.get("history") or ())
+    saved = (meta.get("extra") or {}).get("saved")
+    if saved is not None and not isinstance(saved, str):
+        raise TypeError(f"saved is {saved!r}, expected an ISO date")
     run = (meta.get("extra") or {}).get("run") or {}
     if not isinstance(run, dict):
         raise TypeError(f"run is {type(run).__name__}, expected an object")
