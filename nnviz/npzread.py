@@ -50,7 +50,7 @@ class NpyHeader:
 
 
 def member_names(archive: zipfile.ZipFile) -> dict[str, str]:
-    """``{"x_train": "x_train.npy", …}``: the arrays of an ``.npz`` by the name ``np.load`` gives."""
+    """``{"x_train": "x_train.npy", …}``: an ``.npz``'s members by the names ``np.load`` gives."""
     return {name.removesuffix(".npy"): name for name in archive.namelist()}
 
 
@@ -109,7 +109,7 @@ def read_array(archive: zipfile.ZipFile, member: str, max_bytes: int) -> np.ndar
 
 
 def check_size(member: str, header: NpyHeader, max_bytes: int) -> None:
-    """Raise `ArrayRefused` if ``header`` declares more data than is stored or than ``max_bytes``."""
+    """Raise `ArrayRefused` if ``header`` declares more data than is stored or ``max_bytes``."""
     shape = "×".join(map(str, header.shape)) or "scalar"
     if header.nbytes > header.stored:
         raise ArrayRefused(f"array '{_key(member)}' declares {shape} {header.dtype} "

@@ -169,7 +169,8 @@ def _fetch(url: str, out: BinaryIO, dest: Path, sha256: str, progress: Progress 
         raise _MirrorFailure(f"connection closed after {done} of {total} bytes")
     if digest != sha256:
         raise _MirrorFailure(
-            f"checksum mismatch for {dest.name}: expected sha256 {sha256}, got {digest} ({done} bytes)"
+            f"checksum mismatch for {dest.name}: expected sha256 {sha256}, got {digest} "
+            f"({done} bytes)"
         )
 
 

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nnviz.core import CheckpointError, MLP, TrainConfig, load_model, save_model
+from nnviz.core import CheckpointError, MLP, TrainConfig, load_model
 from nnviz.core.checkpoint import read_meta
 from nnviz.core.library import LibraryError, RunLibrary
 from nnviz.core.runs import RunMetrics, RunRecord

@@ -182,9 +182,11 @@ def test_write_idx_refuses_what_idx_cannot_hold(tmp_path):
 @pytest.mark.parametrize("reader, header, declared", [
     (read_idx_images, struct.pack(">IIII", 0x803, 0xFFFFFFFF, 28, 28),
      f"4294967295 images of 28×28, {0xFFFFFFFF * 784:,} bytes"),
-    (read_idx_labels, struct.pack(">II", 0x801, 0xFFFFFFFF), "4294967295 labels, 4,294,967,295 bytes"),
+    (read_idx_labels, struct.pack(">II", 0x801, 0xFFFFFFFF),
+     "4294967295 labels, 4,294,967,295 bytes"),
     (read_idx, struct.pack(">IIIII", 0x00000E04, *[0xFFFFFFFF] * 4),  # overflows int64
-     f"4294967295×4294967295×4294967295×4294967295 values of 8 byte(s), {8 * 0xFFFFFFFF**4:,} bytes"),
+     f"4294967295×4294967295×4294967295×4294967295 values of 8 byte(s), "
+     f"{8 * 0xFFFFFFFF**4:,} bytes"),
 ])
 @pytest.mark.parametrize("gz", [False, True])
 def test_a_header_declaring_more_than_the_bound_is_refused_before_reading(
@@ -192,7 +194,8 @@ def test_a_header_declaring_more_than_the_bound_is_refused_before_reading(
     data = header + bytes(100)
     path = tmp_path / "big"
     path.write_bytes(gzip.compress(data) if gz else data)
-    expected = f"{path}: header says {declared}, more than the 2,147,483,648 a dataset file may hold"
+    expected = (f"{path}: header says {declared}, more than the 2,147,483,648 a dataset file "
+                "may hold")
     with pytest.raises(DatasetError, match=re.escape(expected)):
         reader(path)
 

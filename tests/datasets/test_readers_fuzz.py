@@ -46,8 +46,9 @@ LABELS = make_labels(3, seed=5)
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
-    code = {np.uint8: 0x08}[array.dtype.type]
-    return struct.pack(f">BBBB{array.ndim}I", 0, 0, code, array.ndim, *array.shape) + array.tobytes()
+    """A raw IDX file of a uint8 array."""
+    header = struct.pack(f">BBBB{array.ndim}I", 0, 0, 0x08, array.ndim, *array.shape)
+    return header + array.astype(np.uint8).tobytes()
 
 
 @st.composite
