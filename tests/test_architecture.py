@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 LINT = ("from importlinter.cli import lint_imports; raise SystemExit(lint_imports("
         "config_filename='pyproject.toml', no_cache=True, no_logo=True))")
-PACKAGES = {"analysis", "charts", "cli", "datasets", "engine", "gui", "render", "resources", "runs",
+PACKAGES = {"analysis", "charts", "cli", "datasets", "engine", "gui", "files", "render", "resources", "runs",
             "runtime"}
 
 
@@ -99,7 +99,7 @@ def test_qt_in_the_engine_breaks_the_contract(copy_of_nnviz):
     losses.write_text(losses.read_text() + "\nimport pyqtgraph  # wrong\n")
     out = lint(copy_of_nnviz)
     assert out.returncode == 1
-    assert "never import Qt BROKEN" in out.stdout
+    assert "never import Qt BROKEN" in " ".join(out.stdout.split())  # the name may wrap
     assert "nnviz.engine.losses -> pyqtgraph" in out.stdout
 
 

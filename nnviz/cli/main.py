@@ -7,6 +7,7 @@ Every error a user can cause ends in one line ``nnviz: error: …`` and a non-ze
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -27,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc))
     except (ValueError, OSError) as exc:  # DatasetError, CheckpointError, bad config values
         return fail(str(exc) or type(exc).__name__)
+    except MemoryError as exc:  # the readers bound what files declare; this is the last guard
+        return fail(f"out of memory ({exc or 'the task is too large for this machine'})")
 
 
 # -- the parser ------------------------------------------------------------------------------
@@ -162,8 +165,15 @@ def load_data(args, val_fraction=0.0, seed=0, download=False):
 
 def cmd_train(args) -> int:
     from nnviz.cli.train import run_training
+    from nnviz.engine.checkpoint import MAX_LAYERS, MAX_PARAMETERS, parameter_count
     config = train_config(args)
     data = load_data(args, args.val_fraction, config.seed, args.download)
+    sizes = config.sizes(data.n_features, data.n_classes)
+    if len(sizes) - 1 > MAX_LAYERS or parameter_count(sizes) > MAX_PARAMETERS:
+        raise UserError(f"a {'-'.join(map(str, sizes))} network has {len(sizes) - 1} layers and "
+                        f"{parameter_count(sizes):,} parameters; nnviz builds at most "
+                        f"{MAX_LAYERS} layers and {MAX_PARAMETERS:,} parameters (and could not "
+                        "save or load more)")
     return run_training(args, config, data)
 
 
@@ -184,6 +194,9 @@ def cmd_evaluate(args) -> int:
     ck = load_model(args.model)
     if args.dataset is None:
         args.dataset = ck.extra.get("dataset", "mnist")
+        if not (isinstance(args.dataset, str) and args.dataset):
+            raise UserError(f"{args.model}: the dataset it names ({json.dumps(args.dataset)[:60]}) "
+                            "is not a dataset name or path; give --dataset NAME|PATH")
     data = load_data(args)
     if data.n_features != ck.net.sizes[0] or data.n_classes > ck.net.sizes[-1]:
         raise UserError(f"{args.model} takes {ck.net.sizes[0]} inputs and {ck.net.sizes[-1]} classes; "

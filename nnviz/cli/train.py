@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 
@@ -63,12 +61,6 @@ def _epoch_line(r: dict, epochs: int) -> str:
 
 def write_json_atomic(path: Path, obj) -> None:
     """Write ``obj`` as JSON to a temp file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obj, fh, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from nnviz.files.atomic import atomic_write
+    with atomic_write(path, "w") as stream:
+        json.dump(obj, stream, indent=1)

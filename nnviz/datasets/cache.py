@@ -8,12 +8,12 @@ The cache goes beside the source when nnviz may write there, otherwise in the us
 under a key of the source folder's path. A folder counts as read-only when its permission bits
 say so (root ignores the bits but we should not), or it is a system folder. A ``.npy`` without our
 sidecar belongs to the user and is never overwritten. The cache never makes a load fail: any
-problem reading it means decoding again, any problem writing it means not caching.
+problem reading it means decoding again, any problem writing it means not caching. Writes go
+through `nnviz.files.atomic`, which also sweeps the temporary files of a killed earlier write.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+from nnviz.files.atomic import atomic_write
 
 from . import paths
 from .fileio import sha256_file
@@ -74,15 +76,19 @@ def cache_folders(source: Path) -> list[Path]:
 
 
 def _read(npy: Path, digest: str) -> np.ndarray | None:
-    """Return the cached array if its sidecar matches ``digest``; None on any problem."""
+    """Return the cached array if its sidecar matches ``digest``; None on any problem.
+
+    The ``.npy`` is mapped, not read, until its header agrees with the sidecar: a damaged
+    header declaring a huge shape costs nothing (mapping past the file's end is refused).
+    """
     try:
         meta = json.loads(npy.with_name(npy.name + ".json").read_text(encoding="utf-8"))
         if meta.get("format") != CACHE_FORMAT or meta.get("sha256") != digest:
             return None
-        array = np.load(npy, allow_pickle=False)
-        if array.dtype.str != meta["dtype"] or list(array.shape) != meta["shape"]:
+        mapped = np.load(npy, mmap_mode="r", allow_pickle=False)
+        if mapped.dtype.str != meta["dtype"] or list(mapped.shape) != meta["shape"]:
             return None
-        return array
+        return np.array(mapped)  # a fresh, writable copy; the map closes with ``mapped``
     except (OSError, ValueError, KeyError, TypeError, EOFError, AttributeError):
         return None
 
@@ -94,20 +100,17 @@ def _write(npy: Path, array: np.ndarray, source: Path, digest: str) -> bool:
         return False  # someone else's .npy: leave it alone
     meta = {"format": CACHE_FORMAT, "source": str(source), "sha256": digest,
             "dtype": array.dtype.str, "shape": list(array.shape)}
-    tmp = npy.with_name(f".{npy.name}.{os.getpid()}.tmp")
     try:
         npy.parent.mkdir(parents=True, exist_ok=True)
         # Drop the old sidecar first: a crash mid-write must not pair it with the new array.
         sidecar.unlink(missing_ok=True)
-        with open(tmp, "wb") as stream:
+        # No fsync: a cache entry lost to a power cut is only decoded again.
+        with atomic_write(npy, fsync=False) as stream:
             np.save(stream, array, allow_pickle=False)
-        os.replace(tmp, npy)
-        tmp.write_text(json.dumps(meta), encoding="utf-8")
-        os.replace(tmp, sidecar)
+        with atomic_write(sidecar, "w", fsync=False) as stream:
+            stream.write(json.dumps(meta))
         return True
     except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
         return False
 
 

@@ -8,6 +8,7 @@ be ``label``. Line numbers in messages count the header as line 1, as an editor 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,8 @@ from .errors import DatasetError
 from .fileio import read_payload
 
 N_PIXELS = 28 * 28
+# What loadtxt reads as an integer: ASCII digits only (int() would also take "1_000" and "٣").
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
 def read_csv(path: str | os.PathLike[str], n_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
@@ -73,8 +76,9 @@ def read_csv_table(path: str | os.PathLike[str], n_classes: int = 10) -> np.ndar
     if not body:
         raise DatasetError(f"{path}: no data rows after the header")
     table = None
-    # loadtxt would skip blank lines and shift every later line number in our messages.
-    if all(line.strip() for line in body):
+    # loadtxt would skip blank lines and shift every later line number in our messages; and
+    # only rows of 785 cells reach it, so one line of a billion commas cannot fill the memory.
+    if all(line.count(",") == N_PIXELS and line.strip() for line in body):
         try:
             table = np.loadtxt(body, delimiter=",", dtype=np.int32, ndmin=2, comments=None)
         except (ValueError, OverflowError):
@@ -98,7 +102,9 @@ def check_csv_labels(path: Path, labels: np.ndarray, n_classes: int) -> None:
 
 def _check_header(path: Path, header: str) -> list[str]:
     """Return the column names; raise unless they are ``label`` and 784 pixel columns."""
-    columns = [name.strip().strip('"') for name in header.split(",")]
+    n_columns = header.count(",") + 1
+    # At most 786 pieces (the 785 names and any rest): the line may be a hostile gigabyte.
+    columns = [name.strip().strip('"') for name in header.split(",", N_PIXELS + 1)]
     if not header.strip():
         raise DatasetError(f"{path}: file has no header row (expected label,pixel0,...,pixel783)")
     if all(_is_number(name) for name in columns):
@@ -108,12 +114,12 @@ def _check_header(path: Path, header: str) -> list[str]:
         )
     if columns[0].lower() != "label":
         raise DatasetError(
-            f"{path} line 1: first column is '{columns[0]}', expected 'label' (a CSV without "
+            f"{path} line 1: first column is {_short(columns[0])}, expected 'label' (a CSV without "
             "labels, like Kaggle's test.csv, cannot be trained on)"
         )
-    if len(columns) != N_PIXELS + 1:
+    if n_columns != N_PIXELS + 1:
         raise DatasetError(
-            f"{path} line 1: header has {len(columns) - 1} pixel columns, expected {N_PIXELS}"
+            f"{path} line 1: header has {n_columns - 1} pixel columns, expected {N_PIXELS}"
         )
     return columns
 
@@ -121,18 +127,22 @@ def _check_header(path: Path, header: str) -> list[str]:
 def _raise_first_bad_line(path: Path, body: list[str], columns: list[str]) -> None:
     """Find the first row that does not parse and say why (the slow path, errors only)."""
     for number, line in enumerate(body, start=2):
-        fields = line.split(",")
         if not line.strip():
             raise DatasetError(f"{path} line {number}: empty line")
-        if len(fields) != len(columns):
+        if line.count(",") != N_PIXELS:
             raise DatasetError(
-                f"{path} line {number}: {len(fields) - 1} pixel values, expected {N_PIXELS}"
+                f"{path} line {number}: {line.count(',')} pixel values, expected {N_PIXELS}"
             )
-        for name, field in zip(columns, fields, strict=True):
-            if not _is_integer(field):
+        for name, field in zip(columns, line.split(","), strict=True):
+            shown = _short(field.strip())
+            if not _INTEGER.fullmatch(field):
                 raise DatasetError(
-                    f"{path} line {number}: {field.strip()!r} in column '{name}' is not an "
-                    "integer"
+                    f"{path} line {number}: {shown} in column '{name}' is not an integer"
+                )
+            if len(field.strip().lstrip("+-").lstrip("0")) > 9:  # past int32: loadtxt overflows
+                raise DatasetError(
+                    f"{path} line {number}: {shown} in column '{name}' is out of range "
+                    "(pixels are 0..255, labels class numbers)"
                 )
     raise DatasetError(f"{path}: cannot parse the CSV rows")  # unreachable in practice
 
@@ -150,12 +160,9 @@ def _check_pixel_range(path: Path, table: np.ndarray, columns: list[str]) -> Non
         )
 
 
-def _is_integer(text: str) -> bool:
-    try:
-        int(text)
-    except ValueError:
-        return False
-    return True
+def _short(text: str, limit: int = 40) -> str:
+    """``repr`` of a cell, cut: a hostile cell may be megabytes long."""
+    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
 
 
 def _is_number(text: str) -> bool:

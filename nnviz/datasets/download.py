@@ -1,9 +1,10 @@
 """Checksummed downloads that never leave a half-written file behind.
 
-A file is streamed to ``<name>.part`` in the target folder while its sha256 is computed; only a
-complete file with the right checksum is renamed into place (``os.replace`` is atomic on one
-file system). The ``.part`` is deleted on every failure, Ctrl+C included. Mirrors are tried in
-order and every failure is listed if all of them fail.
+A file is streamed to a temporary file in the target folder (`nnviz.files.atomic`) while its
+sha256 is computed; only a complete file with the right checksum is renamed into place
+(``os.replace`` is atomic on one file system). The temporary file is deleted on every failure,
+Ctrl+C included, and one left by a killed download is swept by the next one. Mirrors are tried
+in order and every failure is listed if all of them fail.
 
 Progress is a plain callable ``progress(done_bytes, total_bytes_or_None)``; the CLI wraps it in a
 tqdm bar, the GUI in a progress bar.
@@ -18,6 +19,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
+
+from nnviz.files.atomic import atomic_write
 
 from . import paths
 from .errors import DownloadError
@@ -128,31 +132,30 @@ def download_file(
         Listing each mirror's failure (HTTP status, network error, truncation, checksum).
     """
     dest = Path(dest)
-    part = dest.with_name(dest.name + ".part")
     failures = []
-    try:
-        for url in urls:
-            try:
-                _fetch(url, part, sha256, progress, timeout)
-            except _MirrorFailure as exc:
-                failures.append(f"{url}: {exc}")
-                continue
-            os.replace(part, dest)
-            return dest
-    finally:
-        part.unlink(missing_ok=True)  # a no-op after success: the part was renamed
+    for url in urls:
+        try:
+            with atomic_write(dest) as out:  # a failure below deletes the temporary file
+                _fetch(url, out, dest, sha256, progress, timeout)
+        except _MirrorFailure as exc:
+            failures.append(f"{url}: {exc}")
+            continue
+        except OSError as exc:  # making, syncing or renaming the temporary file
+            raise DownloadError(f"{dest}: cannot write: {exc.strerror or exc}") from None
+        return dest
     tried = "\n  ".join(failures) or "(no mirrors given)"
     raise DownloadError(f"could not download {dest.name} to {dest.parent}; tried:\n  {tried}")
 
 
-def _fetch(url: str, part: Path, sha256: str, progress: Progress | None, timeout: float) -> None:
-    """Stream ``url`` into ``part`` and check its length and checksum."""
+def _fetch(url: str, out: BinaryIO, dest: Path, sha256: str, progress: Progress | None,
+           timeout: float) -> None:
+    """Stream ``url`` into ``out`` (the temporary file of ``dest``), check length and checksum."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
-            done, digest = _stream(response, part, total, progress)
+            done, digest = _stream(response, out, dest, total, progress)
     except urllib.error.HTTPError as exc:
         exc.close()  # the error carries the open response
         raise _MirrorFailure(f"HTTP {exc.code} {exc.reason}") from None
@@ -166,28 +169,28 @@ def _fetch(url: str, part: Path, sha256: str, progress: Progress | None, timeout
         raise _MirrorFailure(f"connection closed after {done} of {total} bytes")
     if digest != sha256:
         raise _MirrorFailure(
-            f"checksum mismatch for {part.name.removesuffix('.part')}: "
-            f"expected sha256 {sha256}, got {digest} ({done} bytes)"
+            f"checksum mismatch for {dest.name}: expected sha256 {sha256}, got {digest} "
+            f"({done} bytes)"
         )
 
 
-def _stream(response, part: Path, total: int | None, progress: Progress | None):
-    """Copy the response body into ``part``; return (bytes written, sha256 hex)."""
+def _stream(response, out: BinaryIO, dest: Path, total: int | None,
+            progress: Progress | None) -> tuple[int, str]:
+    """Copy the response body into ``out``; return (bytes written, sha256 hex).
+
+    A failed write is a `DownloadError` at once (not an `OSError`, which would pass for a
+    network failure and send the next mirror to the same full disk).
+    """
     digest, done = hashlib.sha256(), 0
-    try:
-        out = open(part, "wb")
-    except OSError as exc:
-        raise DownloadError(f"{part}: cannot write: {exc.strerror or exc}") from None
-    with out:
+    if progress:
+        progress(0, total)
+    while chunk := response.read(CHUNK_SIZE):
+        try:
+            out.write(chunk)
+        except OSError as exc:
+            raise DownloadError(f"{dest}: cannot write: {exc.strerror or exc}") from None
+        digest.update(chunk)
+        done += len(chunk)
         if progress:
-            progress(0, total)
-        while chunk := response.read(CHUNK_SIZE):
-            try:
-                out.write(chunk)
-            except OSError as exc:
-                raise DownloadError(f"{part}: cannot write: {exc.strerror or exc}") from None
-            digest.update(chunk)
-            done += len(chunk)
-            if progress:
-                progress(done, total)
+            progress(done, total)
     return done, digest.hexdigest()

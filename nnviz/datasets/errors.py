@@ -29,6 +29,8 @@ class DatasetNotFoundError(DatasetError):
         The dataset subfolders looked for inside each base folder (besides the base itself).
     notes : sequence of str
         Near misses worth telling the user, e.g. a folder holding only some of the files.
+    data_dir : Path, optional
+        The explicit folder that was the only one searched; the suggested download goes there.
     """
 
     def __init__(
@@ -38,6 +40,7 @@ class DatasetNotFoundError(DatasetError):
         searched: Sequence[Path],
         subfolders: Sequence[str] = (),
         notes: Sequence[str] = (),
+        data_dir: Path | None = None,
     ) -> None:
         self.name = name
         self.searched = tuple(searched)
@@ -46,10 +49,12 @@ class DatasetNotFoundError(DatasetError):
         message = f"{title} not found; looked in: {where}"
         if subfolders:
             inside = ", ".join(f"{sub}/" for sub in subfolders)
-            message += f" (in each, directly and in {inside})"
+            each = "in each, " if len(self.searched) > 1 else ""
+            message += f" ({each}directly and in {inside})"
         if self.notes:
             message += "; " + "; ".join(self.notes)
-        super().__init__(f"{message}; run `nnviz download {name}`")
+        where = f" --data-dir {data_dir}" if data_dir is not None else ""
+        super().__init__(f"{message}; run `nnviz download {name}{where}`")
 
 
 class DownloadError(DatasetError):

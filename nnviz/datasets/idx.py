@@ -15,15 +15,20 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+from math import prod
 from pathlib import Path
 
 import numpy as np
 
 from .errors import DatasetError
-from .fileio import read_payload
+from .fileio import MAX_PAYLOAD_BYTES, PayloadTooLarge, read_payload, read_payload_head
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
+_LONGEST_HEADER = 4 + 4 * 255  # the magic and up to 255 dimensions
+# Extra bytes read past the declared data, so that a file with a few trailing bytes is told
+# exactly how many it holds; a file with more is told "more than".
+_TRAILING_SLACK = 1 << 20
 
 # Type code -> big-endian dtype, as in LeCun's description of the format.
 IDX_TYPES: dict[int, np.dtype] = {
@@ -52,21 +57,16 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     Raises
     ------
     DatasetError
-        On a bad magic number, a header cut short, or a payload whose length differs from
-        the header's dimensions.
+        On a bad magic number, a header cut short, a header declaring more than
+        `MAX_PAYLOAD_BYTES`, or a payload whose length differs from the header's dimensions.
     """
     path = Path(path)
-    payload = read_payload(path)
-    magic, dims, offset = _parse_header(path, payload)
+
+    def describe(dims, dtype):
+        return f"{'×'.join(map(str, dims))} values of {dtype.itemsize} byte(s)", "data"
+
+    magic, dims, offset, payload = _read_checked(path, None, describe)
     dtype = IDX_TYPES[(magic >> 8) & 0xFF]
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    actual = len(payload) - offset
-    if actual != expected:
-        shape = "×".join(map(str, dims))
-        raise DatasetError(
-            f"{path}: header says {shape} values of {dtype.itemsize} byte(s) but the file holds "
-            f"{actual} bytes of data ({expected} expected)"
-        )
     values = np.frombuffer(payload, dtype, offset=offset).reshape(dims)
     return values.astype(dtype.newbyteorder("="))  # a native-order, writable copy
 
@@ -89,15 +89,11 @@ def read_idx_images(
         uint8, shape (N, rows, cols), pixels 0..255.
     """
     path = Path(path)
-    payload = read_payload(path)
-    dims, offset = _expect_magic(path, payload, IMAGES_MAGIC)
-    count, rows, cols = dims
-    expected = count * rows * cols
-    if len(payload) - offset != expected:
-        raise DatasetError(
-            f"{path}: header says {count} images of {rows}×{cols} but the file holds "
-            f"{len(payload) - offset} bytes of pixels ({expected} expected)"
-        )
+
+    def describe(dims, _dtype):
+        return f"{dims[0]} images of {dims[1]}×{dims[2]}", "pixels"
+
+    _, (count, rows, cols), offset, payload = _read_checked(path, IMAGES_MAGIC, describe)
     if image_shape is not None and (rows, cols) != tuple(image_shape):
         raise DatasetError(
             f"{path}: images are {rows}×{cols}, expected {image_shape[0]}×{image_shape[1]}"
@@ -121,13 +117,11 @@ def read_idx_labels(path: str | os.PathLike[str], n_classes: int | None = 10) ->
         int64, shape (N,).
     """
     path = Path(path)
-    payload = read_payload(path)
-    (count,), offset = _expect_magic(path, payload, LABELS_MAGIC)
-    if len(payload) - offset != count:
-        raise DatasetError(
-            f"{path}: header says {count} labels but the file holds "
-            f"{len(payload) - offset} bytes of labels ({count} expected)"
-        )
+
+    def describe(dims, _dtype):
+        return f"{dims[0]} labels", "labels"
+
+    _, _, offset, payload = _read_checked(path, LABELS_MAGIC, describe)
     labels = np.frombuffer(payload, np.uint8, offset=offset).astype(np.int64)
     if n_classes is not None:
         check_label_range(path, labels, n_classes)
@@ -175,6 +169,39 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> Path:
         data = gzip.compress(data, compresslevel=6, mtime=0)
     path.write_bytes(data)
     return path
+
+
+def _read_checked(path: Path, wanted: int | None, describe) -> tuple[int, tuple, int, bytes]:
+    """Check the header, then read the file: (magic, dims, offset of the values, payload).
+
+    The size the header declares is checked against `MAX_PAYLOAD_BYTES` before the file is
+    decompressed, and the file is read with that size as its limit, so a header declaring
+    terabytes or a gzip bomb cannot fill the memory. ``describe(dims, dtype)`` gives the
+    messages' words: what the header declares, and what the values are called.
+    """
+    head = read_payload_head(path, _LONGEST_HEADER)
+    if wanted is None:
+        magic, dims, offset = _parse_header(path, head)
+    else:
+        (dims, offset), magic = _expect_magic(path, head, wanted), wanted
+    dtype = IDX_TYPES[(magic >> 8) & 0xFF]
+    expected = prod(dims) * dtype.itemsize  # exact: Python integers do not overflow
+    declared, unit = describe(dims, dtype)
+    if expected > MAX_PAYLOAD_BYTES:
+        raise DatasetError(f"{path}: header says {declared}, {expected:,} bytes, more than the "
+                           f"{MAX_PAYLOAD_BYTES:,} a dataset file may hold")
+    limit = offset + expected + _TRAILING_SLACK
+    try:
+        payload = read_payload(path, limit)
+    except PayloadTooLarge:
+        raise DatasetError(f"{path}: header says {declared} but the file holds more than "
+                           f"{limit - offset:,} bytes of {unit} ({expected} expected)") from None
+    if len(payload) - offset != expected:
+        raise DatasetError(
+            f"{path}: header says {declared} but the file holds {len(payload) - offset} bytes "
+            f"of {unit} ({expected} expected)"
+        )
+    return magic, dims, offset, payload
 
 
 def _parse_header(path: Path, payload: bytes) -> tuple[int, tuple[int, ...], int]:

@@ -13,6 +13,7 @@ Decoding needs Pillow, imported only when a folder of images is actually read.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -65,13 +66,14 @@ def class_folders(root: Path) -> dict[str, Path]:
     """Return the class subfolders of ``root`` by name, in label order."""
     if not root.is_dir():
         raise DatasetError(f"{root}: no such folder")
-    folders = {p.name: p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    folders = {p.name: p for p in _entries(root) if p.is_dir() and not p.name.startswith(".")}
     if not folders:
         raise DatasetError(
             f"{root}: no class subfolders (expected one folder per class, e.g. 0/ 1/ ... 9/, "
             "each holding that class's images)"
         )
-    numeric = all(name.isdigit() for name in folders)
+    # ASCII digits only: "²".isdigit() is true, but int("²") fails.
+    numeric = all(name.isascii() and name.isdigit() for name in folders)
     order = sorted(folders, key=(lambda n: (int(n), n)) if numeric else None)
     return {name: folders[name] for name in order}
 
@@ -92,8 +94,15 @@ def decode_image(path: str | os.PathLike[str]) -> np.ndarray:
     path = Path(path)
     image_module = _pillow()
     try:
-        with image_module.open(path) as image:
-            grey = _to_grey(image_module, image)
+        with warnings.catch_warnings():
+            # Past MAX_IMAGE_PIXELS Pillow only warns (past twice that it refuses): refuse both,
+            # before the pixels are decoded into memory.
+            warnings.simplefilter("error", image_module.DecompressionBombWarning)
+            with image_module.open(path) as image:
+                grey = _to_grey(image_module, image)
+    except (image_module.DecompressionBombWarning, image_module.DecompressionBombError):
+        raise DatasetError(f"{path}: image too large (over {image_module.MAX_IMAGE_PIXELS:,} "
+                           "pixels); digits need far fewer") from None
     except Exception as exc:  # Pillow's plugins raise OSError, ValueError, SyntaxError, ...
         raise DatasetError(f"{path}: cannot decode image ({exc})") from None
     pixels = np.asarray(grey, dtype=np.uint8)
@@ -105,7 +114,7 @@ def decode_image(path: str | os.PathLike[str]) -> np.ndarray:
 def _image_files(folder: Path) -> list[Path]:
     """Return the images of one class folder, sorted; raise on anything that is not one."""
     files = []
-    for entry in sorted(folder.iterdir()):
+    for entry in sorted(_entries(folder)):
         if entry.name.startswith(".") or entry.name.lower() in _IGNORED_NAMES:
             continue
         if entry.is_dir():
@@ -118,6 +127,14 @@ def _image_files(folder: Path) -> list[Path]:
     if not files:
         raise DatasetError(f"{folder}: class folder holds no images")
     return files
+
+
+def _entries(folder: Path) -> list[Path]:
+    """The entries of ``folder``; `DatasetError` if it cannot be listed (permissions, …)."""
+    try:
+        return list(folder.iterdir())
+    except OSError as exc:
+        raise DatasetError(f"{folder}: cannot list the folder: {exc.strerror or exc}") from None
 
 
 def _to_grey(image_module, image):

@@ -88,11 +88,15 @@ def load_dataset(
     """
     raw = _read_source(source, data_dir, download, progress)
     x_train, y_train, x_test, y_test = raw.x_train, raw.y_train, raw.x_test, raw.y_test
+    if len(y_train) == 0:
+        raise DatasetError(f"{raw.source}: holds no training images (0 rows)")
     if x_test is None:
-        keep, held = stratified_split(y_train, test_fraction, seed)
+        keep, held = _split(raw.source, y_train, test_fraction, seed, "the test set")
         x_test, y_test = x_train[held], y_train[held]
         x_train, y_train = x_train[keep], y_train[keep]
-    keep, held = stratified_split(y_train, val_fraction, seed)
+    if len(y_test) == 0:  # every epoch is scored on the test set
+        raise DatasetError(f"{raw.source}: holds no test images (0 rows)")
+    keep, held = _split(raw.source, y_train, val_fraction, seed, "the validation set")
     return Dataset(
         name=raw.name,
         class_names=raw.class_names,
@@ -105,6 +109,15 @@ def load_dataset(
         image_shape=(int(x_train.shape[1]), int(x_train.shape[2])),
         source=raw.source,
     )
+
+
+def _split(source: str, labels: np.ndarray, fraction: float, seed: int,
+           part: str) -> tuple[np.ndarray, np.ndarray]:
+    """`stratified_split`, its refusal said with the source and the part being held out."""
+    try:
+        return stratified_split(labels, fraction, seed)
+    except DatasetError as exc:
+        raise DatasetError(f"{source}: cannot hold out {part}: {exc}") from None
 
 
 def _read_source(

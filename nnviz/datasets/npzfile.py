@@ -13,7 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from nnviz.files.npz import NPZ_ERRORS, ArrayRefused, member_names, read_array
+
 from .errors import DatasetError
+from .fileio import MAX_PAYLOAD_BYTES
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -77,31 +80,26 @@ def _check_signature(path: Path) -> None:
 
 
 def _load_arrays(path: Path) -> dict[str, np.ndarray]:
-    """Return the four arrays, refusing pickles and naming what is missing."""
+    """Return the four arrays, refusing pickles and naming what is missing.
+
+    Each array's header is checked against the bytes its member holds and against
+    `MAX_PAYLOAD_BYTES` before the array is allocated (`nnviz.files.npz`).
+    """
     try:
-        # Our own handle: np.load leaks the one it opens when the zip directory is corrupt.
-        with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as archive:
-            missing = [key for key in NPZ_KEYS if key not in archive.files]
+        with open(path, "rb") as stream, zipfile.ZipFile(stream) as archive:
+            names = member_names(archive)
+            missing = [key for key in NPZ_KEYS if key not in names]
             if missing:
                 raise DatasetError(
                     f"{path}: missing array(s) {', '.join(missing)} "
-                    f"(the archive holds: {', '.join(archive.files) or 'nothing'})"
+                    f"(the archive holds: {', '.join(names) or 'nothing'})"
                 )
-            arrays = {}
-            for key in NPZ_KEYS:
-                try:
-                    arrays[key] = archive[key]
-                except ValueError as exc:
-                    if "allow_pickle" not in str(exc):
-                        raise
-                    raise DatasetError(
-                        f"{path}: array '{key}' is a pickled object array; refusing to load it "
-                        "(store plain numeric arrays)"
-                    ) from None
-            return arrays
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        if isinstance(exc, DatasetError):
-            raise
+            return {key: read_array(archive, names[key], MAX_PAYLOAD_BYTES) for key in NPZ_KEYS}
+    except DatasetError:
+        raise
+    except ArrayRefused as exc:
+        raise DatasetError(f"{path}: {exc}") from None
+    except NPZ_ERRORS as exc:
         raise DatasetError(f"{path}: corrupt .npz archive ({exc})") from None
 
 
@@ -136,14 +134,13 @@ def _labels(path: Path, key: str, y: np.ndarray, n_classes: int) -> np.ndarray:
             f"{path}: {key} has shape {y.shape}, expected (N,) class indices "
             "(one-hot labels? store y.argmax(axis=1))"
         )
-    if y.dtype.kind == "f" and np.array_equal(y, np.round(y)):
-        y = y.astype(np.int64)
-    if y.dtype.kind not in "iu":
+    whole = y.dtype.kind in "iu" or (y.dtype.kind == "f" and np.array_equal(y, np.round(y)))
+    if not whole:  # NaN is not equal to itself, so it lands here too
         raise DatasetError(f"{path}: {key} has dtype {y.dtype}, expected integer class indices")
-    y = y.astype(np.int64)
-    bad = np.flatnonzero((y < 0) | (y >= n_classes))
+    # Compared in the stored dtype: casting 1e300 or 2**63 to int64 first would wrap around.
+    bad = np.flatnonzero(~((y >= 0) & (y < n_classes)))
     if bad.size:
         raise DatasetError(
             f"{path}: {key}[{bad[0]}]: label {y[bad[0]]} out of range 0..{n_classes - 1}"
         )
-    return y
+    return y.astype(np.int64)

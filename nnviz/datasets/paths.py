@@ -1,12 +1,13 @@
 """Where datasets are looked for and where downloads go.
 
-Search order for a known dataset:
+An explicit ``data_dir`` (the CLI's ``--data-dir``) is the only folder searched: a missing folder
+or one without the dataset is an error naming it, never a silent fallback to data found
+elsewhere. Without one, the search order for a known dataset is:
 
-1. an explicit ``data_dir`` (the CLI's ``--data-dir``),
-2. the ``NNVIZ_DATA_DIR`` environment variable,
-3. ``data/`` of a source checkout (the folder above the package, when ``pyproject.toml`` is there),
-4. the per-user cache folder (``platformdirs.user_cache_dir("nnviz")``),
-5. system folders (``/usr/share/datasets``, where Debian's dataset packages install).
+1. the ``NNVIZ_DATA_DIR`` environment variable,
+2. ``data/`` of a source checkout (the folder above the package, when ``pyproject.toml`` is there),
+3. the per-user cache folder (``platformdirs.user_cache_dir("nnviz")``),
+4. system folders (``/usr/share/datasets``, where Debian's dataset packages install).
 
 In each folder the files may sit in a dataset subfolder (``<dir>/mnist/``) or directly in it, so
 ``--data-dir ../shared/datasets`` and ``--data-dir ../shared/datasets/mnist`` both work.
@@ -43,10 +44,11 @@ def search_dirs(data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
     Parameters
     ----------
     data_dir : path-like, optional
-        An explicit folder, searched first.
+        An explicit folder: then the only one searched.
     """
+    if data_dir:
+        return [Path(data_dir).expanduser()]
     candidates = [
-        Path(data_dir).expanduser() if data_dir else None,
         Path(os.environ[ENV_DATA_DIR]).expanduser() if os.environ.get(ENV_DATA_DIR) else None,
         checkout_data_dir(),
         user_cache_dir(),
@@ -109,7 +111,7 @@ def find_dataset_files(
     dataset : KnownDataset
         From the registry.
     data_dir : path-like, optional
-        Searched first.
+        The only folder searched, if given.
 
     Returns
     -------
@@ -119,10 +121,16 @@ def find_dataset_files(
     Raises
     ------
     DatasetNotFoundError
-        Listing the base folders looked in, and any folder holding only some of the files.
+        Listing the base folders looked in, and any folder holding only some of the files
+        (or that ``data_dir`` does not exist).
     """
     names = {f.role: f.name for f in dataset.files}
     bases, notes = search_dirs(data_dir), []
+    if data_dir and not bases[0].is_dir():
+        notes.append(f"{bases[0]} is not a folder" if bases[0].exists()
+                     else f"{bases[0]} does not exist")
+        raise DatasetNotFoundError(dataset.name, dataset.title, bases, dataset.folder_names,
+                                   notes, data_dir=bases[0])
     for base in bases:
         for folder in [base / sub for sub in dataset.folder_names] + [base]:
             found, missing = idx_files_in(folder, names)
@@ -130,4 +138,5 @@ def find_dataset_files(
                 return found
             if found:
                 notes.append(f"{folder} lacks {', '.join(missing)}")
-    raise DatasetNotFoundError(dataset.name, dataset.title, bases, dataset.folder_names, notes)
+    raise DatasetNotFoundError(dataset.name, dataset.title, bases, dataset.folder_names, notes,
+                               data_dir=bases[0] if data_dir else None)

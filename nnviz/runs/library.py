@@ -3,7 +3,8 @@
 :class:`RunLibrary` saves a network with its :class:`~nnviz.runs.record.RunRecord` as one
 ordinary nnviz model file (``<name>.npz``, written by :func:`save_model`, so ``nnviz
 evaluate`` and File → Load model read it too), lists them from their metadata alone, loads,
-renames and deletes them. A corrupt file is skipped and reported, never fatal. No Qt here.
+renames and deletes them. A corrupt file is skipped and reported, never fatal; listing also
+sweeps the temporary files of saves that were killed (:mod:`nnviz.files.atomic`). No Qt here.
 """
 
 from __future__ import annotations
@@ -20,11 +21,18 @@ from pathlib import Path
 
 import numpy as np
 
-from nnviz.engine.checkpoint import CheckpointError, load_model, read_meta, save_model
+from nnviz.engine.checkpoint import (
+    CheckpointError,
+    config_from_meta,
+    load_model,
+    read_meta,
+    save_model,
+)
 from nnviz.engine.config import TrainConfig
 from nnviz.engine.network import MLP
 from nnviz.engine.snapshot import frozen
-from nnviz.runs.record import RunMetrics, RunRecord, architecture_text, metrics_of, utc_now
+from nnviz.files.atomic import sweep_stale
+from nnviz.runs.record import RunMetrics, RunRecord, metrics_of, utc_now
 
 
 class LibraryError(ValueError):
@@ -123,6 +131,7 @@ class RunLibrary:
         """Every readable entry, newest first; unreadable ones are skipped into ``problems``."""
         self.problems = []
         entries = []
+        sweep_stale(self.root)
         for path in sorted(self.root.glob("*.npz")) if self.root.is_dir() else ():
             if path.name.startswith("."):
                 continue
@@ -140,7 +149,7 @@ class RunLibrary:
         except CheckpointError as exc:
             raise LibraryError(str(exc)) from None
         meta = {"architecture": ck.net.architecture(), "history": ck.history, "extra": ck.extra}
-        return ck.net, _record(path, meta, ck.config)
+        return ck.net, _record(path, meta, ck.config)  # load_model checked its fields' types
 
     def delete(self, name: str) -> None:
         self._existing(name).unlink()
@@ -162,18 +171,17 @@ class RunLibrary:
     def _entry(self, path: Path) -> LibraryEntry:
         meta = _read_meta(path)
         try:
-            cfg = TrainConfig.from_dict(meta["config"]) if meta.get("config") else None
-            record = _record(path, meta, cfg)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise LibraryError(f"{path.name}: unreadable run record ({exc})") from None
-        extra = meta.get("extra") or {}
-        date = extra.get("saved") or _file_date(path)
-        return LibraryEntry(path.stem, date, path, record)
+            cfg = config_from_meta(path, meta)
+        except CheckpointError as exc:
+            raise LibraryError(f"{path.name}: {str(exc).removeprefix(f'{path}: ')}") from None
+        record = _record(path, meta, cfg)
+        saved = (meta.get("extra") or {}).get("saved")  # a str: _record checked it
+        return LibraryEntry(path.stem, saved or _file_date(path), path, record)
 
 
 def _read_meta(path: Path) -> dict:
     """:func:`read_meta`, its errors said with the file's name only (as the library lists)."""
-    if not zipfile.is_zipfile(path):  # np.load would talk of pickles
+    if not zipfile.is_zipfile(path):  # said more plainly than zipfile would
         raise LibraryError(f"{path.name}: not a readable model file (not an .npz archive)")
     try:
         return read_meta(path)
@@ -183,16 +191,33 @@ def _read_meta(path: Path) -> dict:
 
 def _record(path: Path, meta: dict, config: TrainConfig | None) -> RunRecord:
     """The :class:`RunRecord` a model file describes; a model saved without one (File → Save
-    model) gets what its history tells."""
+    model) gets what its history tells. :func:`read_meta` checked the architecture, history
+    and extra; the run record inside extra is checked here (`LibraryError`)."""
+    try:
+        return _unchecked_record(path, meta, config)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise LibraryError(f"{path.name}: unreadable run record ({exc})") from None
+
+
+def _unchecked_record(path: Path, meta: dict, config: TrainConfig | None) -> RunRecord:
     arch, history = meta["architecture"], tuple(meta.get("history") or ())
-    architecture_text(arch)  # a malformed architecture fails here, while listing
+    saved = (meta.get("extra") or {}).get("saved")
+    if saved is not None and not isinstance(saved, str):
+        raise TypeError(f"saved is {saved!r}, expected an ISO date")
     run = (meta.get("extra") or {}).get("run") or {}
+    if not isinstance(run, dict):
+        raise TypeError(f"run is {type(run).__name__}, expected an object")
     if "metrics" in run:
         metrics = RunMetrics(**run["metrics"])
+        for f in dataclasses.fields(metrics):
+            value = getattr(metrics, f.name)
+            if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                    or value is None and f.default is None):
+                raise TypeError(f"metrics.{f.name} is {value!r}, expected a number")
     else:
         last = history[-1] if history else {}
-        metrics = metrics_of(history, last.get("step", 0), last.get("samples", 0),
-                             last.get("elapsed_s", 0.0))
+        metrics = metrics_of(history, last.get("step") or 0, last.get("samples") or 0,
+                             last.get("elapsed_s") or 0.0)
     curves = unpack_curves(run["curves"]) if run.get("curves") else None
     return RunRecord(int(run.get("run_id", 0)), path.stem, config, arch, history, metrics,
                      str(run.get("dataset", "")), str(run.get("created") or _file_date(path)), curves)

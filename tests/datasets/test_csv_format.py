@@ -153,3 +153,34 @@ def test_table_is_one_uint8_array_for_the_cache(tmp_path, rows):
     table = read_csv_table(write_csv(tmp_path / "m.csv", images, labels))
     assert table.dtype == np.uint8 and table.shape == (12, 785)
     np.testing.assert_array_equal(table[:, 0], labels)
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("99999999999999999999", r"line 4: '99999999999999999999' in column 'pixel5' is out of "
+                             r"range \(pixels are 0\.\.255, labels class numbers\)"),
+    ("1_000", r"line 4: '1_000' in column 'pixel5' is not an integer"),  # int() takes it
+    ("٣", r"line 4: '٣' in column 'pixel5' is not an integer"),  # so does int(), Arabic 3
+    ("x" * 5000, r"line 4: 'xxxxxxxxx.*…' in column 'pixel5' is not an integer"),
+])
+def test_cells_loadtxt_refuses_are_named(tmp_path, rows, cell, message):
+    lines = csv_text(*rows).splitlines()
+    cells = lines[3].split(",")
+    cells[6] = cell
+    lines[3] = ",".join(cells)
+    path = tmp_path / "odd.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=message) as caught:
+        read_csv(path)
+    assert len(str(caught.value)) < 200  # a hostile cell is cut, not echoed whole
+
+
+def test_a_line_of_a_million_commas_is_counted_not_split(tmp_path, rows):
+    text = csv_text(*rows).splitlines()
+    text[2] = "," * 1_000_000
+    path = tmp_path / "commas.csv"
+    path.write_text("\n".join(text) + "\n")
+    with pytest.raises(DatasetError, match=r"line 3: 1000000 pixel values, expected 784"):
+        read_csv(path)
+    path.write_text("label" + "," * 1_000_000 + "\n" + "\n".join(text[1:]) + "\n")
+    with pytest.raises(DatasetError, match=r"line 1: header has 1000000 pixel columns, expected"):
+        read_csv(path)

@@ -135,3 +135,25 @@ def test_the_package_imports_no_qt_and_no_pillow_until_images_are_read():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("labels, fraction, message", [
+    ([3], 0.2, r"^20% of 1 row rounds to no rows; at least 3 rows are needed$"),
+    ([3, 4], 0.2, r"^20% of 2 rows rounds to no rows; at least 3 rows are needed$"),
+    ([], 0.1, r"^10% of 0 rows rounds to no rows; at least 6 rows are needed$"),  # round(0.5)=0
+    (list(range(10)), 0.2, r"^class 0 has only 1 row, and holding out 20% would leave none of "
+                           r"it; each class needs at least 2 rows$"),
+    ([0, 0, 1, 1, 1], 0.7, r"^class 0 has only 2 rows, and holding out 70% would leave none "
+                           r"of it; each class needs at least 4 rows$"),
+])
+def test_a_split_that_would_hold_out_nothing_or_a_whole_class_says_what_it_needs(
+        labels, fraction, message):
+    with pytest.raises(DatasetError, match=message):
+        stratified_split(np.array(labels, dtype=np.int64), fraction)
+
+
+def test_the_rows_the_messages_ask_for_are_enough():
+    kept, held = stratified_split(np.array([0, 0, 1]), 0.2)  # 3 rows, 2 of the held class
+    assert held.tolist() in ([0], [1]) and len(kept) == 2
+    kept, held = stratified_split(np.repeat(np.arange(10), 2), 0.2)
+    assert len(held) == 4 and set(np.repeat(np.arange(10), 2)[kept]) == set(range(10))

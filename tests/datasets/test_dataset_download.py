@@ -103,6 +103,18 @@ def test_a_failed_redownload_keeps_the_old_file(server, tmp_path):
     assert leftovers(tmp_path) == ["blob.bin"]
 
 
+def test_a_killed_downloads_temporary_file_is_swept_by_the_next_download(server, tmp_path):
+    import subprocess
+    import sys
+
+    from nnviz.files.atomic import TEMP_SUFFIX
+    writer = subprocess.Popen([sys.executable, "-c", "pass"])
+    writer.wait()  # a pid that has ended, as a SIGKILLed download's has
+    (tmp_path / f".blob.bin.{writer.pid}.a1b2c3{TEMP_SUFFIX}").write_bytes(PAYLOAD[:1000])
+    download_file([server.url("good") + "blob.bin"], tmp_path / "blob.bin", sha256=PAYLOAD_SHA)
+    assert leftovers(tmp_path) == ["blob.bin"]
+
+
 @pytest.fixture
 def mnist_server(http_server, shared_mnist):
     for name in MNIST_FILES:

@@ -29,9 +29,8 @@ def test_search_order_and_download_target(tmp_path, isolated, monkeypatch):
     assert search_dirs() == [isolated.checkout_data, isolated.user_cache, isolated.system]
     assert download_dir() == isolated.checkout_data
     monkeypatch.setenv("NNVIZ_DATA_DIR", str(env))
-    assert search_dirs(explicit) == [
-        explicit, env, isolated.checkout_data, isolated.user_cache, isolated.system
-    ]
+    assert search_dirs() == [env, isolated.checkout_data, isolated.user_cache, isolated.system]
+    assert search_dirs(explicit) == [explicit]  # an explicit folder is the only one
     assert download_dir() == env
     assert download_dir(explicit) == explicit
 
@@ -48,12 +47,9 @@ def test_the_real_checkout_is_recognised_by_its_pyproject():
     assert real_checkout_data_dir() == root / "data"
 
 
-@pytest.mark.parametrize(
-    "where", ["explicit", "env", "checkout", "user_cache", "system"]
-)
+@pytest.mark.parametrize("where", ["env", "checkout", "user_cache", "system"])
 def test_each_folder_in_the_order_wins_over_the_later_ones(tmp_path, isolated, monkeypatch, where):
     bases = {
-        "explicit": tmp_path / "explicit",
         "env": tmp_path / "env",
         "checkout": isolated.checkout_data,
         "user_cache": isolated.user_cache,
@@ -63,8 +59,33 @@ def test_each_folder_in_the_order_wins_over_the_later_ones(tmp_path, isolated, m
     order = list(bases)
     for name in order[order.index(where):]:  # this folder and every later one hold MNIST
         write_mnist_folder(bases[name] / "mnist", n_train=10, n_test=10)
-    files = find_dataset_files(MNIST, bases["explicit"])
+    files = find_dataset_files(MNIST)
     assert files["train_images"] == bases[where] / "mnist" / "train-images-idx3-ubyte.gz"
+    explicit = write_mnist_folder(tmp_path / "explicit" / "mnist", n_train=10, n_test=10).folder
+    assert find_dataset_files(MNIST, tmp_path / "explicit")["train_images"].parent == explicit
+
+
+@pytest.mark.parametrize("make", ["missing", "empty", "a file"])
+def test_an_explicit_data_dir_without_the_dataset_is_an_error_naming_it(
+        tmp_path, isolated, monkeypatch, make):
+    # MNIST is in every other folder of the search path: none of them may stand in for DIR.
+    monkeypatch.setenv("NNVIZ_DATA_DIR", str(tmp_path / "env"))
+    for base in (tmp_path / "env", isolated.checkout_data, isolated.user_cache, isolated.system):
+        write_mnist_folder(base / "mnist", n_train=10, n_test=10)
+    data_dir = tmp_path / "chosen"
+    if make == "empty":
+        data_dir.mkdir()
+    elif make == "a file":
+        data_dir.write_text("not a folder")
+    with pytest.raises(DatasetNotFoundError) as caught:
+        load_dataset("mnist", data_dir)
+    assert caught.value.searched == (data_dir,)
+    note = {"missing": f"; {data_dir} does not exist", "empty": "",
+            "a file": f"; {data_dir} is not a folder"}[make]
+    assert str(caught.value) == (
+        f"MNIST not found; looked in: {data_dir} (directly and in mnist/, MNIST/raw/){note}; "
+        f"run `nnviz download mnist --data-dir {data_dir}`"
+    )
 
 
 def test_files_directly_in_the_folder_or_in_a_subfolder(tmp_path):
@@ -111,15 +132,14 @@ def test_torchvision_layout(tmp_path):
 def test_not_found_lists_every_folder_and_the_fix(tmp_path, isolated, monkeypatch):
     monkeypatch.setenv("NNVIZ_DATA_DIR", str(tmp_path / "env"))
     with pytest.raises(DatasetNotFoundError) as caught:
-        load_dataset("mnist", tmp_path / "explicit")
+        load_dataset("mnist")
     error = caught.value
     assert error.searched == (
-        tmp_path / "explicit", tmp_path / "env", isolated.checkout_data, isolated.user_cache,
-        isolated.system,
+        tmp_path / "env", isolated.checkout_data, isolated.user_cache, isolated.system,
     )
     message = str(error)
     assert message.startswith(
-        f"MNIST not found; looked in: {tmp_path / 'explicit'}, {tmp_path / 'env'}, "
+        f"MNIST not found; looked in: {tmp_path / 'env'}, "
         f"{isolated.checkout_data}, {isolated.user_cache}, {isolated.system} "
         "(in each, directly and in mnist/, MNIST/raw/)"
     )

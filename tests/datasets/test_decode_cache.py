@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from synthetic_data import make_images
 
-from nnviz.datasets import read_idx_images, write_idx
+from nnviz.datasets import cache, read_idx_images, write_idx
 from nnviz.datasets.cache import cache_folders, load_cached
+from nnviz.files.atomic import TEMP_SUFFIX
 
 
 class CountingDecoder:
@@ -56,6 +57,16 @@ def test_second_load_is_served_from_beside_the_source(source):
     meta = json.loads(npy.with_name(npy.name + ".json").read_text())
     assert meta["shape"] == [9, 28, 28] and meta["dtype"] == "|u1"
     assert len(meta["sha256"]) == 64
+
+
+def test_a_folder_is_read_only_by_its_mode_bits_even_to_root(tmp_path, read_only):
+    # Root may write anywhere (os.access says yes), which is why the bits are asked too: this
+    # holds under any user, so the tests below do not depend on who runs them.
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    assert cache._may_write(folder) and cache._may_write(folder / "not" / "yet")
+    read_only(folder)
+    assert not cache._may_write(folder) and not cache._may_write(folder / "not" / "yet")
 
 
 def test_read_only_folder_caches_in_the_user_cache(source, read_only, isolated):
@@ -128,3 +139,16 @@ def test_nowhere_to_write_still_loads(source, read_only, isolated, monkeypatch):
         np.testing.assert_array_equal(load_cached(source, decode), make_images(9, seed=11))
     assert decode.calls == 2
     assert not list(source.parent.glob("*.tmp")) and not list(source.parent.glob(".*"))
+
+
+def test_a_killed_writes_temporary_file_is_swept_by_the_next_write(source):
+    import subprocess
+    import sys
+    writer = subprocess.Popen([sys.executable, "-c", "pass"])
+    writer.wait()  # a pid that has ended, as a SIGKILLed writer's has
+    stale = source.with_name(f".train-images-idx3-ubyte.npy.{writer.pid}.q1w2e3{TEMP_SUFFIX}")
+    stale.write_bytes(b"\x93NUMPY half of an array")
+    load_cached(source, read_idx_images)
+    assert sorted(p.name for p in source.parent.iterdir()) == [
+        "train-images-idx3-ubyte.gz", "train-images-idx3-ubyte.npy",
+        "train-images-idx3-ubyte.npy.json"]

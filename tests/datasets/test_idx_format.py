@@ -176,3 +176,49 @@ def test_write_idx_refuses_what_idx_cannot_hold(tmp_path):
         write_idx(tmp_path / "x", np.zeros(3, np.int64))
     with pytest.raises(ValueError, match="1 to 255 dimensions, got 0"):
         write_idx(tmp_path / "x", np.uint8(3))
+
+
+@pytest.mark.parametrize("reader, header, declared", [
+    (read_idx_images, struct.pack(">IIII", 0x803, 0xFFFFFFFF, 28, 28),
+     f"4294967295 images of 28×28, {0xFFFFFFFF * 784:,} bytes"),
+    (read_idx_labels, struct.pack(">II", 0x801, 0xFFFFFFFF),
+     "4294967295 labels, 4,294,967,295 bytes"),
+    (read_idx, struct.pack(">IIIII", 0x00000E04, *[0xFFFFFFFF] * 4),  # overflows int64
+     f"4294967295×4294967295×4294967295×4294967295 values of 8 byte(s), "
+     f"{8 * 0xFFFFFFFF**4:,} bytes"),
+])
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_header_declaring_more_than_the_bound_is_refused_before_reading(
+        tmp_path, reader, header, declared, gz):
+    data = header + bytes(100)
+    path = tmp_path / "big"
+    path.write_bytes(gzip.compress(data) if gz else data)
+    expected = (f"{path}: header says {declared}, more than the 2,147,483,648 a dataset file "
+                "may hold")
+    with pytest.raises(DatasetError, match=re.escape(expected)):
+        reader(path)
+
+
+def test_a_gzip_that_inflates_past_what_the_header_declares_is_not_read_to_the_end(
+        tmp_path, monkeypatch):
+    # 3 labels declared, then 64 MB of zeros that gzip packs into 64 kB.
+    path = tmp_path / "labels.gz"
+    path.write_bytes(gzip.compress(struct.pack(">II", 0x801, 3) + bytes(64 << 20)))
+    from nnviz.datasets import fileio
+    chunks = []
+    real_read = fileio.gzip.GzipFile.read
+    monkeypatch.setattr(fileio.gzip.GzipFile, "read",
+                        lambda self, n=-1: chunks.append(n) or real_read(self, n))
+    with pytest.raises(DatasetError, match=r"header says 3 labels but the file holds more than "
+                                           r"1,048,579 bytes of labels \(3 expected\)"):
+        read_idx_labels(path)
+    assert sum(n for n in chunks if n > 0) < 4 << 20  # stopped near the limit, not at 64 MB
+
+
+def test_a_raw_file_larger_than_the_bound_is_refused_by_its_size(tmp_path, monkeypatch):
+    from nnviz.datasets import fileio
+    monkeypatch.setattr(fileio, "MAX_PAYLOAD_BYTES", 1000)
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"label" + bytes(2000))
+    with pytest.raises(DatasetError, match=r"big\.csv: 2,005 bytes, more than the 1,000 a dataset"):
+        fileio.read_payload(path, limit=fileio.MAX_PAYLOAD_BYTES)

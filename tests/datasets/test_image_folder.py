@@ -151,3 +151,33 @@ def test_folder_inside_a_class_folder(tmp_path):
     (root / "0" / "more").mkdir()
     with pytest.raises(DatasetError, match=r"0/more: unexpected folder inside class folder '0'"):
         read_image_folder(root)
+
+
+def test_class_names_that_only_look_like_digits_sort_as_names(tmp_path):
+    # "²".isdigit() is true but int("²") fails: the order falls back to the names.
+    root = make_class_folders(tmp_path / "r", {"1": make_images(1), "²": make_images(1)})
+    _, labels, names = read_image_folder(root)
+    assert names == ("1", "²") and labels.tolist() == [0, 1]
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A valid 1×1 PNG whose IHDR then declares ``width × height`` (with a matching CRC)."""
+    import io
+    import struct
+    import zlib
+    stream = io.BytesIO()
+    Image.new("L", (1, 1)).save(stream, format="PNG")
+    data = bytearray(stream.getvalue())
+    ihdr = struct.pack(">II", width, height) + bytes(data[24:29])
+    data[16:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return bytes(data)
+
+
+@pytest.mark.parametrize("side", [10_000, 100_000])  # past Pillow's warning, past its error
+def test_an_image_declaring_a_huge_size_is_refused_before_decoding(tmp_path, side):
+    root = make_class_folders(tmp_path / "r", {"0": make_images(1)})
+    (root / "0" / "bomb.png").write_bytes(_png_declaring(side, side))
+    with pytest.raises(DatasetError, match=r"0/bomb\.png: image too large \(over 89,478,485 "
+                                           r"pixels\); digits need far fewer"):
+        read_image_folder(root)

@@ -102,3 +102,34 @@ def test_a_known_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch, syn
     with pytest.raises(DatasetError, match="MNIST not found"):
         load_dataset("mnist")
     assert load_dataset("./mnist").name == "mnist"
+
+
+@pytest.mark.parametrize("labels, message", [
+    ([3], r"one\.csv: cannot hold out the test set: 20% of 1 row rounds to no rows; at least 3 "
+          r"rows are needed"),
+    (list(range(10)), r"one\.csv: cannot hold out the test set: class 0 has only 1 row, and "
+                      r"holding out 20% would leave none of it; each class needs at least 2 rows"),
+])
+def test_a_csv_too_small_to_split_says_how_many_rows_it_needs(tmp_path, labels, message):
+    path = write_csv(tmp_path / "one.csv", make_images(len(labels)), np.array(labels))
+    with pytest.raises(DatasetError, match=message):
+        load_dataset(path)
+
+
+def test_a_validation_split_too_large_for_the_classes_is_named(tmp_path):
+    path = write_csv(tmp_path / "d.csv", make_images(100), np.arange(100) % 10)
+    with pytest.raises(DatasetError, match=r"d\.csv: cannot hold out the validation set: class 0 "
+                                           r"has only 8 rows, and holding out 99\.9% would "
+                                           r"leave none of it; each class needs at least 1000"):
+        load_dataset(path, val_fraction=0.999)
+
+
+@pytest.mark.parametrize("n_train, n_test, message", [
+    (0, 5, r"mnist\.npz: holds no training images \(0 rows\)"),
+    (10, 0, r"mnist\.npz: holds no test images \(0 rows\)"),
+])
+def test_an_empty_part_is_refused(tmp_path, n_train, n_test, message):
+    np.savez(tmp_path / "mnist.npz", x_train=make_images(n_train), y_train=make_labels(n_train),
+             x_test=make_images(n_test), y_test=make_labels(n_test))
+    with pytest.raises(DatasetError, match=message):
+        load_dataset(tmp_path / "mnist.npz")

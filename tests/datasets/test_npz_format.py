@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import numpy as np
 import pytest
 from synthetic_data import make_images, make_labels
@@ -137,3 +140,55 @@ def test_truncated_archive(tmp_path, arrays):
     cut.write_bytes(full[: len(full) // 2])
     with pytest.raises(DatasetError, match=r"cut\.npz: corrupt \.npz archive"):
         read_npz(cut)
+
+
+def _npy(array: np.ndarray) -> bytes:
+    stream = io.BytesIO()
+    np.save(stream, array)
+    return stream.getvalue()
+
+
+def _npy_declaring(shape, descr, body=b""):
+    stream = io.BytesIO()
+    np.lib.format.write_array_header_1_0(stream, {"descr": descr, "fortran_order": False,
+                                                  "shape": shape})
+    return stream.getvalue() + body
+
+
+@pytest.mark.parametrize("shape, descr, message", [
+    ((10**12, 28, 28), "|u1", r"array 'x_train' declares 1000000000000×28×28 uint8 "
+                              r"\(784,000,000,000,000 bytes\) but holds only 100 bytes"),
+    ((-1, 28, 28), "|u1", r"array 'x_train' declares a negative dimension"),
+    ((5,), "|S0", r"array 'x_train' has the zero-size dtype"),
+])
+def test_a_member_header_is_checked_before_the_array_is_allocated(tmp_path, arrays, shape, descr,
+                                                                 message):
+    path = tmp_path / "lying.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key, value in arrays.items():
+            lying = key == "x_train"
+            archive.writestr(f"{key}.npy", _npy_declaring(shape, descr, bytes(100)) if lying
+                             else _npy(value))
+    with pytest.raises(DatasetError, match=rf"lying\.npz: {message}"):
+        read_npz(path)
+
+
+def test_a_member_larger_than_the_bound_is_refused(tmp_path, arrays, monkeypatch):
+    from nnviz.datasets import npzfile
+    monkeypatch.setattr(npzfile, "MAX_PAYLOAD_BYTES", 20_000)  # x_train is 23,520 bytes
+    with pytest.raises(DatasetError, match=r"array 'x_train' declares 30×28×28 uint8 "
+                                           r"\(23,520 bytes\), more than the 20,000 allowed"):
+        read_npz(save(tmp_path / "mnist.npz", **arrays))
+
+
+@pytest.mark.parametrize("labels, message", [
+    (np.array([1e300, 1.0]), r"y_test\[0\]: label 1e\+300 out of range 0\.\.9"),
+    (np.array([np.inf, 1.0]), r"y_test\[0\]: label inf out of range 0\.\.9"),
+    (np.array([np.nan, 1.0]), r"y_test has dtype float64, expected integer class indices"),
+    (np.array([2**63, 1], dtype=np.uint64), r"y_test\[0\]: label 9223372036854775808 out of range"),
+])
+def test_huge_labels_are_named_not_wrapped_by_a_cast(tmp_path, arrays, labels, message):
+    arrays["y_test"] = labels
+    arrays["x_test"] = arrays["x_test"][:2]
+    with pytest.raises(DatasetError, match=message):  # no RuntimeWarning from a cast either
+        read_npz(save(tmp_path / "mnist.npz", **arrays))

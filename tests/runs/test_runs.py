@@ -1,6 +1,7 @@
 """Runs and the model library: records follow snapshots, the library round-trips exactly."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -299,3 +300,26 @@ def test_saved_curves_are_exact_when_short_and_halved_like_the_curve_buffer_when
     size = lib.save("big", net, rec).path.stat().st_size
     assert size < 2 * net.theta.nbytes
     assert lib.load("big")[1].curves["loss"].shape == (513,)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"saved": 5}, r"saved is 5, expected an ISO date"),
+    ({"run": [1, 2]}, r"run is list, expected an object"),
+    ({"run": {"metrics": {"test_accuracy": "high"}}}, r"metrics\.test_accuracy is 'high', "
+                                                      r"expected a number"),
+    ({"run": {"metrics": {"steps": None}}}, r"metrics\.steps is None, expected a number"),
+    ({"run": {"metrics": {"bogus": 1}}}, r"unexpected keyword argument 'bogus'"),
+    ({"run": {"run_id": float("inf")}}, r"cannot convert float infinity to integer"),
+    ({"run": {"curves": {"loss": {"shape": [3], "data": "AAAA"}}}}, r"buffer size must be a "
+                                                                    r"multiple"),
+    ({"run": {"curves": {"loss": {"shape": [10**12], "data": ""}}}}, r"cannot reshape"),
+])
+def test_a_malformed_run_record_is_a_problem_when_listing_and_an_error_when_loading(
+        tmp_path, extra, message):
+    save_model(tmp_path / "odd.npz", MLP((4, 3, 2), seed=0), None, [], extra=extra)
+    lib = RunLibrary(tmp_path)
+    assert lib.list() == []
+    assert len(lib.problems) == 1 and lib.problems[0].startswith("odd.npz: unreadable run record")
+    assert re.search(message, lib.problems[0]), lib.problems[0]
+    with pytest.raises(LibraryError, match=message):
+        lib.load("odd")
