@@ -1,6 +1,5 @@
 """The network diagram draws the trace's strongest units and contributions, and answers clicks."""
 
-import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -333,12 +332,15 @@ def test_export_gives_a_picture(diagram, net, x):
     assert len(colours) > 20
 
 
-def test_set_trace_is_cheap(diagram, net, digits):
+def test_set_trace_of_the_same_network_makes_no_items(diagram, net, digits, monkeypatch):
+    """What keeps a new drawing cheap (~1.1 ms, part of the stroke-to-answer latency that
+    benchmarks/bench_drawpad.py measures; a timed assertion here failed on the shared
+    machine): the items are made once per architecture and only updated."""
     traces = [forward_trace(net, digits.x_test[i]) for i in range(20)]
     diagram.set_trace(traces[0])
-    times = []
-    for tr in traces:
-        start = time.perf_counter()
+    items = set(map(id, diagram.glw.scene().items()))
+    rebuilds = []
+    monkeypatch.setattr(diagram, "_rebuild", lambda key: rebuilds.append(key))
+    for tr in traces[1:]:
         diagram.set_trace(tr)
-        times.append(time.perf_counter() - start)
-    assert np.median(times) < 0.005, np.median(times)  # ~1.1 ms measured
+    assert rebuilds == [] and set(map(id, diagram.glw.scene().items())) == items
