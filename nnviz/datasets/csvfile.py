@@ -17,8 +17,15 @@ from .errors import DatasetError
 from .fileio import read_payload
 
 N_PIXELS = 28 * 28
-# What loadtxt reads as an integer: ASCII digits only (int() would also take "1_000" and "٣").
-_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+# A cell we read as an integer: ASCII digits, a sign, spaces or tabs around (int() would also
+# take "1_000" and "٣", loadtxt "\u3000 5" and, at random, a character past U+00FF: see below).
+_INTEGER = re.compile(r"[ \t]*[+-]?[0-9]+[ \t]*")
+# The only characters a row may hold to reach loadtxt. Its integer parser hands each character
+# to C ``isdigit``, a lookup in glibc's table of 384 entries, so a character past U+00FF reads
+# outside the table: a segmentation fault, a made-up number ("Ǿ" read as 462) or a refusal, as
+# the memory there happens to be (a cell "\U000fe323" crashed 14 runs in 20). Still so in NumPy
+# 2.4.6; a fix, https://github.com/numpy/numpy/pull/31586, was closed unmerged.
+_ROW_CHARACTERS = b"0123456789+-, \t"
 
 
 def read_csv(path: str | os.PathLike[str], n_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
@@ -68,7 +75,9 @@ def read_csv_table(path: str | os.PathLike[str], n_classes: int = 10) -> np.ndar
         text = read_payload(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DatasetError(f"{path}: not a text file (byte {exc.start} is not UTF-8)") from None
-    lines = text.splitlines()
+    # Only "\n", "\r\n" and "\r" end a line, as in an editor: splitlines() would also end one at
+    # "\u2028", "\x0c", "\x1c", … and shift the line numbers of every later message.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     while lines and not lines[-1].strip():
         lines.pop()
     columns = _check_header(path, lines[0] if lines else "")
@@ -76,9 +85,10 @@ def read_csv_table(path: str | os.PathLike[str], n_classes: int = 10) -> np.ndar
     if not body:
         raise DatasetError(f"{path}: no data rows after the header")
     table = None
-    # loadtxt would skip blank lines and shift every later line number in our messages; and
-    # only rows of 785 cells reach it, so one line of a billion commas cannot fill the memory.
-    if all(line.count(",") == N_PIXELS and line.strip() for line in body):
+    # loadtxt would skip blank lines and shift every later line number in our messages; only
+    # rows of 785 cells reach it, so one line of a billion commas cannot fill the memory; and
+    # only rows of ASCII digits, signs, commas, spaces and tabs (see _ROW_CHARACTERS).
+    if all(line.count(",") == N_PIXELS and line.strip() and _plain_row(line) for line in body):
         try:
             table = np.loadtxt(body, delimiter=",", dtype=np.int32, ndmin=2, comments=None)
         except (ValueError, OverflowError):
@@ -134,17 +144,22 @@ def _raise_first_bad_line(path: Path, body: list[str], columns: list[str]) -> No
                 f"{path} line {number}: {line.count(',')} pixel values, expected {N_PIXELS}"
             )
         for name, field in zip(columns, line.split(","), strict=True):
-            shown = _short(field.strip())
+            shown = _short(field.strip(" \t"))  # not strip(): "\u3000" is part of the cell
             if not _INTEGER.fullmatch(field):
                 raise DatasetError(
                     f"{path} line {number}: {shown} in column '{name}' is not an integer"
                 )
-            if len(field.strip().lstrip("+-").lstrip("0")) > 9:  # past int32: loadtxt overflows
+            if len(field.strip(" \t").lstrip("+-").lstrip("0")) > 9:  # past int32: overflows
                 raise DatasetError(
                     f"{path} line {number}: {shown} in column '{name}' is out of range "
                     "(pixels are 0..255, labels class numbers)"
                 )
     raise DatasetError(f"{path}: cannot parse the CSV rows")  # unreachable in practice
+
+
+def _plain_row(line: str) -> bool:
+    """Whether ``line`` holds nothing but the characters of `_ROW_CHARACTERS`."""
+    return line.isascii() and not line.encode("ascii").translate(None, _ROW_CHARACTERS)
 
 
 def _check_pixel_range(path: Path, table: np.ndarray, columns: list[str]) -> None:
