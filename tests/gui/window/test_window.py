@@ -113,12 +113,14 @@ def test_stop_ends_the_run_and_train_starts_a_new_network(qtbot, window, digits,
 
 
 def test_learning_rate_from_the_controls_reaches_the_optimiser(qtbot, window):
-    window.session.set_delay(0.005)
-    window.session.train()
-    qtbot.waitUntil(lambda: (latest(window, "step") or 0) > 2, timeout=20_000)
+    # Paused between batches, not racing a 45-batch run: on a loaded machine the run could
+    # finish before the change arrived, and the test waited for a batch that never came.
+    trained(qtbot, window, 3)
     window.views["controls"].live_changed.emit({"lr": 0.0042})
+    window.session.step(1)
     # The optimiser's rate (constant schedule) as reported by the training process:
     qtbot.waitUntil(lambda: latest(window, "lr") == pytest.approx(0.0042), timeout=20_000)
+    assert latest(window, "step") == 4
 
 
 def test_corrupt_dataset_gives_a_dialog_and_the_app_goes_on(qtbot, window, tmp_path):
