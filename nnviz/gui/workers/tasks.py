@@ -226,6 +226,8 @@ class Lane(QObject):
 
     def _deliver(self, kind: str, *args) -> None:
         task = self.sender()
+        if kind != "progress":  # its answer: no longer busy when the receiver runs ('ended'
+            self._unfinished.discard(task)  # is queued behind it)
         if task is not self.current:
             self.dropped += kind != "progress"
             return

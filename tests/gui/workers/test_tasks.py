@@ -122,3 +122,11 @@ def test_an_ended_task_holds_nothing_of_its_work(qtbot):
     qtbot.wait(50)
     gc.collect()
     assert [r() for r in refs] == [None] * 5
+
+
+def test_the_lane_is_not_busy_when_the_answer_arrives(qtbot):
+    """A receiver may ask at once (the evaluation view checks busy in its slot)."""
+    lane, seen = Lane(), []
+    task = lane.start(Task(lambda task: 1), done=lambda r: seen.append((lane.busy, lane.running)))
+    qtbot.waitUntil(lambda: task.is_ended and bool(seen), timeout=5000)
+    assert seen == [(False, False)]
