@@ -6,7 +6,7 @@ from nnviz.analysis.embedding import SUBSET_SEED, LayerMap, choose_subset, map_l
 from nnviz.charts.map_scene import MapScene
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.datasets import Dataset
-from nnviz.render.offscreen import ensure_app, save_png, titled_scene
+from nnviz.render.offscreen import blank_scene, ensure_app, save_png
 
 
 def render_map_png(net, dataset: Dataset, path, *, layer: int, method: str = "pca",
@@ -31,8 +31,7 @@ def render_map_png(net, dataset: Dataset, path, *, layer: int, method: str = "pc
     """
     app = ensure_app()
     theme = theme or LIGHT
-    glw, _ = titled_scene(theme, "", size)
-    glw.ci.clear()  # no header: the caption under the map says what it is
+    glw = blank_scene(theme, size)  # no header: the caption under the map says what it is
     scene = MapScene(glw.ci)
     scene.set_theme(theme)
     scene.clear(dataset)

@@ -19,13 +19,19 @@ def ensure_app():
     return make_app()
 
 
-def titled_scene(theme: Theme, header: str, size) -> tuple[pg.GraphicsLayoutWidget, pg.GraphicsLayout]:
-    """A widget of ``size`` (width, height) pixels that is never shown on screen, with
-    ``header`` centred in row 0 of its layout (charts go in the rows below)."""
+def blank_scene(theme: Theme, size) -> pg.GraphicsLayoutWidget:
+    """A widget of ``size`` (width, height) pixels in ``theme``, never shown on screen."""
     glw = pg.GraphicsLayoutWidget()
     glw.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
     glw.setBackground(theme.background)
     glw.resize(*size)
+    return glw
+
+
+def titled_scene(theme: Theme, header: str, size) -> tuple[pg.GraphicsLayoutWidget, pg.GraphicsLayout]:
+    """A :func:`blank_scene` with ``header`` centred in row 0 of its layout (charts go in
+    the rows below)."""
+    glw = blank_scene(theme, size)
     label = pg.LabelItem(justify="center", size="10pt")
     label.setText(header, color=theme.foreground)
     glw.ci.addItem(label, row=0, col=0, colspan=2)

@@ -54,16 +54,18 @@ class FileCommands:
         self.status.set_text(dataset=f"loading {source}…")
         data_dir = self.data_dir
 
-        def load(task):  # the data view's statistics too: ~150 ms the GUI need not wait
+        def load(task):
             ds = load_dataset(source, data_dir)
-            return ds, dataset_stats(ds, SAMPLES_PER_CLASS)
+            # The data view's statistics (~150 ms the GUI need not wait): dataset_stats
+            # remembers them for this dataset, and the view asks for them when it is told.
+            dataset_stats(ds, SAMPLES_PER_CLASS)
+            return ds
         task = Task(load)
         task.source, task.offer_download = str(source), offer_download
         return self.lane("dataset").start(task, done=self._on_dataset_loaded,
                                           failed=self._on_dataset_error)
 
-    def _on_dataset_loaded(self, loaded) -> None:
-        ds, _ = loaded  # the statistics are remembered by dataset_stats for the data view
+    def _on_dataset_loaded(self, ds) -> None:
         self.set_dataset(ds, self.lane("dataset").current.source, reloadable=True)
 
     def set_dataset(self, ds, source=None, reloadable: bool = False) -> None:

@@ -65,9 +65,7 @@ class MapServer(QObject):
         if self._process is not None and self._process.is_alive():
             self._outbox.put(("quit",))
             self._outbox.put(None)
-            self._process.join(1.0)
-            if self._process.is_alive():
-                self._process.terminate()
+            self._server.end(1.0)
         self._process = None
 
     def kill(self) -> None:
@@ -76,7 +74,7 @@ class MapServer(QObject):
         self._process.join(2.0)
 
     def _start(self) -> None:
-        server = ServerProcess(serve, name="nnviz-maps")
+        self._server = server = ServerProcess(serve, name="nnviz-maps")
         server.start()
         self._process, self._messages, cmd_out = server.process, server.messages, server.commands
         self._outbox = queue.SimpleQueue()
