@@ -1,10 +1,14 @@
 """How the math is written on screen: superscript layers (``W³``), subscript units (``z²₅``),
-shapes (``(256×784)``), numbers with real minus signs (``−0.31``), ``a = f(z)``.
+shapes (``(256×784)``), numbers with real minus signs (``−0.31``), ``a = f(z)``, and whole
+equations set as mathematics in Qt rich text (:func:`equation_html`).
 
 One place, so the stepper, the cells, the curves and every view write the same symbols.
 """
 
 from __future__ import annotations
+
+import html
+import re
 
 _SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -54,3 +58,65 @@ def cell_number(v: float) -> str:
 def f_text(activation: str) -> str:
     """How ``a = f(z)`` is written for this activation; the output layer has ``a = z``."""
     return "a = z" if activation == "identity" else f"a = {F_NAMES.get(activation, activation)}(z)"
+
+
+# -- equations as Qt rich text --------------------------------------------------------------------
+
+_WORD = re.compile(r"[A-Za-z_]+")
+_NOTE_GAP = re.compile(r" {3,}")  # the stepper's equations put their shapes after 3 spaces
+MATRICES = frozenset("W")
+
+
+def _symbol_html(word: str) -> str:
+    """One run of Latin letters: a matrix bold (``W``), a variable italic (``z``), a gradient
+    ``d`` + its variable (``dW``, ``db``), a function name upright (``softmax``, ``relu``)."""
+    if word in MATRICES:
+        return f"<b>{word}</b>"
+    if len(word) == 1:
+        return f"<i>{word}</i>"
+    if len(word) == 2 and word[0] == "d":
+        return "d" + _symbol_html(word[1])
+    return word
+
+
+def _math_html(text: str) -> str:
+    out, end = [], 0
+    for m in _WORD.finditer(text):
+        out.append(html.escape(text[end:m.start()], quote=False))
+        out.append(_symbol_html(m.group()))
+        end = m.end()
+    out.append(html.escape(text[end:], quote=False))
+    return "".join(out)
+
+
+def equation_html(line: str, *, muted: str = "#808080") -> str:
+    """One equation line as Qt rich text, set the way the tutorials print it.
+
+    Single-letter variables are italic (``z``, ``a``, ``x``, ``b``, ``p``, ``L``…), the weight
+    matrices bold upright (``W``, ``Wᵀ``), function names upright (``relu``, ``softmax``);
+    Greek letters, operators (``δ σ ⊙ · Σ − ∂``) and the Unicode super- and subscripts are kept
+    as they are. What follows a run of three or more spaces — the shapes, ``(256×784)·(784×1)``,
+    or a note — is set apart in ``muted`` and ``<small>``. ``<``, ``>`` and ``&`` are escaped.
+
+    Parameters
+    ----------
+    line : str
+        One line of :attr:`nnviz.analysis.stepper.Step.equations`, e.g.
+        ``z¹ = W¹·x + b¹   (256×784)·(784×1) + (256×1)``.
+    muted : str
+        The colour of the shapes, any Qt colour name (``#808080``).
+
+    Returns
+    -------
+    str
+        Inline rich text (no block element), e.g. ``<i>z</i>¹ = <b>W</b>¹·<i>x</i> +
+        <i>b</i>¹&emsp;<span style="color:#808080"><small>(256×784)·…</small></span>``.
+        ``<small>`` is relative to the widget's font: give the size with ``setFont``, not
+        with a CSS ``font-size`` around it (which Qt would not scale it from).
+    """
+    math, *notes = _NOTE_GAP.split(line.strip())
+    text = _math_html(math)
+    if notes:
+        note = "&emsp;".join(html.escape(n, quote=False) for n in notes)
+        text += f'&emsp;<span style="color:{muted}"><small>{note}</small></span>'
+    return text

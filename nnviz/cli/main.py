@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--train-steps", type=int, default=0, metavar="N", help="train N batches at start")
     g.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG of the window and exit")
     g.add_argument("--theme", choices=["light", "dark"], help="with --screenshot: the theme to show")
+    g.add_argument("--presenter", action="store_true",
+                   help="start in presenter mode: larger text and lines, fewer panels (F11)")
     g.set_defaults(run=cmd_gui)
     return p
 

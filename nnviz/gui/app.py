@@ -1,6 +1,7 @@
 """Starting the window: ``nnviz`` / ``nnviz gui [--preset] [--data-dir] [--train-steps N]
-[--screenshot PATH]``. With ``--screenshot``, the window trains N batches, lets every view
-draw, saves a PNG of itself and exits (works with ``QT_QPA_PLATFORM=offscreen``)."""
+[--screenshot PATH] [--presenter]``. With ``--screenshot``, the window trains N batches, lets
+every view draw, saves a PNG of itself and exits (works with ``QT_QPA_PLATFORM=offscreen``);
+``--presenter`` starts in presenter mode (View > Presenter, F11)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ def run_app(args) -> int:
     if getattr(args, "screenshot", None):
         window.set_theme(getattr(args, "theme", None) or window.theme.name)
         window.resize(1600, 1000)
+    if getattr(args, "presenter", False):
+        window.set_presenter(True)
     window.show()
     source = window.settings.value("data/source") or "mnist"
     window.open_dataset(source if not getattr(args, "screenshot", None) else "mnist",

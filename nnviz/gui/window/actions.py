@@ -38,13 +38,21 @@ WINDOWS = {
     "analysis": ("&Evaluation, maps and runs…", "Ctrl+R", None,
                  "Where it fails, what each layer learned, runs side by side", "on_show_analysis"),
 }
+VIEW = {
+    "presenter": ("&Presenter", "F11", None,
+                  "Larger text and lines, fewer panels: for a lecture hall projector",
+                  "on_presenter"),
+}
 # Actions whose shortcuts also work while a side window is active.
-SHARED_WITH_SIDE_WINDOWS = ("export_view", "explorer", "analysis", "train", "pause", "shortcuts")
+SHARED_WITH_SIDE_WINDOWS = ("export_view", "explorer", "analysis", "train", "pause", "shortcuts",
+                            "presenter", "lessons")
 # Keys of the Draw and step window (QShortcuts there, listed in the help).
 EXPLORER_KEYS = (("Step forward (Draw and step)", "Right"), ("Step back", "Left"),
                  ("Run through the steps / pause", "Space"), ("Back to the input", "Esc"),
                  ("Learn this", "L"))
 HELP = {
+    "lessons": ("&Lessons", "F2", None, "Eight guided chapters, from the data to backpropagation",
+                "on_lessons"),
     "shortcuts": ("&Keyboard shortcuts", "F1", None, "List every shortcut", "on_shortcuts"),
     "about": ("&About nnviz", None, None, "", "on_about"),
 }
@@ -66,12 +74,15 @@ def _make(window: QMainWindow, spec) -> QAction:
 
 def build_actions(window: QMainWindow) -> dict[str, QAction]:
     """Create every action of ``window``; menus and toolbar come from the same dict."""
-    return {name: _make(window, spec) for table in (FILE, TRAINING, WINDOWS, HELP)
-            for name, spec in table.items()}
+    actions = {name: _make(window, spec) for table in (FILE, TRAINING, WINDOWS, VIEW, HELP)
+               for name, spec in table.items()}
+    actions["presenter"].setCheckable(True)  # triggered(checked) → on_presenter(checked)
+    return actions
 
 
 def build_menus(window: QMainWindow, actions: dict[str, QAction], docks: dict) -> QActionGroup:
-    """File, Training, View (panels, reset layout, theme) and Help; returns the theme group."""
+    """File, Training, View (panels, reset layout, presenter, theme) and Help; returns the
+    theme group."""
     bar = window.menuBar()
     file = bar.addMenu("&File")
     for names in (("open", "open_folder", "download"), ("load", "save"), ("export_view", "export_csv", "export_json"), ("quit",)):
@@ -87,6 +98,7 @@ def build_menus(window: QMainWindow, actions: dict[str, QAction], docks: dict) -
     view.addSeparator()
     reset = view.addAction("&Reset layout")
     reset.triggered.connect(window.on_reset_layout)
+    view.addAction(actions["presenter"])
     view.addSeparator()
     themes = QActionGroup(window)
     for name in ("light", "dark"):
@@ -96,7 +108,7 @@ def build_menus(window: QMainWindow, actions: dict[str, QAction], docks: dict) -
         themes.addAction(a)
     themes.triggered.connect(lambda a: window.set_theme(a.data()))  # GUI thread: fine
     help_menu = bar.addMenu("&Help")
-    help_menu.addActions([actions["shortcuts"], actions["about"]])
+    help_menu.addActions([actions[n] for n in HELP])
     return themes
 
 

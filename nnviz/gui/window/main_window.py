@@ -8,9 +8,10 @@ The window owns no training logic and no state: it forwards commands to the
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox
 
-from nnviz.charts.theme import THEMES, apply_palette
+from nnviz.charts.theme import PRESENTER_FONT_SCALE, THEMES, apply_palette
 from nnviz.engine.config import TrainConfig
 from nnviz.gui.state import SessionState
 from nnviz.gui.views.activations.view import ActivationsView
@@ -19,6 +20,7 @@ from nnviz.gui.views.curves.view import CurvesView
 from nnviz.gui.views.data.view import DataView
 from nnviz.gui.views.evaluation.view import EvaluationView
 from nnviz.gui.views.explorer.view import ExplorerView
+from nnviz.gui.views.lessons.view import LessonsView
 from nnviz.gui.views.map.view import MapView
 from nnviz.gui.views.runs.view import RunsView
 from nnviz.gui.views.weights.view import WeightsView
@@ -41,10 +43,14 @@ DOCKS = {
     "activations": ("Activations", Qt.DockWidgetArea.RightDockWidgetArea),
     "data": ("Data", Qt.DockWidgetArea.RightDockWidgetArea),
 }
+# Presenter mode shows these docks only: what a lecture hall watches while the network learns.
+PRESENTER_DOCKS = ("curves", "weights", "activations")
 
 
 class MainWindow(FileCommands, QMainWindow):
     """nnviz's window. ``settings`` defaults to the user's QSettings (tests pass their own)."""
+
+    presenter = False  # View > Presenter (F11): see set_presenter
 
     def __init__(self, settings: QSettings | None = None, data_dir=None):
         super().__init__()
@@ -66,7 +72,9 @@ class MainWindow(FileCommands, QMainWindow):
         self.docks = self._build_docks()
         self.explorer_window = SideWindow("Draw and step", "explorer", self.views["explorer"], self)
         self.analysis_window = AnalysisWindow({n: (t, self.views[n]) for n, t in ANALYSIS.items()}, self)
-        self.side_windows = (self.explorer_window, self.analysis_window)
+        self.lessons_window = SideWindow("Lessons", "lessons", LessonsView(self), self)
+        self.lessons_window.resize(900, 860)
+        self.side_windows = (self.explorer_window, self.analysis_window, self.lessons_window)
         self.views["runs"].set_library(RunLibrary())  # the user data folder (tests: a tmp one)
         self.actions_ = window_actions.build_actions(self)
         self.theme_group = window_actions.build_menus(self, self.actions_, self.docks)
@@ -182,6 +190,9 @@ class MainWindow(FileCommands, QMainWindow):
 
     def on_show_analysis(self):
         self.analysis_window.present()
+
+    def on_lessons(self):
+        self.lessons_window.present()
 
     @Slot(int)
     def show_probe(self, index: int) -> None:
@@ -307,10 +318,37 @@ class MainWindow(FileCommands, QMainWindow):
         for dock in self.docks.values():
             dock.show()
 
+    def on_presenter(self, checked: bool = False) -> None:
+        self.set_presenter(bool(checked))
+
+    def set_presenter(self, on: bool) -> None:
+        """Presenter mode, for a lecture hall projector: the application font ×1.5, the
+        charts' text and lines larger (``Theme.presenting``), and only the docks of
+        :data:`PRESENTER_DOCKS`. Leaving it gives back the font and the exact layout of before."""
+        on = bool(on)
+        self.actions_["presenter"].setChecked(on)
+        if on == self.presenter:
+            return
+        app = QApplication.instance()
+        if on:
+            self._normal_layout, self._normal_font = self.saveState(), QFont(app.font())
+            font = QFont(self._normal_font)
+            font.setPointSizeF(font.pointSizeF() * PRESENTER_FONT_SCALE)
+            app.setFont(font)
+        else:
+            app.setFont(self._normal_font)
+        self.presenter = on
+        self.set_theme(self.theme.name)  # after the font: the charts measure their text again
+        if on:
+            for name, dock in self.docks.items():
+                dock.setVisible(name in PRESENTER_DOCKS)
+        else:
+            self.restoreState(self._normal_layout)
+
     def set_theme(self, name: str) -> None:
-        theme = THEMES.get(name, THEMES["light"])
+        theme = THEMES.get(name, THEMES["light"]).presenting(self.presenter)
         apply_palette(QApplication.instance(), theme)
-        if theme is not self.theme:  # the views start in the window's first theme
+        if theme != self.theme:  # the views start in the window's first theme
             self.theme = theme
             for view in self.views.values():
                 view.set_theme(theme)
@@ -324,6 +362,7 @@ class MainWindow(FileCommands, QMainWindow):
         if state := s.value("window/state"):
             self.restoreState(state)
         self.set_theme(str(s.value("window/theme", "light")))
+        self.set_presenter(s.value("window/presenter", False, type=bool))
         for window in self.side_windows:
             window.restore_geometry(s)
         if controls := s.value("controls/state"):
@@ -335,7 +374,9 @@ class MainWindow(FileCommands, QMainWindow):
     def save_settings(self) -> None:
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
+        # In presenter mode, the layout to come back to: presenter mode is entered again.
+        s.setValue("window/state", self._normal_layout if self.presenter else self.saveState())
+        s.setValue("window/presenter", self.presenter)
         s.setValue("window/theme", self.theme.name)
         s.setValue("controls/state", self.views["controls"].state())
         for window in self.side_windows:
@@ -349,6 +390,8 @@ class MainWindow(FileCommands, QMainWindow):
         self._timer.stop()
         self.session.shutdown()
         self.save_settings()
+        if self.presenter:  # the font is the application's: give it back
+            QApplication.instance().setFont(self._normal_font)
         for window in self.side_windows:
             window.close()
         super().closeEvent(event)

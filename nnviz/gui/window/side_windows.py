@@ -21,6 +21,7 @@ class SideWindow(QMainWindow):
         self.setObjectName(f"nnviz-{key}")
         self.key = key
         self.setCentralWidget(central)
+        self.statusBar()  # made now: it shows the hints of the hovered charts and controls
         self.resize(1500, 920)
 
     def present(self) -> None:

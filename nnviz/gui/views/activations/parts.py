@@ -7,7 +7,6 @@ import pyqtgraph as pg
 
 from nnviz.charts.parts import (
     TITLE_SIZE,
-    Caption,
     grid_shape,
     hover_text_item,
     image_plot,
@@ -74,17 +73,6 @@ def off_word(activation: str) -> str:
     return "saturated" if activation in ("sigmoid", "tanh") else "off"
 
 
-def caption_text(n: int, rows: int, cols: int, activation: str) -> str:
-    rule = {"relu": "a = 0", "leaky_relu": "z ≤ 0: only the leak's slope left",
-            "sigmoid": f"f′(z) < {SATURATED:g}", "tanh": f"f′(z) < {SATURATED:g}"}
-    if activation not in rule:
-        return (f"The {n} activations a = f(z) as a {rows}×{cols} grid (unit 0 top-left, row "
-                f"by row). Bright: large a.")
-    return (f"The {n} activations a = f(z) as a {rows}×{cols} grid (unit 0 top-left, row by "
-            f"row). Bright: large a. Red: {off_word(activation)} for this image "
-            f"({rule[activation]}), so almost no gradient flows through them.")
-
-
 class LayerPanel:
     """One hidden layer as a near-square heatmap of its units, inactive units overlaid.
 
@@ -116,7 +104,6 @@ class LayerPanel:
         self.plot.addItem(self.overlay)
         self.hover = hover_text_item()
         self.plot.addItem(self.hover, ignoreBounds=True)
-        self.caption = Caption(caption_text(n, self.rows, self.cols, activation))
         self._grid = np.full(self.rows * self.cols, np.nan, dtype=np.float32)
         self._rgba = np.zeros((self.rows, self.cols, 4), dtype=np.uint8)
         self._theme: Theme = LIGHT

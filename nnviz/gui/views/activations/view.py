@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.charts.output_bars import OutputBars
 from nnviz.charts.parts import (
+    TITLE_SIZE,
     Caption,
     hover_text_item,
     image_plot,
@@ -32,11 +33,38 @@ from nnviz.charts.parts import (
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.datasets import Dataset
 from nnviz.engine.losses import softmax
-from nnviz.gui.views.activations.parts import LayerPanel, probe_forward
+from nnviz.gui.views.activations.parts import SATURATED, LayerPanel, probe_forward
 from nnviz.gui.widgets.deferred import DeferredDraw
+from nnviz.gui.widgets.help import chart_help, help_button, reanchor, topic
 
-INPUT_CAPTION = ("Test image #{i}, true class {true}: the {d} pixel values x in [0, 1] "
-                 "that layer 1 receives.")
+INPUT_CAPTION = "Test image #{i}, true class {true}."
+OUTPUT_MIN_WIDTH = 165  # px: class names, bars up to p = 1 and their "100.0 % ◀" labels
+PROBE_HELP = topic(
+    "activations.probe", "The probe image",
+    "One test image, the probe, goes through the network after every snapshot, so you can "
+    "watch the same digit being read better and better as training goes on. ◀ ▶ (or the "
+    "arrow keys after a click on the charts) step through the test set, Random jumps "
+    "anywhere, and a click in Evaluation or Map sends an image here.",
+    "Choose the test image whose forward pass is drawn · ← → step through the test set")
+INPUT_HELP = topic(
+    "activations.input", "Input x",
+    "The probe image exactly as the first layer receives it: one value in [0, 1] per pixel, "
+    "0 for the background and 1 for full ink. Hovering a pixel shows its value.",
+    "The probe's pixels x, the input of layer 1 · bright = ink")
+HIDDEN_HELP = topic(
+    "activations.hidden", "Hidden layers",
+    "Each hidden layer's activations a = f(z) for the probe, one cell per unit in a "
+    "near-square grid (unit 0 top-left, row by row), brighter for a larger a. Red cells are "
+    "units that are off for this image (ReLU: a = 0; leaky ReLU: z ≤ 0, only the leak's "
+    f"slope left) or saturated (sigmoid, tanh: f′(z) < {SATURATED:g}), so almost no gradient "
+    "flows through them. Hover a cell for its z and a.",
+    "Each hidden layer's activations a = f(z) for the probe · red: off or saturated units")
+OUTPUT_HELP = topic(
+    "activations.output", "Output probabilities",
+    "The softmax output: the network's probability for each class, all the bars together "
+    "summing to 1. The filled bar is its answer, green if right and red if wrong; the "
+    "outlined bar marked ◀ is the true class.",
+    "p = softmax(z) for each class · filled: the answer, outlined ◀: the true class")
 
 
 class ActivationsView(DeferredDraw, QWidget):
@@ -101,6 +129,9 @@ class ActivationsView(DeferredDraw, QWidget):
         self.random_button.clicked.connect(self.random_probe)
         self.spin.valueChanged.connect(self.set_probe)
         self.glw = pg.GraphicsLayoutWidget()
+        # A row of up to five charts in a dock: thin margins leave their titles room for a "?".
+        self.glw.ci.layout.setContentsMargins(4, 4, 4, 4)
+        self.glw.ci.layout.setHorizontalSpacing(3)
         self.glw.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.glw.setFocusProxy(self)  # a click on the charts lets ← → browse
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -109,6 +140,7 @@ class ActivationsView(DeferredDraw, QWidget):
         for widget in (self.prev_button, self.spin, self.next_button, self.random_button):
             bar.addWidget(widget)
         bar.addStretch(1)
+        bar.addWidget(help_button(PROBE_HELP))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
@@ -121,21 +153,29 @@ class ActivationsView(DeferredDraw, QWidget):
         self.input_plot.addItem(self.input_hover, ignoreBounds=True)
         self.input_caption = Caption()
         self.output = OutputBars()
+        # Its short title leaves room for the "?"; the width keeps room right of the bars for
+        # their "100.0 % ◀" labels.
+        self.output.plot.setTitle("p = softmax(z)", size=TITLE_SIZE)
+        self.output.plot.setMinimumWidth(OUTPUT_MIN_WIDTH)
+        self.input_help = chart_help(self.glw, INPUT_HELP, self.input_plot)
+        self.hidden_help = chart_help(self.glw, HIDDEN_HELP, None)  # on the first hidden layer
+        chart_help(self.glw, OUTPUT_HELP, self.output.plot)
         self._layout_scene()
         self.glw.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     def _layout_scene(self) -> None:
-        """(Re)place header, input, hidden panels and output: row 1 charts, row 2 captions."""
+        """(Re)place header, input, hidden panels and output in row 1, the input's caption
+        under it (the static explanations are behind each chart's "?")."""
         ci = self.glw.ci
         ci.clear()
-        columns = [(self.input_plot, self.input_caption)]
-        columns += [(p.plot, p.caption) for p in self.panels]
-        columns.append((self.output.plot, self.output.caption))
-        ci.addItem(self.header, row=0, col=0, colspan=len(columns))
-        for col, (plot, caption) in enumerate(columns):
+        plots = [self.input_plot] + [p.plot for p in self.panels] + [self.output.plot]
+        ci.addItem(self.header, row=0, col=0, colspan=len(plots))
+        for col, plot in enumerate(plots):
             ci.addItem(plot, row=1, col=col)
-            ci.addItem(caption, row=2, col=col)
             ci.layout.setColumnStretchFactor(col, 2 if col == 0 else 3)
+        ci.addItem(self.input_caption, row=2, col=0, colspan=len(plots))
+        hidden = [p.plot for p in self.panels]
+        reanchor(self.hidden_help, hidden[0] if hidden else None, covers=hidden[1:])
 
     # -- public API ----------------------------------------------------------------------
 
@@ -196,8 +236,7 @@ class ActivationsView(DeferredDraw, QWidget):
         self._theme = theme
         self.glw.setBackground(theme.background)
         plots = [self.input_plot, self.output.plot] + [p.plot for p in self.panels]
-        captions = [self.input_caption, self.output.caption] + [p.caption for p in self.panels]
-        restyle(plots, captions, theme)
+        restyle(plots, [self.input_caption], theme)
         self.input_item.setColorMap(theme.sequential())
         style_hover(self.input_hover, theme)
         self.output.set_theme(theme)
@@ -213,7 +252,7 @@ class ActivationsView(DeferredDraw, QWidget):
         self.panels = [LayerPanel(L.index, L.W.shape[0], L.activation) for L in snap.layers[:-1]]
         for panel in self.panels:
             panel.set_theme(self._theme)
-            restyle([panel.plot], [panel.caption], self._theme)
+            restyle([panel.plot], [], self._theme)
         self._layout_scene()
 
     def _show_probe(self) -> None:
@@ -224,8 +263,7 @@ class ActivationsView(DeferredDraw, QWidget):
         x = ds.x_test[self._probe].reshape(ds.image_shape)
         self.input_item.setImage(x, autoLevels=False, levels=(0, 1))
         true = ds.class_names[ds.y_test[self._probe]]
-        self.input_caption.set_text(INPUT_CAPTION.format(i=self._probe, true=true,
-                                                         d=ds.n_features))
+        self.input_caption.set_text(INPUT_CAPTION.format(i=self._probe, true=true))
         if self._snap is not None and self.isVisible():
             self._draw_network()
         else:

@@ -21,9 +21,6 @@ GAP = 0.5          # between the x column and the matrix, and between the matrix
 SEP = 0.2          # between the b, z and a rows
 ROWS_PER_H = 20    # the b, z, a rows are 1 cell tall, or r/20 cells under r > 20 input rows
 MIN_CELL = (34, 14)  # cell size in pixels (w, h) from which values are printed
-CAPTION = ("Colours: W (or W ⊙ x), b and z run from blue (negative) through white (0) to red "
-           "(positive), each block on its own scale symmetric about 0; x and a run from dark "
-           "(small) to bright (large). Hover a cell to see its arithmetic.")
 IDLE = "Hover a cell: a weight shows W·x and its unit's sum, x what it feeds, b/z/a the whole sum."
 
 

@@ -25,10 +25,9 @@ from PySide6.QtWidgets import (
 
 from nnviz.analysis.cells import default_input_names, layer_cells, title_text
 from nnviz.analysis.notation import cell_number, sup
-from nnviz.charts.parts import TITLE_SIZE, Caption, bare_axis, max_abs_level
+from nnviz.charts.parts import TITLE_SIZE, bare_axis, max_abs_level
 from nnviz.charts.theme import LIGHT, Theme, style_plot
 from nnviz.gui.views.cells.parts import (
-    CAPTION,
     GAP,
     IDLE,
     MIN_CELL,
@@ -43,6 +42,22 @@ from nnviz.gui.views.cells.parts import (
     row_y,
     tick_font,
 )
+from nnviz.gui.widgets.help import chart_help, help_button, topic
+
+PRODUCT_HELP = topic(
+    "cells.product", "Weight × input",
+    "Shows each weight times its input, W[j, i]·x[i], instead of the weight alone: what that "
+    "weight actually adds to its unit's z for this example. A large weight on a dark pixel "
+    "adds nothing, so this shows which connections matter for this input.",
+    "Show what each weight adds to its unit's z for this example: W[j, i]·x[i]")
+MATRIX_HELP = topic(
+    "cells.matrix", "One layer, cell by cell",
+    "Every number of z = W·x + b for one layer and one example: the input column x on the "
+    "left, the weights with one column per unit, and under them the rows b, z and a = f(z). "
+    "W (or W ⊙ x), b and z run from blue (negative) through white (0) to red (positive), "
+    "each block on its own scale, while x and a run from dark (small) to bright (large). "
+    "Hover a cell to see its arithmetic spelled out below.",
+    "z = W·x + b and a = f(z) of one layer, every number visible · hover a cell")
 
 
 class CellView(QWidget):
@@ -79,6 +94,7 @@ class CellView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.product_box)
         bar.addStretch(1)
+        bar.addWidget(help_button(PRODUCT_HELP))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
@@ -89,8 +105,7 @@ class CellView(QWidget):
 
     def _build_scene(self) -> None:
         self.plot = self.glw.addPlot(row=0, col=0)
-        self.caption = Caption(CAPTION)
-        self.glw.addItem(self.caption, row=1, col=0)
+        chart_help(self.glw, MATRIX_HELP, self.plot)
         vb = self.plot.getViewBox()
         vb.invertY(True)
         vb.setMouseEnabled(False, False)
@@ -168,7 +183,6 @@ class CellView(QWidget):
         style_plot(self.plot, theme)
         for name in ("left", "top"):
             bare_axis(self.plot.getAxis(name))
-        self.caption.set_color(theme.muted)
         self.row_box.setPen(pg.mkPen(theme.accent, width=2, cosmetic=True))
         self.col_box.setPen(pg.mkPen(theme.accent, width=2, cosmetic=True))
         self.group_box.setPen(pg.mkPen(theme.accent, width=2, style=Qt.PenStyle.DashLine,

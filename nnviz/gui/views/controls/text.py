@@ -1,12 +1,14 @@
-"""The words of the Controls panel: choice labels, group tags and, in ``TIPS``, what each
-control does to learning in one or two plain sentences (shown as tooltips, keyed by the
-``TrainConfig`` field or panel setting the control edits).
+"""The words of the Controls panel: choice labels, group tags, the "?" of each group
+(``HELP``) and, in ``TIPS``, what each control does to learning in one or two plain
+sentences (shown as tooltips, keyed by the ``TrainConfig`` field or panel setting the
+control edits).
 """
+
+from nnviz.gui.widgets.help import topic
 
 BANNER_TEXT = "⟳ These changes take effect with a New network (Ctrl+N)"
 NEW_NETWORK_TAG = "  ⟳ new network"
 LIVE_TAG = "  ● live"
-LEGEND = "⟳ needs a New network (Ctrl+N)\n● live: applies at the next batch, mid-run too"
 INITS = (("he", "He (for ReLU)"), ("xavier", "Xavier (sigmoid, tanh)"),
          ("uniform", "uniform ±0.5"), ("normal", "standard normal"))
 LOSSES = (("cross_entropy", "softmax cross-entropy"), ("mse", "mean squared error on softmax"))
@@ -64,4 +66,52 @@ TIPS = {
                  "each). It helps the network read digits written with other pens.",
     "delay": "A pause after every batch, to slow training down for a demonstration. It changes "
              "nothing in what the network learns, only how fast you see it.",
+}
+
+# The "?" of each group, by the group's method name. The ⟳ / ● tags of the group titles are
+# explained in the preset's, the first one read.
+HELP = {
+    "preset": topic(
+        "controls.preset", "Preset",
+        "A preset fills every control below with a tested starting point, from the modern "
+        "default to the set-ups of the classic from-scratch tutorials, and the grey line under "
+        "it says what to expect. Groups marked ⟳ take effect with a New network (Ctrl+N). "
+        "Groups marked ● are live: a change applies at the next batch, even in the middle of a "
+        "run.",
+        "A named starting point for every control · ⟳ needs a New network, ● applies at the "
+        "next batch"),
+    "architecture": topic(
+        "controls.architecture", "Architecture",
+        "The hidden layers between the input pixels and the output classes: each row sets one "
+        "layer's width (its number of units) and its activation function. More or wider "
+        "layers can learn more, but they train more slowly and overfit sooner; the bold line "
+        "counts the weights and biases there are to learn.",
+        "The hidden layers: width and activation of each · takes effect with a New network"),
+    "setup": topic(
+        "controls.setup", "Initialisation, loss, data",
+        "How the network starts and what it is judged by: the starting weights, the loss, the "
+        "optimiser that turns gradients into steps, how many training images and the random "
+        "seed. They shape a run from its first step, so they take effect with a New network "
+        "(Ctrl+N). Hover a control to read what it does to learning.",
+        "Starting weights, loss, optimiser, training subset and seed · take effect with a New "
+        "network"),
+    "optimisation": topic(
+        "controls.optimisation", "Optimisation",
+        "How each gradient step is taken: its size (the learning rate) and how that changes "
+        "over the epochs, momentum, L2 and dropout against overfitting, the batch size and "
+        "the number of epochs. They are live, so you can change one while the network trains "
+        "and watch the curves answer a few batches later.",
+        "Step size and its schedule, momentum, regularisation, batch size, epochs · live"),
+    "augmentation": topic(
+        "controls.augmentation", "Augmentation",
+        "Every training image is changed at random before the network sees it: a little "
+        "noise, a turn, a shift, or thicker or thinner strokes. Having to recognise a digit in "
+        "all these forms makes the network more robust and slows overfitting; the Data view "
+        "shows such copies.",
+        "Random noise, rotation, shift and stroke width for each training image · live"),
+    "demo": topic(
+        "controls.slow_motion", "Slow motion",
+        "Waits this long after every batch, so that a class can follow each step in the views. "
+        "The network learns exactly the same things, only more slowly; 0 ms is full speed.",
+        "A pause after each batch, for demonstrations · what the network learns is unchanged"),
 }

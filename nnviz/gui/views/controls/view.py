@@ -32,8 +32,8 @@ from nnviz.engine.presets import PRESETS
 from nnviz.gui.views.controls.arch_editor import ArchitectureEditor
 from nnviz.gui.views.controls.text import (
     BANNER_TEXT,
+    HELP,
     INITS,
-    LEGEND,
     LIVE_TAG,
     LOSSES,
     NEW_NETWORK_TAG,
@@ -50,6 +50,7 @@ from nnviz.gui.widgets.fields import (
     log_field,
     select_data,
 )
+from nnviz.gui.widgets.help import group_help
 
 DEFAULT_MOMENTUM = 0.9  # what choosing "SGD with momentum" sets when momentum is 0
 AUG_FIELDS = ("noise_std", "max_rotation_deg", "max_shift_px", "thickness")
@@ -105,8 +106,9 @@ class ControlsPanel(QWidget):
         content = QWidget()
         groups = QVBoxLayout(content)
         groups.setContentsMargins(6, 6, 6, 6)
-        for group in (self._preset_group(), self._architecture_group(), self._setup_group(),
-                      self._optimisation_group(), self._augmentation_group(), self._demo_group()):
+        for name in HELP:  # the groups, in order: a "?" in each title row
+            group = getattr(self, f"_{name}_group")()
+            group_help(group, HELP[name])
             groups.addWidget(group)
         groups.addStretch(1)
         scroll = QScrollArea()
@@ -234,7 +236,6 @@ class ControlsPanel(QWidget):
         self.preset_summary = self._muted_label("")
         form.addRow(self.preset)
         form.addRow(self.preset_summary)
-        form.addRow(self._muted_label(LEGEND))
         return box
 
     def _architecture_group(self) -> QGroupBox:

@@ -24,13 +24,53 @@ from nnviz.engine.snapshot import TrainingSnapshot
 from nnviz.gui.views.controls.text import LOSSES
 from nnviz.gui.views.curves.tools import CurveHover, ema, epoch_ticks, layer_label, round_up
 from nnviz.gui.widgets.deferred import DeferredDraw
+from nnviz.gui.widgets.help import chart_help, help_button, topic
 
-CAPTION = (
-    "Loss per batch (faint), smoothed (bold) and per epoch (markers: training ●, validation ■, "
-    "test ▼); lower is better, and a validation loss rising while the training loss falls means "
-    "overfitting. Gradient strength: RMS of each layer's dW, log scale; near 10⁻⁶ a layer has "
-    "stopped learning. Inactive: hidden units with f′(z) = 0 on every probe image (dead ReLUs). "
-    "Vertical lines: epoch ends. Hover for exact values.")
+# The "?" of the control row and of each plot (by the plot's attribute name).
+CONTROLS_HELP = topic(
+    "curves.controls", "Smoothing and scale",
+    "Each batch holds other images, so the per-batch curves are noisy; smoothing draws an "
+    "exponential moving average through them, as TensorBoard does (0: the raw values, 0.99: a "
+    "slow trend). Log-scale loss spreads out the small losses of late training, which a linear "
+    "axis squeezes into a flat line.",
+    "Smoothing of the per-batch curves, and a log scale for the loss")
+HELP = {
+    "loss_plot": topic(
+        "curves.loss", "Loss",
+        "How wrong the network's probabilities are: faint per batch, bold smoothed, and once "
+        "per epoch on the training ●, validation ■ and test ▼ sets. Lower is better; a "
+        "validation or test loss that turns up while the training loss keeps falling means the "
+        "network is overfitting. Thin vertical lines mark the ends of epochs, and hovering "
+        "gives exact values.",
+        "Loss per batch, smoothed, and per epoch on training, validation and test · lower is "
+        "better"),
+    "acc_plot": topic(
+        "curves.accuracy", "Accuracy",
+        "The share of images the network classifies right, in the loss plot's colours: the "
+        "smoothed per-batch accuracy and per-epoch markers for training, validation and test. "
+        "The gap between training and test accuracy is what the network learned about its "
+        "training images only.",
+        "Share of right answers per batch (smoothed) and per epoch, in the loss plot's colours"),
+    "lr_plot": topic(
+        "curves.lr", "Learning rate",
+        "The size of the step the optimiser takes along the gradient, batch after batch. It "
+        "stays flat with a constant schedule, drops in stairs with step decay and glides down "
+        "with cosine decay; smaller steps late in training often settle at a lower loss.",
+        "The learning rate of each batch, as the schedule sets it"),
+    "grad_plot": topic(
+        "curves.gradients", "Gradient strength",
+        "The root mean square of each layer's gradient dW on a log scale: how hard the last "
+        "batch pushed that layer's weights. It usually falls with the loss; a layer whose curve "
+        "sinks towards 10⁻⁶ has stopped learning (vanishing gradients), and a sudden jump warns "
+        "of instability.",
+        "RMS of each layer's gradient dW, log scale · near 10⁻⁶ a layer has stopped learning"),
+    "inactive_plot": topic(
+        "curves.inactive", "Inactive hidden units",
+        "The share of each hidden layer's units with f′(z) = 0 on every probe image: dead "
+        "ReLUs, which pass no gradient back and so can no longer learn. A few per cent is "
+        "common; a share that keeps growing often means the learning rate is too large.",
+        "Hidden units that pass no gradient on any probe image (dead ReLUs), per layer"),
+}
 
 LOSS_NAMES = dict(LOSSES)
 
@@ -84,11 +124,11 @@ class CurvesView(DeferredDraw, QWidget):
         self._syncing_x = False
         for plot in self.plots:
             plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
-        self.caption = QLabel(CAPTION, wordWrap=True)
+        for name, about in HELP.items():
+            chart_help(self.graphics, about, getattr(self, name))
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_controls())
         layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.caption)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.set_smoothing(smoothing)
         self.set_theme(theme)
@@ -112,6 +152,7 @@ class CurvesView(DeferredDraw, QWidget):
         self.log_loss.toggled.connect(self.set_log_loss)
         row.addWidget(self.log_loss)
         row.addStretch(1)
+        row.addWidget(help_button(CONTROLS_HELP))
         return row
 
     def _add_plot(self, row: int, col: int, title: str, colspan: int = 1) -> pg.PlotItem:
@@ -168,7 +209,7 @@ class CurvesView(DeferredDraw, QWidget):
         self.lr_plot = self._add_plot(1, 1, "Learning rate")
         self.lr_curve = self._growing(self.lr_plot)
 
-        self.grad_plot = self._add_plot(2, 0, "Gradient strength: RMS of dW per layer")
+        self.grad_plot = self._add_plot(2, 0, "Gradient strength (RMS of dW)")
         self.grad_plot.setLogMode(x=False, y=True)
         self.hovers[self.grad_plot].log_y = True
         # Bottom left: gradients start high and usually fall.
@@ -347,7 +388,7 @@ class CurvesView(DeferredDraw, QWidget):
     # -- theme ------------------------------------------------------------------------------
 
     def set_theme(self, theme: Theme) -> None:
-        """Restyle background, axes, legends, pens and the caption for ``theme``."""
+        """Restyle background, axes, legends and pens for ``theme``."""
         self._theme = theme
         self.graphics.setBackground(theme.background)
         for plot in self.plots:
@@ -355,19 +396,18 @@ class CurvesView(DeferredDraw, QWidget):
             self.hovers[plot].set_theme(theme)
             if plot.legend is not None:
                 style_legend(plot.legend, theme)
-        self.caption.setStyleSheet(f"color: {theme.muted};")
         self._apply_pens()
 
     def _apply_pens(self) -> None:
         t = self._theme
-        self.loss_raw.setPen(pg.mkPen(t.accent + "66", width=1))
-        self.loss_smooth.setPen(pg.mkPen(t.accent, width=2.2))
-        self.acc_smooth.setPen(pg.mkPen(t.accent + "8c", width=1.5))
-        self.lr_curve.setPen(pg.mkPen(t.accent, width=1.8))
+        self.loss_raw.setPen(pg.mkPen(t.accent + "66", width=t.line_width(1)))
+        self.loss_smooth.setPen(pg.mkPen(t.accent, width=t.line_width(2.2)))
+        self.acc_smooth.setPen(pg.mkPen(t.accent + "8c", width=t.line_width(1.5)))
+        self.lr_curve.setPen(pg.mkPen(t.accent, width=t.line_width(1.8)))
         for i, (key, _, _) in enumerate(SPLITS):
             color = t.series[i + 1]
             for item in (self.loss_epoch[key], self.acc_epoch[key]):
-                item.setPen(pg.mkPen(color, width=1.2))
+                item.setPen(pg.mkPen(color, width=t.line_width(1.2)))
                 item.setSymbolPen(pg.mkPen(t.background, width=1))
                 item.setSymbolBrush(pg.mkBrush(color))
         for items in (self.grad_curves, self.inactive_curves):

@@ -25,6 +25,7 @@ from nnviz.charts.theme import LIGHT, Theme, style_legend
 from nnviz.datasets import Dataset
 from nnviz.engine.augment import Augmentation, Augmenter
 from nnviz.gui.views.data.stats import LEVELS, dataset_stats
+from nnviz.gui.widgets.help import chart_help, set_hint, topic
 
 SAMPLES_PER_CLASS = 8
 MEAN_GAP = 6  # pixels between a class's samples and its mean image
@@ -32,23 +33,45 @@ STRIP_IMAGES, STRIP_COPIES = 3, 12
 STRIP_GAP = 6  # pixels between the originals and their augmented copies
 BAR_HEIGHT = 0.38
 
+# The captions that carry numbers; what each chart shows is behind its "?" (HELP).
 CAPTIONS = {
-    "samples": "Each row is a class: {n} fixed random training images, then the mean of all "
-               "the class's training images (bright: ink in most of them). The variety "
-               "within a row is what the network has to see past.",
-    "counts": "Images per class in the training and test sets. Near-equal bars mean a "
-              "balanced dataset, where accuracy is a fair score.",
-    "histogram": "All {n:,} training pixel values ({levels} levels, log count axis). "
-                 "{zero:.0f} % are exactly 0 (background); ink piles up near 1.",
-    "strip": "Left: {k} training images. Right: {c} draws of each through the current "
-             "augmentation ({aug}); the network trains on such copies. Shuffle draws again.",
+    "histogram": "{n:,} training pixel values; {zero:.0f} % are exactly 0.",
+    "strip": "Augmentation: {aug}.",
+}
+HELP = {
+    "samples_plot": topic(
+        "data.samples", "Training samples and class means",
+        f"Each row is one class: {SAMPLES_PER_CLASS} fixed random training images, then the "
+        "mean of all the class's training images, bright where most of them have ink. The "
+        "variety within a row is what the network has to see past; the mean is the typical "
+        "shape it can lean on.",
+        "Sample training images of each class, and the class's mean image"),
+    "counts_plot": topic(
+        "data.counts", "Images per class",
+        "How many training and test images each class has. Near-equal bars mean a balanced "
+        "dataset, where accuracy is a fair score; with a rare class, a network could score "
+        "well while hardly ever naming it.",
+        "Number of training and test images of each class"),
+    "hist_plot": topic(
+        "data.histogram", "Pixel values",
+        f"How often each pixel value occurs in the whole training set ({LEVELS} levels, log "
+        "count axis). Most pixels are exactly 0, the background, and the ink piles up near 1; "
+        "the values in between are the soft edges of the strokes.",
+        "Histogram of all training pixel values, log count axis"),
+    "strip_plot": topic(
+        "data.strip", "Augmented samples",
+        f"Left: {STRIP_IMAGES} training images; right: {STRIP_COPIES} random draws of each "
+        "through the current augmentation settings, the kind of copies the network trains "
+        "on. Change the augmentation in the Controls to see its effect here, and Shuffle to "
+        "draw again.",
+        "Training images and random copies through the current augmentation"),
 }
 
 
 def describe(aug: Augmentation) -> str:
     """A short reading of an :class:`Augmentation`, e.g. ``rotation ±15°, noise σ 0.1``."""
     if not aug.enabled:
-        return "off: every copy equals its original"
+        return "off, every copy equals its original"
     parts = [(aug.max_rotation_deg, f"rotation ±{aug.max_rotation_deg:g}°"),
              (aug.max_shift_px, f"shift ±{aug.max_shift_px:g} px"),
              (aug.noise_std, f"noise σ {aug.noise_std:g}"),
@@ -90,6 +113,7 @@ class DataView(QWidget):
         self.summary.setWordWrap(True)  # a long source path must not widen the dock
         self.shuffle_button = QPushButton("Shuffle augmented draws")
         self.shuffle_button.setToolTip("Draw the augmented copies again, with a new seed")
+        set_hint(self.shuffle_button, "Draw the augmented copies again, with a new seed")
         self.shuffle_button.clicked.connect(self.shuffle)
         self.glw = pg.GraphicsLayoutWidget()
         bar = QHBoxLayout()
@@ -116,7 +140,7 @@ class DataView(QWidget):
         for name in ("left", "bottom"):
             self.samples_plot.showAxis(name)
         self.hist_plot = static_plot("Pixel values")
-        left.addItem(self.hist_plot, row=2, col=0)
+        left.addItem(self.hist_plot, row=1, col=0)
         self.hist_plot.getAxis("left").setLogMode(False, True)  # data given as log10(count)
         self.hist_plot.setLabel("bottom", "pixel value")
         self.hist_curve = pg.PlotDataItem(stepMode="center", fillLevel=0)
@@ -131,13 +155,13 @@ class DataView(QWidget):
         ci.layout.setRowStretchFactor(0, 3)
         ci.layout.setRowStretchFactor(1, 1)
         self.captions = {name: Caption() for name in CAPTIONS}
-        for layout, row, name in ((left, 1, "samples"), (left, 3, "histogram"),
-                                  (right, 1, "counts"), (bottom, 1, "strip")):
+        for layout, row, name in ((left, 2, "histogram"), (bottom, 1, "strip")):
             layout.addItem(self.captions[name], row=row, col=0)
-        for layout, stretches in ((left, (3, 1)), (right, (3,))):
-            for i, stretch in enumerate(stretches):
-                layout.layout.setRowStretchFactor(2 * i, stretch)
+        left.layout.setRowStretchFactor(0, 3)
+        left.layout.setRowStretchFactor(1, 1)
         self.plots = (self.samples_plot, self.hist_plot, self.counts_plot, self.strip_plot)
+        for name, about in HELP.items():
+            chart_help(self.glw, about, getattr(self, name))
 
     def _setup_counts(self) -> None:
         plot = self.counts_plot
@@ -221,9 +245,8 @@ class DataView(QWidget):
         self.samples_plot.getAxis("left").setTicks([ticks, []])
         self.samples_plot.getAxis("bottom").setTicks(
             [[(mosaic.shape[1] / 2, "samples"), (mean_x + w / 2, "mean")], []])
-        self.samples_plot.setTitle(f"Training samples and class means ({ds.name})",
+        self.samples_plot.setTitle(f"Samples and class means ({ds.name})",
                                    size=TITLE_SIZE)
-        self.captions["samples"].set_text(CAPTIONS["samples"].format(n=SAMPLES_PER_CLASS))
 
     def _draw_counts(self) -> None:
         ds = self._ds
@@ -237,7 +260,6 @@ class DataView(QWidget):
         top = max(train.max(initial=0), test.max(initial=0), 1)
         self.counts_plot.setXRange(0, top * 1.45, padding=0)
         self.counts_plot.setYRange(-0.6, ds.n_classes - 0.4, padding=0)
-        self.captions["counts"].set_text(CAPTIONS["counts"])
 
     def _draw_histogram(self) -> None:
         counts = self.pixel_counts
@@ -247,7 +269,7 @@ class DataView(QWidget):
         self.hist_plot.setXRange(-0.02, 1.01, padding=0)
         zero = 100 * counts[0] / max(counts.sum(), 1)
         self.captions["histogram"].set_text(
-            CAPTIONS["histogram"].format(n=int(counts.sum()), levels=LEVELS, zero=zero))
+            CAPTIONS["histogram"].format(n=int(counts.sum()), zero=zero))
 
     def _draw_strip(self) -> None:
         if self._ds is None:
@@ -262,5 +284,4 @@ class DataView(QWidget):
         self.strip_item.setImage(np.hstack([originals, gap, copies]), autoLevels=False,
                                  levels=(0, 1))
         self.strip_plot.setTitle(f"Augmented samples (seed {self.strip_seed})", size=TITLE_SIZE)
-        self.captions["strip"].set_text(CAPTIONS["strip"].format(
-            k=STRIP_IMAGES, c=STRIP_COPIES, aug=describe(self._aug)))
+        self.captions["strip"].set_text(CAPTIONS["strip"].format(aug=describe(self._aug)))

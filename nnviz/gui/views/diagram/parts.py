@@ -29,15 +29,13 @@ LABEL_W = 18.0        # room right of the output column for class names
 TIERS = ((0.8, 110), (1.6, 170), (2.8, 235))  # (pen width px, alpha) of weak, middle, strong
 DIM = 0.3             # opacity of the layers out of focus
 ACT_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}
+# The line under the diagram: what the circles and lines show in each direction. How to
+# read them is behind the diagram's "?" (nnviz.gui.views.diagram.view.HELP).
 CAPTIONS = {
-    "forward": "Forward: circles are the activations a (bright = large, per layer; output: "
-               "the probability p). Lines: the strongest contributions a·W to the next layer's z, "
-               "red excitatory, blue inhibitory. Wide layers show their {k} strongest units.",
-    "backward": "Backward: circles are the deltas δ = ∂L/∂z (red > 0, blue < 0, per layer). "
-                "Lines: the strongest terms W·δ flowing back to the layer below, red positive, "
-                "blue negative. Each layer shows its {k} units with the largest |δ|.",
+    "forward": "Forward: circles show the activations a, lines the strongest a·W.",
+    "backward": "Backward: circles show the deltas δ = ∂L/∂z, lines the strongest W·δ.",
 }
-SALIENCY_CAPTION = " Image: ∂L/∂x, the saliency map (red: brightening raises the loss)."
+SALIENCY_CAPTION = " Image: ∂L/∂x, the saliency map."
 
 
 def architecture(trace: ForwardTrace, image_shape, class_names) -> tuple:

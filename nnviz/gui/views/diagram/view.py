@@ -50,6 +50,19 @@ from nnviz.gui.views.diagram.parts import (
     style_gap,
     unit_text,
 )
+from nnviz.gui.widgets.help import chart_help, topic
+
+HELP = topic(
+    "diagram.network", "The network at work",
+    "One example flowing through the network: the input image, then a column of circles "
+    "per layer, joined by the largest terms between them. Forward, circles are the "
+    "activations a (bright for large; at the output the probability p) and lines the "
+    "contributions a·W to the next layer's z, red exciting and blue inhibiting; backward, "
+    "circles are the deltas δ = ∂L/∂z (red > 0, blue < 0) and lines the terms W·δ flowing "
+    "down, and at the last step the image turns into ∂L/∂x, the saliency map (red: "
+    "brightening that pixel raises the loss). Wide layers show their "
+    f"{MAX_UNITS} strongest units, and a click on a circle opens it in the unit inspector.",
+    "One example flowing through the layers · click a circle to inspect that unit")
 
 
 class NetworkDiagram(QWidget):
@@ -92,8 +105,9 @@ class NetworkDiagram(QWidget):
     def _build_scene(self) -> None:
         self.glw = pg.GraphicsLayoutWidget()
         self.plot = self.glw.addPlot(row=0, col=0)
-        self.caption = Caption(CAPTIONS["forward"].format(k=MAX_UNITS))
+        self.caption = Caption(CAPTIONS["forward"])
         self.glw.ci.addItem(self.caption, row=1, col=0)
+        chart_help(self.glw, HELP, self.plot)
         self.plot.hideButtons()
         for name in ("left", "bottom"):
             self.plot.hideAxis(name)
@@ -222,8 +236,7 @@ class NetworkDiagram(QWidget):
         """The input pixels in grey on (0, 1), or ``∂L/∂x`` at the last backward step."""
         saliency = shows_saliency(self._trace, self.focus, self.direction)
         self.input.show(self._trace, saliency)
-        caption = CAPTIONS[self.frame.direction].format(k=MAX_UNITS)
-        caption += SALIENCY_CAPTION if saliency else ""
+        caption = CAPTIONS[self.frame.direction] + (SALIENCY_CAPTION if saliency else "")
         if caption != self.caption.text():
             self.caption.set_text(caption)
 

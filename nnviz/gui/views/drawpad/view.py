@@ -19,12 +19,20 @@ from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
 from nnviz.charts.theme import LIGHT, Theme
+from nnviz.gui.widgets.help import help_button, set_hint, topic
 
 CANVAS = 280          # canvas side, pixels (10 × a 28 × 28 MNIST image)
 BRUSH = 18            # default brush diameter on the 280 canvas, pixels
 UNDO_DEPTH = 20       # canvases kept for undo
 EMIT_MS = 16          # at most one image_changed per this many ms during a stroke
-CAPTION = "Draw a digit with the left button; the right button erases."
+HELP = topic(
+    "drawpad.pad", "Drawing pad",
+    "Draw a digit with the left mouse button and erase with the right one: white ink on "
+    "black, as in MNIST. Before the network sees it, the drawing is cropped to its ink, "
+    "scaled to fit in 20 × 20 pixels and centred by its centre of mass in a 28 × 28 image, "
+    "the way the MNIST digits were made. Brush sets the pen's width, Clear wipes the canvas "
+    f"and Undo takes back the last strokes (up to {UNDO_DEPTH}).",
+    "Draw a digit: the left button draws, the right button erases")
 
 
 def soft_brush(diameter: float) -> np.ndarray:
@@ -96,12 +104,11 @@ class DrawPad(QWidget):
         self.view.setRange(xRange=(0, size), yRange=(0, size), padding=0.0)
         self.graphics.viewport().installEventFilter(self)
         self.graphics.viewport().setCursor(Qt.CursorShape.CrossCursor)
+        set_hint(self.graphics, HELP.hint)
 
-        self.caption = QLabel(CAPTION, wordWrap=True)
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_toolbar())
         layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.caption)
         self._show()
         self.set_theme(theme)
 
@@ -124,6 +131,7 @@ class DrawPad(QWidget):
         self.undo_button.clicked.connect(self.undo)
         row.addWidget(self.clear_button)
         row.addWidget(self.undo_button)
+        row.addWidget(help_button(HELP))
         return row
 
     # -- the contract -----------------------------------------------------------------------
@@ -183,7 +191,6 @@ class DrawPad(QWidget):
         self._theme = theme
         self.graphics.setBackground(theme.background)
         self.view.setBorder(pg.mkPen(theme.muted, width=1))
-        self.caption.setStyleSheet(f"color: {theme.muted};")
 
     # -- painting ---------------------------------------------------------------------------
 

@@ -26,8 +26,44 @@ from nnviz.analysis.robustness import SPOILERS, spoil, spoil_rng
 from nnviz.charts.evaluation import RobustnessCharts, SpoilPreview, ThresholdChart
 from nnviz.charts.theme import Theme
 from nnviz.gui.views.evaluation.gallery import percent
+from nnviz.gui.widgets.help import chart_help, help_button, topic
 
 SLIDER_STEPS = 1000  # the threshold slider moves in steps of 0.1 %
+THRESHOLD_CONTROLS_HELP = topic(
+    "confidence.threshold_controls", "Answering only when sure",
+    "A network can decline to answer when its top probability is below a threshold t, giving "
+    "up some answers to make fewer mistakes. Move the slider, or drag the line in the chart "
+    "below, to see how many test images it would still answer and how many of those it gets "
+    "right.",
+    "The threshold t: the network answers only when its top probability is at least t")
+PREVIEW_CONTROLS_HELP = topic(
+    "confidence.preview_controls", "Spoil an image",
+    "Spoils the selected test image (the one last clicked in the Mistakes gallery) by the "
+    "kind and level chosen here. The spoiled image and the network's answer appear at the "
+    "right, and a vertical line marks the level on the matching robustness chart.",
+    "Spoil the selected test image by a kind and level of your choice")
+HELP = {
+    "threshold": topic(
+        "confidence.threshold", "Coverage and accuracy",
+        "For every threshold t: in blue the share of test images the network still answers "
+        "(coverage), in green the share of those answers that are right. Raising t trades "
+        "answers for accuracy; a network whose confidence means something gains a lot of "
+        "accuracy by skipping only a few images.",
+        "Coverage (blue) and accuracy of the answers (green) for every threshold t"),
+    "robustness": topic(
+        "confidence.robustness", "Robustness",
+        "Accuracy on a fixed sample of test images as they are spoiled more and more: noise "
+        "added, rotated one way or the other, strokes made thicker or thinner. Every curve "
+        "starts at the plain test accuracy (dashed); the slower it falls, the more robust the "
+        "network, and training with augmentation usually slows the fall.",
+        "Test accuracy as the images get noisier, rotated, thicker or thinner"),
+    "preview": topic(
+        "confidence.preview", "Spoiled image",
+        "The selected test image spoiled as chosen above, and what the network says of it "
+        "now. Raise the level until the answer flips to see how much it takes to fool the "
+        "network.",
+        "The selected test image, spoiled, and the network's answer"),
+}
 
 
 class ConfidencePage(QWidget):
@@ -81,6 +117,7 @@ class ConfidencePage(QWidget):
         top.addWidget(self.slider, 1)
         top.addWidget(self.threshold_label)
         top.addWidget(self.readout, 3)
+        top.addWidget(help_button(THRESHOLD_CONTROLS_HELP))
         self.kind = QComboBox()
         for key, spoiler in SPOILERS.items():
             self.kind.addItem(spoiler.label, key)
@@ -100,6 +137,7 @@ class ConfidencePage(QWidget):
         bottom.addWidget(self.level_label)
         bottom.addStretch(1)
         bottom.addWidget(self.progress)
+        bottom.addWidget(help_button(PREVIEW_CONTROLS_HELP))
         self.glw = pg.GraphicsLayoutWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
@@ -120,17 +158,17 @@ class ConfidencePage(QWidget):
         right.addItem(self.preview.plot, row=0, col=1)
         right.layout.setColumnStretchFactor(0, 3)
         right.layout.setColumnStretchFactor(1, 1)
-        ci.addItem(self.threshold_chart.caption, row=2, col=0)
-        ci.addItem(self.robustness.caption, row=2, col=1)
         ci.layout.setColumnStretchFactor(0, 4)
         ci.layout.setColumnStretchFactor(1, 6)
+        plots = list(self.robustness.plots.values())  # in rows of two: [1] is the top right
+        chart_help(self.glw, HELP["threshold"], self.threshold_chart.plot)
+        chart_help(self.glw, HELP["robustness"], plots[1], covers=plots[:1] + plots[2:])
+        chart_help(self.glw, HELP["preview"], self.preview.plot)
 
     # -- content -----------------------------------------------------------------------------
 
     def set_theme(self, theme: Theme) -> None:
         self.glw.setBackground(theme.background)
-        for part in (self.threshold_chart, self.robustness):
-            part.caption.set_color(theme.muted)
         for part in (self.threshold_chart, self.robustness, self.preview):
             part.set_theme(theme)
 

@@ -14,13 +14,11 @@ from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from nnviz.analysis.evaluation import Evaluation
-from nnviz.charts.parts import Caption, hover_text_item, image_plot, place_hover, style_hover
+from nnviz.charts.parts import hover_text_item, image_plot, place_hover, style_hover
 from nnviz.charts.theme import LIGHT, Theme
 
 GAP_X, GAP_Y = 22, 16  # image pixels between thumbnails; the caption sits in GAP_Y
 MAX_COLS, MAX_ROWS = 10, 8
-CAPTION = ("Click an image to make it the probe (activations, drawing pad); right-click to "
-           "send it to the drawing pad. Green: right answers; red: mistakes.")
 
 
 def percent(p: float) -> str:
@@ -55,7 +53,6 @@ class Gallery:
     page : int
     selected : int or None
         Test index outlined.
-    caption : Caption
     """
 
     def __init__(self, image_shape=(28, 28)):
@@ -74,7 +71,6 @@ class Gallery:
         self.plot.addItem(self.outline, ignoreBounds=True)
         self.hover = hover_text_item()
         self.plot.addItem(self.hover, ignoreBounds=True)
-        self.caption = Caption(CAPTION)
         self._theme: Theme = LIGHT
         self.ev: Evaluation | None = None
         self.images = None

@@ -25,6 +25,38 @@ from nnviz.analysis.evaluation import Evaluation
 from nnviz.charts.confusion import ConfusionPanel
 from nnviz.charts.theme import Theme, style_plot
 from nnviz.gui.views.evaluation.gallery import Gallery
+from nnviz.gui.widgets.help import chart_help, help_button, topic
+
+CONTROLS_HELP = topic(
+    "mistakes.controls", "Browsing the mistakes",
+    "Row-normalised shows each cell of the matrix as a share of its true class instead of a "
+    "count, so that small classes compare fairly with large ones. All mistakes goes back from "
+    "one cell's images to every mistake, ◀ ▶ turn the gallery's pages, and Send to drawing "
+    "pad copies the selected image to the pad to try variations of it.",
+    "Counts or shares in the matrix, pages of mistakes, and sending one to the drawing pad")
+HELP = {
+    "confusion": topic(
+        "mistakes.confusion", "Confusion matrix",
+        "Rows are the true classes and columns what the network said, so the diagonal (green) "
+        "holds the right answers and every other cell one kind of mistake, brighter for more. "
+        "The brightest cells off the diagonal are the pairs the network mixes up, often digits "
+        "that look alike, such as 4 and 9. Click a cell to list its images in the gallery.",
+        "True class (rows) against the network's answer (columns) · click a cell for its "
+        "images"),
+    "per_class": topic(
+        "mistakes.per_class", "Accuracy per class",
+        "The share of each class's test images that the network gets right: the part of its "
+        "row of the matrix that lies on the diagonal. The dashed line is the overall accuracy; "
+        "the classes far below it are the ones to look at in the gallery.",
+        "The share of each class's test images answered right · dashed: overall accuracy"),
+    "gallery": topic(
+        "mistakes.gallery", "Mistakes",
+        "The test images the network gets wrong, the most confident mistakes first, each with "
+        "its true class, the answer and how sure the network was. Click one to make it the "
+        "probe of the Activations view, or right-click to send it to the drawing pad; green "
+        "marks right answers, red mistakes.",
+        "Test images the network gets wrong, most confident first · click one to probe it"),
+}
 
 
 class MistakesPage(QWidget):
@@ -90,7 +122,7 @@ class MistakesPage(QWidget):
         bar.addSpacing(12)
         bar.addWidget(self.showing, 1)
         for widget in (self.all_button, self.prev_button, self.page_label, self.next_button,
-                       self.pad_button):
+                       self.pad_button, help_button(CONTROLS_HELP)):
             bar.addWidget(widget)
         self.glw = pg.GraphicsLayoutWidget()
         layout = QVBoxLayout(self)
@@ -107,10 +139,12 @@ class MistakesPage(QWidget):
         ci.addItem(self.confusion.plot, row=1, col=0)
         ci.addItem(self.confusion.bars_plot, row=1, col=1)
         ci.addItem(self.gallery.plot, row=1, col=2)
-        ci.addItem(self.confusion.caption, row=2, col=0, colspan=2)
-        ci.addItem(self.gallery.caption, row=2, col=2)
         for col, stretch in enumerate((5, 2, 6)):
             ci.layout.setColumnStretchFactor(col, stretch)
+        for chart, about in ((self.confusion.plot, HELP["confusion"]),
+                             (self.confusion.bars_plot, HELP["per_class"]),
+                             (self.gallery.plot, HELP["gallery"])):
+            chart_help(self.glw, about, chart)
 
     # -- content -----------------------------------------------------------------------------
 
@@ -119,7 +153,6 @@ class MistakesPage(QWidget):
         for plot in (self.confusion.plot, self.confusion.bars_plot, self.gallery.plot):
             style_plot(plot, theme)
         for part in (self.confusion, self.gallery):
-            part.caption.set_color(theme.muted)
             part.set_theme(theme)
 
     def set_dataset(self, ds) -> None:

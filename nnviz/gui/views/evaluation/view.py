@@ -30,6 +30,14 @@ from nnviz.charts.theme import LIGHT, Theme
 from nnviz.gui.views.evaluation.confidence import ConfidencePage
 from nnviz.gui.views.evaluation.jobs import ROBUSTNESS_N, EvaluationJobs
 from nnviz.gui.views.evaluation.mistakes import MistakesPage
+from nnviz.gui.widgets.help import help_button, topic
+
+HELP = topic(
+    "evaluation.refresh", "Evaluation",
+    "Both pages judge the network on the whole test set, again after every epoch of training "
+    "or when a new run or model arrives, while this window is shown. Refresh evaluates the "
+    "current network once more right away.",
+    "The test-set evaluation follows training epoch by epoch · Refresh evaluates again now")
 
 
 class EvaluationView(QWidget):
@@ -106,6 +114,7 @@ class EvaluationView(QWidget):
         row.setContentsMargins(0, 0, 4, 0)
         row.addWidget(self.status)
         row.addWidget(self.refresh_button)
+        row.addWidget(help_button(HELP))
         self.tabs.setCornerWidget(corner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

@@ -10,6 +10,20 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from nnviz.charts.output_bars import OutputBars
 from nnviz.charts.parts import image_plot, restyle, style_hover
 from nnviz.charts.theme import LIGHT, Theme
+from nnviz.gui.widgets.help import chart_help, topic
+
+INPUT_HELP = topic(
+    "answer.input", "Network input",
+    "The drawing as the network receives it: cropped, scaled and centred into 28 × 28 "
+    "pixels, each a value between 0 and 1. When this looks unlike an MNIST digit (too thin, "
+    "off-centre, cut off), expect a worse answer.",
+    "The 28 × 28 image the network receives, after cropping, scaling and centring")
+BARS_HELP = topic(
+    "answer.bars", "The answer: p = softmax(z)",
+    "The network's probability for each class: together they sum to 1, and the longest bar "
+    "is its answer, written large above. Hover a bar for its logit z, and follow the "
+    "stepper to see where a confident wrong answer comes from.",
+    "The probability of each class for this input · the longest bar is the answer")
 
 
 class AnswerPanel(QWidget):
@@ -35,6 +49,8 @@ class AnswerPanel(QWidget):
         self.graphics.addItem(self.bars.plot, row=0, col=1)
         self.graphics.ci.layout.setColumnStretchFactor(0, 2)
         self.graphics.ci.layout.setColumnStretchFactor(1, 3)
+        chart_help(self.graphics, INPUT_HELP, self.input_plot)
+        chart_help(self.graphics, BARS_HELP, self.bars.plot)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

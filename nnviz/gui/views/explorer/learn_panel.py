@@ -22,8 +22,22 @@ from PySide6.QtWidgets import (
 from nnviz.analysis.learn import Lesson
 from nnviz.charts.parts import TITLE_SIZE
 from nnviz.charts.theme import LIGHT, Theme, style_plot
+from nnviz.gui.widgets.help import chart_help, help_button, topic
 
 WIDTH = 0.38  # of each of the two bars per class
+CONTROLS_HELP = topic(
+    "learn.controls", "Learn this",
+    "Takes plain gradient steps θ ← θ − η∇L on this one example only, towards the target "
+    "chosen in the stepper, with the learning rate η and the number of steps set here. It "
+    "shows how much a single example pulls on the network; Undo lesson goes back, and Keep "
+    "for training hands the taught network to the training run.",
+    "Gradient steps on this one example towards the stepper's target")
+CHART_HELP = topic(
+    "learn.chart", "Before and after the lesson",
+    "The probability of each class before the lesson (grey) and after it (colour), the "
+    "target outlined. Watch the target's bar grow and the others shrink; a large η or many "
+    "steps can also pull the network away from what it knew about other digits.",
+    "Probabilities before (grey) and after (colour) the lesson · the target outlined")
 
 
 class LessonPanel(QWidget):
@@ -70,13 +84,14 @@ class LessonPanel(QWidget):
         row.addWidget(self.steps)
         row.addWidget(self.learn_button)
         row.addStretch(1)
+        row.addWidget(help_button(CONTROLS_HELP))
         row2 = QHBoxLayout()
         row2.addWidget(self.undo_button)
         row2.addWidget(self.keep_button)
         row2.addStretch(1)
         self.graphics = pg.GraphicsLayoutWidget()
         self.plot = self.graphics.addPlot(row=0, col=0)
-        self.plot.setTitle("Probabilities before (grey) and after (colour) the lesson", size=TITLE_SIZE)
+        self.plot.setTitle("p before (grey) and after (colour)", size=TITLE_SIZE)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.setYRange(0, 1.02, padding=0)
@@ -84,6 +99,7 @@ class LessonPanel(QWidget):
         self.after_bars = pg.BarGraphItem(x=[], height=[], width=WIDTH)
         self.plot.addItem(self.before_bars)
         self.plot.addItem(self.after_bars)
+        chart_help(self.graphics, CHART_HELP, self.plot)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.summary)

@@ -44,9 +44,17 @@ from nnviz.gui.views.explorer.answer import AnswerPanel
 from nnviz.gui.views.explorer.learn_panel import LessonPanel
 from nnviz.gui.views.stepper.view import StepperView
 from nnviz.gui.views.unit_inspector.view import UnitInspector
+from nnviz.gui.widgets.help import help_button, topic
 from nnviz.gui.workers.tasks import Lane, Task
 
 FOLLOW_HZ = 4  # network refreshes per second while following a training run
+SOURCE_HELP = topic(
+    "explorer.source", "Test images and the network",
+    "To the pad puts a test image on the drawing pad exactly as it is in the dataset, by "
+    "number or at random, to compare your drawings with real ones. With Follow training on, "
+    f"the explorer takes the training run's newest network {FOLLOW_HZ} times a second; off, "
+    "it keeps the network it has, so you can study it while training goes on.",
+    "Put a test image on the pad · Follow training: use the run's newest network")
 
 
 def test_accuracy(net: MLP, x: np.ndarray, y: np.ndarray) -> float:
@@ -123,6 +131,7 @@ class ExplorerView(QWidget):
         tests = QHBoxLayout()
         for w in (self.test_spin, self.test_button, self.random_button):
             tests.addWidget(w)
+        tests.addWidget(help_button(SOURCE_HELP))
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)

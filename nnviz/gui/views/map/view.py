@@ -30,6 +30,23 @@ from nnviz.charts.map_scene import METHOD_NAMES, MapScene, describe_snapshot
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.datasets import Dataset
 from nnviz.gui.views.map.jobs import MapJobs
+from nnviz.gui.widgets.help import chart_help, help_button, topic
+
+CONTROLS_HELP = topic(
+    "map.controls", "Making the map",
+    "Layer chooses whose view of the images is mapped: the raw pixels, a hidden layer's "
+    "activations or the output probabilities. PCA is a linear projection and instant; t-SNE "
+    "keeps neighbours together and so shows clusters, but takes some seconds. With refresh "
+    "every epoch on, a new map follows training, starting from the previous one so that the "
+    "clusters keep their places.",
+    "Which layer to map, by PCA or t-SNE, and how many test images")
+MAP_HELP = topic(
+    "map.scatter", "Map of the representation",
+    "Each point is one test image, placed so that images the chosen layer sees alike sit "
+    "close together; its colour is the true class and a ring marks a wrong answer. Early in "
+    "training the classes overlap, and as the network learns, each deeper layer pulls them "
+    "further apart. Hover a point to see its image, and click it to make it the probe.",
+    "Test images placed by how one layer sees them · colour: true class, ring: a mistake")
 
 
 class MapView(QWidget):
@@ -76,6 +93,8 @@ class MapView(QWidget):
         self.glw = pg.GraphicsLayoutWidget()
         self.layout().addWidget(self.glw, 1)
         self.scene = MapScene(self.glw.ci)
+        chart_help(self.glw, MAP_HELP, self.scene.plot,
+                   covers=[self.scene.hover.plot, self.scene.hover.legend])
         self.glw.scene().sigMouseMoved.connect(self.scene.hover_at)
         self.glw.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.set_theme(theme)
@@ -118,6 +137,7 @@ class MapView(QWidget):
         for widget in (self.refresh_button, self.auto_check, self.progress, self.cancel_button):
             bar.addWidget(widget)
         bar.addStretch(1)
+        bar.addWidget(help_button(CONTROLS_HELP))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)

@@ -22,15 +22,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.charts.parts import TITLE_SIZE, Caption
+from nnviz.charts.parts import TITLE_SIZE
 from nnviz.charts.theme import LIGHT, Theme, style_legend, style_plot
 from nnviz.gui.views.curves.tools import CurveHover
+from nnviz.gui.widgets.help import chart_help, corner_help, topic
 from nnviz.runs.record import CompareRow, RunRecord, RunSeries, compare
 
-CAPTION = ("Per-epoch curves of the ticked runs, one colour each. Loss: on the test set (solid, ●) "
-           "and on the training set (dashed); a test loss that turns up while the training loss "
-           "falls means overfitting. Accuracy: on the test set. Right: each run's hyperparameters, "
-           "bold where the runs differ. Hover for exact values.")
+HELP = {
+    "loss_plot": topic(
+        "compare.loss", "Loss per epoch",
+        "The loss of each ticked run after every epoch, one colour per run: on the test set "
+        "(solid, ●) and on the training set (dashed). A test loss that turns up while the "
+        "training loss keeps falling means that run is overfitting; hover for exact values.",
+        "Per-epoch test (solid) and training (dashed) loss of the ticked runs"),
+    "acc_plot": topic(
+        "compare.accuracy", "Test accuracy",
+        "Each ticked run's accuracy on the test set after every epoch, in its colour from the "
+        "loss plot. A run that climbs faster learns faster, but what counts is the level where "
+        "it settles; the table beside says what the runs did differently.",
+        "Per-epoch test accuracy of the ticked runs"),
+}
+PARAMS_HELP = topic(
+    "compare.params", "Hyperparameters",
+    "One column per ticked run, headed in its curves' colour, and one row per setting. Values "
+    "that differ between the runs are bold: they are the candidates for what made the curves "
+    "differ.",
+    "The settings of the ticked runs side by side · bold where they differ")
 EMPTY_TEXT = "Tick runs in the table above to compare them here."
 
 
@@ -77,8 +94,8 @@ class CompareView(QWidget):
         self.acc_plot.setLabel("bottom", "epoch")
         self.acc_plot.setXLink(self.loss_plot)
         self.legend = self.loss_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
-        self.caption = Caption(CAPTION)
-        ci.addItem(self.caption, row=2, col=0)
+        for name, about in HELP.items():
+            chart_help(self.graphics, about, getattr(self, name))
         self.empty = pg.TextItem(EMPTY_TEXT, anchor=(0.5, 0.5))
         self.empty.setParentItem(self.loss_plot.getViewBox())  # placed in its pixels
         self.loss_plot.getViewBox().sigResized.connect(self._place_empty)
@@ -95,6 +112,7 @@ class CompareView(QWidget):
         self.params.verticalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignRight
                                                          | Qt.AlignmentFlag.AlignVCenter)
         self.params.setWordWrap(False)
+        corner_help(self.params, PARAMS_HELP, inset=2)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.graphics)
         self.splitter.addWidget(self.params)
@@ -194,13 +212,12 @@ class CompareView(QWidget):
     # -- theme --------------------------------------------------------------------------------
 
     def set_theme(self, theme: Theme) -> None:
-        """Restyle plots, legend, pens, caption and the table's run colours for ``theme``."""
+        """Restyle plots, legend, pens and the table's run colours for ``theme``."""
         self._theme = theme
         self.graphics.setBackground(theme.background)
         for plot in self.plots:
             style_plot(plot, theme)
             self.hovers[plot].set_theme(theme)
-        self.caption.set_color(theme.muted)
         self.empty.setColor(theme.muted)
         for i, slot in enumerate(self.curves):
             self._style_slot(i, slot)

@@ -29,11 +29,19 @@ from PySide6.QtWidgets import (
 
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.gui.views.runs.compare import CompareView
+from nnviz.gui.widgets.help import help_button, topic
 from nnviz.runs.library import LibraryEntry, LibraryError, RunLibrary
 from nnviz.runs.record import RunRecord, RunRecorder, snapshot_network
 
 COLUMNS = ("Compare", "Name", "Where", "Architecture", "Dataset", "Test accuracy", "Epochs", "Date")
 CHECK, NAME, WHERE, ARCH, DATASET, ACCURACY, EPOCHS, DATE = range(len(COLUMNS))
+HELP = topic(
+    "runs.table", "Runs and models",
+    "Every run of this session, newest first, and every model saved in the library, with its "
+    "architecture, test accuracy and epochs. Save to library keeps a run with its weights, "
+    "settings and history under a name, Load continues training from the selected network, "
+    "and Delete removes a saved model. Tick Compare on a few rows to overlay them below.",
+    "This session's runs and the saved models · tick rows to compare them below")
 
 
 def local_date(iso: str) -> str:
@@ -108,6 +116,7 @@ class RunsView(QWidget):
             buttons.addWidget(button)
         buttons.addSpacing(12)
         buttons.addWidget(self.info, 1)
+        buttons.addWidget(help_button(HELP))
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
@@ -164,7 +173,7 @@ class RunsView(QWidget):
         return self.recorder.records()
 
     def export_item(self):
-        """The comparison plots (and caption), for pyqtgraph's exporters."""
+        """The comparison plots, for pyqtgraph's exporters."""
         return self.compare.export_item()
 
     # -- actions (the buttons call these; the tests too) -------------------------------------------

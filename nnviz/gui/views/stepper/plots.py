@@ -22,6 +22,7 @@ from nnviz.charts.parts import (
 from nnviz.charts.theme import LIGHT, Theme, style_plot
 
 MAX_BARS = 32
+TITLE_ROW = 30  # px: pyqtgraph's fixed title row, made taller when the title needs it
 IMAGE_NAMES = {"x", "∂L/∂x", "|∂L/∂x|"}  # vectors of pixels, drawn as the image
 
 
@@ -98,10 +99,20 @@ class StepPlot:
         # Two short lines: a long one-line title would set the chart's minimum width.
         self.plot.setTitle(f"{name}  ({shape})<br><span style='font-size: 8pt'>min {lo:.3g}, "
                            f"max {hi:.3g}</span>", size=TITLE_SIZE)
+        self._fit_title()
         if self.kind == "bars":
             self._show_bars(values, labels, marked)
         else:
             self._show_image(values)
+
+    def _fit_title(self) -> None:
+        """Give the two-line title (larger in presenter mode) the height it needs: setTitle
+        fixes the row at 30 px, which the scaled title would overflow onto the chart."""
+        label = self.plot.titleLabel
+        margins = 2 * label.item.document().documentMargin() * label.item.scale()
+        height = max(TITLE_ROW, round(label.itemRect().height() - margins))
+        self.plot.titleLabel.setMaximumHeight(height)
+        self.plot.layout.setRowFixedHeight(0, height)
 
     def _show_bars(self, values, labels, marked) -> None:
         self.image.hide()
@@ -113,7 +124,8 @@ class StepPlot:
         self.bars.show()
         if marked is not None and 0 <= marked < n:
             self.highlight.setOpts(x=[marked], height=[values[marked]], width=0.8,
-                                   brush=pg.mkBrush(None), pen=pg.mkPen(self.theme.good, width=2.5))
+                                   brush=pg.mkBrush(None),
+                                   pen=pg.mkPen(self.theme.good, width=self.theme.line_width(2.5)))
             self.highlight.show()
         else:
             self.highlight.hide()

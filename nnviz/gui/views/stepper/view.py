@@ -1,9 +1,11 @@
 """The stepper: walk one example's forward pass and backpropagation one layer at a time.
 
-Each step shows its title, the equations with the real shapes, and up to three charts of
-what it produced (:class:`StepPlot`). The softmax step spells out ``z − max``, ``exp``, the
-sum and the division in a table, with a temperature slider. The view only indexes a
-:class:`~nnviz.analysis.stepper.Stepper`; every number comes from the engine's trace.
+Each step shows its title, the equations set as mathematics with the real shapes beside
+them (:func:`~nnviz.analysis.notation.equation_html`), and up to three charts of what it
+produced (:class:`StepPlot`). The softmax step spells out ``z − max``, ``exp``, the sum and the
+division in a table, with a temperature slider. What each step means is in the "?" beside its
+title. The view only indexes a :class:`~nnviz.analysis.stepper.Stepper`; every number comes
+from the engine's trace.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -25,12 +29,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.analysis.notation import equation_html
 from nnviz.analysis.stepper import Step, Stepper, softmax_steps
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.gui.views.stepper.plots import StepPlot
+from nnviz.gui.views.stepper.topics import CHARTS_HELP, NOTATION_HELP, OPTIONS_HELP, STEP_HELP
+from nnviz.gui.widgets.help import chart_help, help_button
 
 RUN_MS = 700          # Space: one step per RUN_MS
 T_RANGE = (-10, 10)   # slider ticks; T = 2^(tick/5): 0.25 … 4
+# The equations: a serif face, as printed mathematics (the first one installed), larger than
+# the interface's text. Glyphs a face lacks (⊙, ᵀ) come from Qt's fallback fonts.
+MATH_FAMILIES = ["Cambria", "STIX Two Text", "Latin Modern Roman", "DejaVu Serif",
+                 "Times New Roman"]
+MATH_SCALE = 1.35
 
 
 def temperature_of(tick: int) -> float:
@@ -51,6 +63,24 @@ def charts_for(step: Step, temperature: float = 1.0) -> list[tuple[str, np.ndarr
     if step.kind == "input_grad":
         return [("x", arrays["x"]), ("∂L/∂x", arrays["∂L/∂x"])]
     return list(arrays.items())[:3]
+
+
+def step_help_kind(step: Step) -> str:
+    """The :data:`STEP_HELP` entry of ``step``: its kind, or ``output`` for the last layer's
+    forward step (which has no ``a = f(z)``)."""
+    if step.kind == "forward" and len(step.equations) == 1:
+        return "output"
+    return step.kind
+
+
+def math_font() -> QFont:
+    """The equations' font: serif, :data:`MATH_SCALE` × the application font (which presenter
+    mode enlarges). ``equation_html``'s smaller shapes are relative to it."""
+    font = QFont(QApplication.font())
+    font.setFamilies(MATH_FAMILIES)
+    font.setStyleHint(QFont.StyleHint.Serif)
+    font.setPointSizeF(QApplication.font().pointSizeF() * MATH_SCALE)
+    return font
 
 
 class StepperView(QWidget):
@@ -88,14 +118,11 @@ class StepperView(QWidget):
         self.position_label = QLabel()
         self.position_label.setMinimumWidth(40)
         self.target_combo = QComboBox()
-        self.target_combo.setToolTip("The class the backward pass pushes towards: the loss is "
-                                     "−log p[target]. Automatic: the true label if known, "
-                                     "else the network's answer.")
+        self.target_combo.setToolTip("The class the backward pass pushes towards")
         self.target_combo.currentIndexChanged.connect(self._on_target)
         self.t_slider = QSlider(Qt.Orientation.Horizontal, minimum=T_RANGE[0], maximum=T_RANGE[1],
                                 value=0)
-        self.t_slider.setToolTip("Softmax temperature T: p = softmax(z / T). Below 1 sharpens, "
-                                 "above 1 flattens. Training always uses T = 1.")
+        self.t_slider.setToolTip("Softmax temperature T: p = softmax(z / T)")
         self.t_slider.valueChanged.connect(self._on_temperature)
         self.t_label = QLabel()
         controls = QHBoxLayout()
@@ -110,13 +137,27 @@ class StepperView(QWidget):
         options.addWidget(self.t_slider, 1)
         options.addWidget(self.t_label)
         options.addStretch(1)
+        self.options_help = help_button(OPTIONS_HELP, self)
+        options.addWidget(self.options_help)
+        self.title_label = QLabel(textFormat=Qt.TextFormat.RichText)
+        self.step_help = {kind: help_button(about, self) for kind, about in STEP_HELP.items()}
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title_label)
+        for button in self.step_help.values():
+            title_row.addWidget(button)
+        title_row.addStretch(1)
         self.equation = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.equation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notation_help = help_button(NOTATION_HELP, self)
+        equation_row = QHBoxLayout()
+        equation_row.addWidget(self.equation, 1)
+        equation_row.addWidget(self.notation_help, 0, Qt.AlignmentFlag.AlignTop)
         self.graphics = pg.GraphicsLayoutWidget()
         self.plots = [StepPlot(self._theme) for _ in range(3)]
         for i, sp in enumerate(self.plots):
             self.graphics.addItem(sp.plot, row=0, col=i)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse)
+        self.charts_help = chart_help(self.graphics, CHARTS_HELP, self.graphics.ci)
         self.softmax_table = QTableWidget(4, 0)
         self.softmax_table.setVerticalHeaderLabels(["z / T", "z/T − max", "exp(·)", "p = exp / Σ"])
         self.softmax_table.setMaximumHeight(150)
@@ -125,7 +166,8 @@ class StepperView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(controls)
         layout.addLayout(options)
-        layout.addWidget(self.equation)
+        layout.addLayout(title_row)
+        layout.addLayout(equation_row)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.softmax_table)
         self.set_class_names(self.class_names)
@@ -204,6 +246,7 @@ class StepperView(QWidget):
         self.graphics.setBackground(theme.background)
         for sp in self.plots:
             sp.set_theme(theme)
+        self.equation.setFont(math_font())
         self._show()
 
     def export_item(self):
@@ -230,8 +273,10 @@ class StepperView(QWidget):
         has = st is not None
         for b in (self.reset_button, self.back_button, self.step_button, self.run_button):
             b.setEnabled(has)
+        self._show_step_help(st.current if has else None)
         if not has:
             self.position_label.setText("Draw a digit or pick a test image to step through.")
+            self.title_label.setText("")
             self.equation.setText("")
             for sp in self.plots:
                 sp.clear()
@@ -242,7 +287,9 @@ class StepperView(QWidget):
         self.step_button.setEnabled(not st.at_end)
         phase = "forward" if st.position < st.n_forward else "backward"
         self.position_label.setText(f"Step {st.position + 1} of {len(st.steps)} · {phase}")
-        self.equation.setText(self._equation_html(step))
+        self.title_label.setText(f"<b style='color:{self._theme.foreground}'>"
+                                 f"{html.escape(step.title)}</b>")
+        self.equation.setText(self.equations_html(step))
         charts = charts_for(step, self.temperature)
         target = int(st.trace.y[0])
         labels = self.class_names if step.kind in ("softmax", "loss") else None
@@ -258,29 +305,18 @@ class StepperView(QWidget):
             self._announced = (st, st.position)
             self.position_changed.emit(st.position)
 
-    def _equation_html(self, step: Step) -> str:
-        fg, muted = self._theme.foreground, self._theme.muted
-        lines = "".join(f"<div style='font-family: monospace; font-size: 12pt'>{html.escape(e)}</div>"
+    def equations_html(self, step: Step) -> str:
+        """The step's equations as mathematics, one per line, the shapes in the muted colour."""
+        t = self._theme
+        lines = "".join(f"<div style='margin-top: 3px'>{equation_html(e, muted=t.muted)}</div>"
                         for e in step.equations)
-        return f"<b style='color:{fg}'>{html.escape(step.title)}</b>{lines}" + (
-            f"<div style='color:{muted}'>{self._step_note(step)}</div>")
+        return f"<div style='color: {t.foreground}'>{lines}</div>"
 
-    def _step_note(self, step: Step) -> str:
-        notes = {
-            "input": "The image as the network sees it: 784 numbers, row by row.",
-            "forward": "Each unit sums its weighted inputs plus its bias (z), then applies f."
-                       if len(step.equations) > 1 else
-                       "The output layer has no f: its z are the logits, one score per class; "
-                       "the softmax comes next.",
-            "softmax": "Subtracting the max changes nothing but keeps exp finite; dividing by "
-                       "the sum of the exps makes the probabilities add up to 1.",
-            "loss": "Green: the target class. Backpropagation starts from how wrong p is.",
-            "backward": "δ says how the loss changes with each unit's z; dW = δ times the input "
-                        "that arrived; δ is passed down through Wᵀ and gated by f′(z).",
-            "input_grad": "The saliency map: red pixels would raise the loss if inked more, "
-                          "blue pixels would lower it (make the target more likely).",
-        }
-        return html.escape(notes[step.kind])
+    def _show_step_help(self, step: Step | None) -> None:
+        """Show the "?" of this kind of step beside its title (none without a stepper)."""
+        kind = None if step is None else step_help_kind(step)
+        for name, button in self.step_help.items():
+            button.setVisible(name == kind)
 
     def _fill_softmax_table(self, step: Step) -> None:
         if step.kind != "softmax":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -33,17 +34,23 @@ from nnviz.charts.parts import (
     style_hover,
 )
 from nnviz.charts.theme import Theme, style_plot
+from nnviz.gui.widgets.help import help_button, topic
 
 N_BARS = 20
 BAR_HEIGHT = 0.7
 MAX_LISTED = 6  # edits listed by name; the rest are counted
 NICE = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "identity": "logit"}
-IMAGE_CAPTION = ("Left: the {n} incoming weights W{l}[{j}, :] as an image; red pixels push z up, "
-                 "blue ones down. Right: each weight times this drawing's pixel, W·x: what the "
-                 "unit finds in this drawing. They sum to z − b = {s:+.4g}.")
-BAR_CAPTION = ("The {k} strongest of the {n} contributions W{l}[{j}, i]·a{p}ᵢ to z (red: "
-               "excitatory, pushes z up; blue: inhibitory). The other {rest} sum to {r:+.4g}; "
-               "the bias adds {b:+.4g}; z = {z:+.4g}.")
+# The lines under the charts carry the sums; how to read the charts is behind their "?".
+IMAGE_CAPTION = "The {n} products W{l}[{j}, i]·xᵢ sum to z − b = {s:+.4g}."
+BAR_CAPTION = ("The {k} largest of {n} contributions; the other {rest} sum to {r:+.4g}, the "
+               "bias adds {b:+.4g}: z = {z:+.4g}.")
+EDIT_HELP = topic(
+    "inspector.edit", "Edit the unit",
+    "Experiments on the chosen unit: shift its bias, scale its incoming weights or switch it "
+    "off, and see below the charts how this example's answer and the test accuracy change. "
+    "The edits apply to a copy of the network; Reset edits drops them, and Keep as new model "
+    "hands the edited network to training.",
+    "Shift the bias, scale the weights or switch off this unit, and see what changes")
 
 
 def unit_kind(activation: str, class_name: str | None = None) -> str:
@@ -248,7 +255,8 @@ class EditControls(QWidget):
         self.edit_list = QLabel(wordWrap=True)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.edit_heading, 0, 0, 1, 4)
+        grid.addWidget(self.edit_heading, 0, 0, 1, 3)
+        grid.addWidget(help_button(EDIT_HELP), 0, 3, Qt.AlignmentFlag.AlignRight)
         grid.addWidget(QLabel("Bias shift"), 1, 0)
         grid.addWidget(self.bias_spin, 1, 1)
         grid.addWidget(QLabel("Weight scale"), 1, 2)

@@ -36,10 +36,25 @@ from nnviz.gui.views.unit_inspector.parts import (
     unit_kind,
     values_line,
 )
+from nnviz.gui.widgets.help import chart_help, topic
 
 __all__ = ["N_BARS", "PLACEHOLDER", "UnitInspector", "accuracy_change", "answer_change"]
 
 PLACEHOLDER = "Edit a unit to see the answer and the accuracy change."
+IMAGES_HELP = topic(
+    "inspector.images", "Weights and what they find",
+    "For a first-layer unit, left: its incoming weights W[j, :] as an image, red pixels "
+    "pushing z up where there is ink and blue ones pushing it down. Right: each weight "
+    "times this example's pixel, W·x, what the unit actually finds in this image; these "
+    "products plus the bias b make z. Hover a pixel for its W, x and W·x.",
+    "A first-layer unit's weights (left) and weight × pixel for this example (right)")
+BARS_HELP = topic(
+    "inspector.bars", "Where z comes from",
+    "For a deeper unit, the largest contributions W[j, i]·aᵢ of the units below to this "
+    "unit's z, the strongest on top: red bars push z up (excitatory) and blue ones push it "
+    "down (inhibitory). The line below adds up the rest and the bias, so the bars and z can "
+    "be checked against each other; hover a bar for its W, a and W·a.",
+    "The largest contributions W·a to this unit's z · red pushes z up, blue down")
 
 
 class UnitInspector(QWidget):
@@ -102,6 +117,9 @@ class UnitInspector(QWidget):
         self.caption = Caption()
         self.answer = pg.LabelItem(justify="left", size="10pt")
         self.accuracy = pg.LabelItem(justify="left", size="10pt")
+        self.help = {"images": chart_help(self.glw, IMAGES_HELP, self.product_plot,
+                                          covers=[self.weight_plot, *self.colorbars]),
+                     "bars": chart_help(self.glw, BARS_HELP, self.bar_plot)}
         self.glw.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     def _build_controls(self) -> None:

@@ -22,13 +22,6 @@ READING = {
     "uW": "Red: the last step lowered the weight (θ ← θ − u); blue: raised it.",
     "W-W0": "Red: training has raised the weight since initialisation; blue: lowered it.",
 }
-CAPTIONS = {
-    "mosaic": "Each tile is one unit of the first hidden layer: its {n_in} incoming {what}, "
-              "drawn as a {h}×{w} image. ",
-    "matrix": "Row i, column j: the {what} from unit j of the layer below to unit i. ",
-}
-END_CAPTION = (" Colours saturate at the 99.5th percentile of |value|. Right: the layer's "
-               "weights now (line) against their initial distribution (shaded).")
 
 
 def layer_name(mode: str, index: int) -> str:
@@ -167,7 +160,7 @@ class WeightHistogram:
 
     def set_theme(self, theme: Theme) -> None:
         style_plot(self.plot, theme)
-        self.init_item.setPen(pg.mkPen(theme.muted, width=1))
+        self.init_item.setPen(pg.mkPen(theme.muted, width=theme.line_width(1)))
         self.init_item.setBrush(pg.mkBrush(theme.muted + "55"))
-        self.now_item.setPen(pg.mkPen(theme.accent, width=2))
+        self.now_item.setPen(pg.mkPen(theme.accent, width=theme.line_width(2)))
         style_legend(self.plot.legend, theme)

@@ -31,8 +31,6 @@ from nnviz.charts.parts import tile
 from nnviz.charts.theme import LIGHT, Theme, style_plot
 from nnviz.engine.snapshot import TrainingSnapshot
 from nnviz.gui.views.weights.parts import (
-    CAPTIONS,
-    END_CAPTION,
     MODES,
     READING,
     WHAT,
@@ -44,9 +42,34 @@ from nnviz.gui.views.weights.parts import (
     symmetric_level,
 )
 from nnviz.gui.widgets.deferred import DeferredDraw
+from nnviz.gui.widgets.help import chart_help, help_button, set_hint, topic
 
 PAGE = 256        # tiles per page: 16 × 16 receptive fields of 28 × 28 fill a 1600×1000 window
 PAGE_COLS = 16
+
+CONTROLS_HELP = topic(
+    "weights.controls", "What is drawn",
+    "W shows the weights themselves, dW the gradient of the loss on the last batch, uW the "
+    "last update the optimiser made and W − W₀ all that training has changed since the "
+    "start. Layer chooses the weight matrix; a first layer of more than 256 units is shown "
+    "a page of units at a time.",
+    "Choose what to draw (W, dW, uW or W − W₀) and which layer's weights")
+IMAGE_HELP = topic(
+    "weights.image", "Receptive fields and weight matrices",
+    "In layer 1 each tile holds one unit's incoming values, one per pixel, drawn as an image: "
+    "for W its receptive field, red where ink pushes the unit's z up and blue where it pushes "
+    "it down. Deeper layers are a matrix, row i for unit i and column j for input j; the "
+    "tooltips of W, dW, uW and W − W₀ say how to read their colours. The colour bar is "
+    "symmetric about 0 (white) and saturates at the 99.5th percentile of |value|, and hovering "
+    "gives exact numbers.",
+    "Layer 1: each tile is one unit's receptive field · deeper layers: the matrix · red > 0, "
+    "blue < 0")
+HISTOGRAM_HELP = topic(
+    "weights.histogram", "Distribution of the weights",
+    "A histogram of this layer's weights now (line) over their distribution at "
+    "initialisation (shaded). Training usually widens it and grows tails as some weights "
+    "become important, while L2 pulls the weights back towards 0.",
+    "Histogram of the layer's weights now (line) and at initialisation (shaded)")
 def mosaic(W: np.ndarray, image_shape: tuple[int, int], cols: int, pad: int = 1,
            fill: float = np.nan) -> np.ndarray:
     """Tile the rows of ``W`` as images, row-major, ``cols`` tiles per row, ``pad`` pixels apart.
@@ -101,12 +124,12 @@ class WeightsView(DeferredDraw, QWidget):
         self._build_plots()
         self.readout = QLabel(" ")  # a line of its own: the control row is full in a narrow dock
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.caption = QLabel(wordWrap=True)
+        chart_help(self.graphics, IMAGE_HELP, self.image_plot, covers=[self.colorbar])
+        chart_help(self.graphics, HISTOGRAM_HELP, self.hist_plot)
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_controls())
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.readout)
-        layout.addWidget(self.caption)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.set_theme(theme)
 
@@ -117,7 +140,8 @@ class WeightsView(DeferredDraw, QWidget):
         self.mode_buttons = QButtonGroup(self, exclusive=True)
         for mode, text in MODES.items():
             button = QToolButton(text=text, checkable=True, checked=mode == self._mode)
-            button.setToolTip(f"Show the {WHAT[mode]}")
+            button.setToolTip(f"Show the {WHAT[mode]}. {READING[mode]}")
+            set_hint(button, READING[mode])
             button.clicked.connect(lambda _=False, m=mode: self.set_mode(m))
             self.mode_buttons.addButton(button)
             row.addWidget(button)
@@ -132,6 +156,7 @@ class WeightsView(DeferredDraw, QWidget):
         row.addWidget(self.page_label)
         row.addWidget(self.page_box)
         row.addStretch(1)
+        row.addWidget(help_button(CONTROLS_HELP))
         return row
 
     def _build_plots(self) -> None:
@@ -264,7 +289,7 @@ class WeightsView(DeferredDraw, QWidget):
         self._hide_hover()
 
     def _configure(self, snap: TrainingSnapshot) -> None:
-        """Page box, axes, aspect, title and caption for the layer and mode shown."""
+        """Page box, axes, aspect and title for the layer and mode shown."""
         n_out, n_in = snap.layers[self._layer].W.shape
         shape = self._tile_shape(n_in)
         n_pages = -(-n_out // PAGE) if shape else 1
@@ -281,7 +306,7 @@ class WeightsView(DeferredDraw, QWidget):
         for axis in ("left", "bottom"):
             plot.showAxis(axis, shape is None)
         if shape is not None:
-            plot.setTitle(f"{name}: receptive fields of the {n_out} units of layer 1")
+            plot.setTitle(f"{name}: receptive fields of {n_out} units")
         else:
             plot.setTitle(f"{name}: {n_out} × {n_in}, row i = unit of layer {self._layer + 1}")
             plot.setLabel("bottom", f"j: input unit (from layer {self._layer})" if self._layer
@@ -290,10 +315,6 @@ class WeightsView(DeferredDraw, QWidget):
         names = self._class_names
         last = self._layer == len(snap.layers) - 1 and len(names) == n_out
         plot.getAxis("left").setTicks([list(enumerate(names))] if last else None)
-        text = CAPTIONS["mosaic" if shape else "matrix"]
-        h, w = shape or (0, 0)
-        self.caption.setText(text.format(n_in=n_in, what=WHAT[self._mode], h=h, w=w)
-                             + READING[self._mode] + END_CAPTION)
         plot.enableAutoRange()
         self._hide_hover()
 
@@ -328,12 +349,11 @@ class WeightsView(DeferredDraw, QWidget):
     # -- theme ------------------------------------------------------------------------------
 
     def set_theme(self, theme: Theme) -> None:
-        """Restyle background, axes, colour bar, histogram, outline and caption."""
+        """Restyle background, axes, colour bar, histogram and outline."""
         self._theme = theme
         self.graphics.setBackground(theme.background)
         style_plot(self.image_plot, theme)
         style_plot(self.colorbar, theme)
         self.colorbar.setColorMap(theme.diverging())
         self.histogram.set_theme(theme)
-        self.tile_box.setPen(pg.mkPen(theme.foreground, width=2, cosmetic=True))
-        self.caption.setStyleSheet(f"color: {theme.muted};")
+        self.tile_box.setPen(pg.mkPen(theme.foreground, width=theme.line_width(2), cosmetic=True))

@@ -161,7 +161,7 @@ def test_theme_switches_both_ways(view):
         assert view.glw.backgroundBrush().color() == pg.mkColor(theme.background)
         rgba = view.panels[0].overlay.image
         assert tuple(rgba[0, 0, :3]) == pg.mkColor(theme.bad).getRgb()[:3]
-        assert view.output.caption._item.defaultTextColor() == pg.mkColor(theme.muted)
+        assert view.input_caption._item.defaultTextColor() == pg.mkColor(theme.muted)
         assert view.panels[0].plot.getAxis("left").textPen().color() == pg.mkColor(theme.foreground)
 
 

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QAbstractSlider,
     QAbstractSpinBox,
     QComboBox,
+    QGroupBox,
+    QLabel,
     QScrollBar,
 )
 
@@ -23,8 +25,10 @@ from nnviz.engine.optim import effective_momentum
 from nnviz.engine.presets import PRESETS
 from nnviz.engine.training import Trainer, make_network
 from nnviz.gui.views.controls.arch_editor import MAX_LAYERS, parameter_count
+from nnviz.gui.views.controls.text import HELP
 from nnviz.gui.views.controls.view import ControlsPanel
 from nnviz.gui.widgets.fields import format_number
+from nnviz.gui.widgets.help import HelpButton
 
 
 @pytest.fixture
@@ -324,12 +328,28 @@ def _sentences(text: str) -> int:
 def test_every_input_has_a_short_plain_tooltip(panel, qtbot):
     qtbot.mouseClick(panel.arch.add_button(), Qt.MouseButton.LeftButton)  # rows made later too
     inputs = [w for kind in (QAbstractSpinBox, QComboBox, QAbstractSlider, QAbstractButton)
-              for w in panel.findChildren(kind) if not isinstance(w, QScrollBar)]
+              for w in panel.findChildren(kind) if not isinstance(w, QScrollBar | HelpButton)]
     assert len(inputs) > 40
     for w in inputs:
         tip = w.toolTip()
         assert tip, f"{type(w).__name__} {w.objectName() or w.accessibleName()} has no tooltip"
         assert 1 <= _sentences(tip) <= 2 and len(tip) < 260, tip
+
+
+def test_each_group_has_a_question_mark_in_its_title_row(panel, qtbot):
+    """The ⟳ / ● legend under the preset moved into the groups' "?" (the same words)."""
+    with qtbot.waitExposed(panel):
+        panel.show()
+    boxes = panel.findChildren(QGroupBox)
+    assert len(boxes) == len(HELP) == 6
+    for box, about in zip(boxes, HELP.values(), strict=True):
+        [button] = [b for b in box.findChildren(HelpButton) if b.parentWidget() is box]
+        assert button.topic is about and button.targets == [box]
+        assert button.y() == 0 and button.geometry().right() == box.width() - 7
+        assert box.statusTip() == about.hint
+    assert "Groups marked ⟳ take effect with a New network (Ctrl+N)" in HELP["preset"].text
+    assert "Groups marked ● are live: a change applies at the next batch" in HELP["preset"].text
+    assert not [label for label in panel.findChildren(QLabel) if "⟳ needs" in label.text()]
 
 
 def test_momentum_and_l2_say_what_the_engine_does(panel):

@@ -12,7 +12,8 @@ from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.config import TrainConfig
 from nnviz.engine.snapshot import take_snapshot
 from nnviz.gui.views.curves.tools import ema, epoch_ticks
-from nnviz.gui.views.curves.view import CurvesView
+from nnviz.gui.views.curves.view import CONTROLS_HELP, HELP, CurvesView
+from nnviz.gui.widgets.help import help_buttons
 
 
 def reference_ema(values, w):
@@ -186,7 +187,18 @@ def test_theme_switch_restyles(view, snapshot):
         assert view.graphics.backgroundBrush().color().name() == theme.background
         assert view.loss_smooth.opts["pen"].color().name() == theme.accent
         assert view.grad_curves[1].opts["pen"].color().name() == theme.series[1]
-        assert theme.muted in view.caption.styleSheet()
+
+
+def test_each_plot_and_the_controls_have_a_question_mark(view):
+    """The caption under the plots moved into them (its words, in the plots' "?")."""
+    by_topic = {b.topic: b for b in help_buttons(view)}
+    assert set(by_topic) == {CONTROLS_HELP, *HELP.values()}
+    for name, about in HELP.items():
+        assert by_topic[about].targets == [getattr(view, name)]
+    assert "overfitting" in HELP["loss_plot"].text and "training ●, validation ■" in \
+        HELP["loss_plot"].text
+    assert "10⁻⁶" in HELP["grad_plot"].text and "dead" in HELP["inactive_plot"].text
+    assert not hasattr(view, "caption")
 
 
 def test_log_scale_loss(view, snapshot):

@@ -15,12 +15,14 @@ from nnviz.datasets import Dataset, load_dataset
 from nnviz.engine.augment import Augmentation, Augmenter
 from nnviz.gui.views.data.stats import class_means, pixel_histogram, sample_indices
 from nnviz.gui.views.data.view import (
+    HELP,
     MEAN_GAP,
     SAMPLES_PER_CLASS,
     STRIP_COPIES,
     STRIP_GAP,
     DataView,
 )
+from nnviz.gui.widgets.help import help_buttons
 
 FASHION = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
            "Sneaker", "Bag", "Ankle boot")
@@ -84,7 +86,9 @@ def test_histogram_counts_every_training_pixel(view, digits):
     x, y = view.hist_curve.getData()
     assert len(x) == 257 and len(y) == 256
     np.testing.assert_allclose(10 ** y[counts > 0], counts[counts > 0], rtol=1e-9)
-    assert f"{digits.x_train.size:,}" in view.captions["histogram"].text()
+    zero = 100 * counts[0] / counts.sum()
+    assert view.captions["histogram"].text() == (f"{digits.x_train.size:,} training pixel "
+                                                 f"values; {zero:.0f} % are exactly 0.")
 
 
 def test_pixel_histogram_quantises_to_255_levels():
@@ -149,12 +153,22 @@ def label_axis_marks(view) -> list:
             for y in range(rect.top(), rect.bottom()) if image.pixelColor(x, y) != background]
 
 
+def test_only_captions_with_numbers_stay_under_the_charts(view):
+    """What each chart shows moved into its "?"; the captions left carry numbers."""
+    assert set(view.captions) == {"histogram", "strip"}
+    by_chart = {b.targets[0]: b.topic for b in help_buttons(view)}
+    assert by_chart == {getattr(view, name): about for name, about in HELP.items()}
+    assert "the mean of all the class's training images" in HELP["samples_plot"].text
+    assert "balanced dataset, where accuracy is a fair score" in HELP["counts_plot"].text
+    assert "Shuffle" in HELP["strip_plot"].text
+
+
 def test_theme_switches_both_ways(view):
     for theme in (LIGHT, DARK, LIGHT, DARK):
         view.set_theme(theme)
         assert view.glw.backgroundBrush().color() == pg.mkColor(theme.background)
         assert view.train_bars.opts["brush"] == theme.series[0]
-        assert view.captions["counts"]._item.defaultTextColor() == pg.mkColor(theme.muted)
+        assert view.captions["strip"]._item.defaultTextColor() == pg.mkColor(theme.muted)
         axis = view.counts_plot.getAxis("left")
         assert axis.textPen().color() == pg.mkColor(theme.foreground)
         assert label_axis_marks(view) == []  # class names only: no axis line, no tick dots

@@ -7,7 +7,8 @@ from mouse import LEFT, RIGHT, drag, send, to_view  # tests/gui/mouse.py
 from PySide6.QtCore import QEvent, Qt
 
 from nnviz.charts.theme import DARK
-from nnviz.gui.views.drawpad.view import CAPTION, DrawPad, soft_brush, stamp
+from nnviz.gui.views.drawpad.view import HELP, DrawPad, soft_brush, stamp
+from nnviz.gui.widgets.help import help_buttons
 
 
 @pytest.fixture
@@ -23,7 +24,11 @@ def ink_width(canvas, col, threshold=0.5) -> int:
 def test_layout_and_mapping(pad):
     assert pad.canvas().shape == (280, 280) and pad.canvas().dtype == np.float32
     assert not pad.canvas().any()
-    assert pad.caption.text() == CAPTION
+    # The instructions moved from the caption into the "?" and the pad's status tip.
+    assert [b.topic for b in help_buttons(pad)] == [HELP]
+    assert "left mouse button" in HELP.text and "erase with the right" in HELP.text
+    assert pad.graphics.statusTip() == HELP.hint == "Draw a digit: the left button draws, " \
+        "the right button erases"
     assert pad.clear_button.toolTip() and pad.undo_button.toolTip() and pad.brush_slider.toolTip()
     assert pad.view.state["yInverted"] and pad.view.state["aspectLocked"]
     # row 0 is at the top: pixel (0, 0) lies above and left of pixel (279, 279)

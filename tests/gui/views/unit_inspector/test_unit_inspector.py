@@ -10,7 +10,7 @@ from nnviz.analysis.edits import UnitEdit, apply_edits, edited_trace
 from nnviz.analysis.trace import forward_trace
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.network import MLP
-from nnviz.gui.views.unit_inspector.view import N_BARS, UnitInspector
+from nnviz.gui.views.unit_inspector.view import BARS_HELP, IMAGES_HELP, N_BARS, UnitInspector
 
 NAMES = tuple(str(k) for k in range(10))
 
@@ -52,7 +52,10 @@ def test_first_layer_images_are_the_weights_and_their_products(view, trace, net,
     z = float(x @ w + net.layers[0].b[37])
     assert view.title_text == "hidden 1 · unit 37 (ReLU)"
     assert view.values_text == f"z = {z:.4g} · a = {max(z, 0):.4g} · b = 0"
-    assert f"They sum to z − b = {z:+.4g}." in view.caption.text()
+    assert view.caption.text() == f"The 784 products W¹[37, i]·xᵢ sum to z − b = {z:+.4g}."
+    # what the two images are moved from the caption into their "?"
+    assert view.help["images"].isVisible() and not view.help["bars"].isVisible()
+    assert "red pixels pushing z up" in IMAGES_HELP.text
 
 
 def test_deeper_units_show_their_strongest_contributions(view, trace, net):
@@ -74,7 +77,10 @@ def test_deeper_units_show_their_strongest_contributions(view, trace, net):
     red, blue = QColor(reds.pop()), QColor(blues.pop())
     assert red.red() > red.blue() and blue.blue() > blue.red()
     rest = float(c.sum() - c[order].sum())
-    assert f"The other {256 - N_BARS} sum to {rest:+.4g}" in view.caption.text()
+    assert view.caption.text().startswith(f"The {N_BARS} largest of 256 contributions; the "
+                                          f"other {256 - N_BARS} sum to {rest:+.4g}, the bias")
+    assert view.help["bars"].isVisible() and not view.help["images"].isVisible()
+    assert "red bars push z up (excitatory)" in BARS_HELP.text
     assert in_scene(view, view.bar_plot) and not in_scene(view, view.weight_plot)
     assert view.title_text == "hidden 2 · unit 5 (ReLU)"
 

@@ -10,8 +10,9 @@ from PySide6.QtGui import QImage
 
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.config import TrainConfig
-from nnviz.gui.views.weights.parts import bin_counts, symmetric_level
-from nnviz.gui.views.weights.view import PAGE, WeightsView, mosaic
+from nnviz.gui.views.weights.parts import READING, bin_counts, symmetric_level
+from nnviz.gui.views.weights.view import IMAGE_HELP, PAGE, WeightsView, mosaic
+from nnviz.gui.widgets.help import help_buttons
 
 
 def tile(image, k, cols, h=28, w=28, pad=1):
@@ -184,7 +185,18 @@ def test_theme_switch_restyles(view, snapshot):
         assert view.graphics.backgroundBrush().color().name() == theme.background
         assert view.histogram.now_item.opts["pen"].color().name() == theme.accent
         assert view.tile_box.pen().color().name() == theme.foreground
-        assert theme.muted in view.caption.styleSheet()
+
+
+def test_explanations_moved_into_question_marks_and_mode_tips(view):
+    """The caption is gone: what it said is in the image's "?" and, per mode, in the tooltip
+    and status tip of that mode's button."""
+    assert not hasattr(view, "caption")
+    keys = {b.topic.key: b for b in help_buttons(view)}
+    assert set(keys) == {"weights.controls", "weights.image", "weights.histogram"}
+    assert keys["weights.image"].targets == [view.image_plot, view.colorbar]
+    assert "99.5th percentile of |value|" in IMAGE_HELP.text
+    for button, mode in zip(view.mode_buttons.buttons(), READING, strict=True):
+        assert button.statusTip() == READING[mode] and READING[mode] in button.toolTip()
 
 
 def test_export_png(view, snapshot, tmp_path):

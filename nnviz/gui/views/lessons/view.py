@@ -1,0 +1,213 @@
+"""The Lessons window's content: eight chapters, each set up, done and checked in the app.
+
+A chapter's text says what to look at and asks for one action. *Set up this chapter* runs the
+chapter's set-up steps (preset, network, view, stepper position) on the main window; the
+chapter's check then runs a few times a second, so the learner just does the thing: once it
+passes, the chapter is marked done and *Next* opens the next one.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnviz.gui.views.lessons.chapters import CHAPTERS, Chapter
+from nnviz.gui.views.lessons.steps import SetupError, Start
+
+CHECK_MS = 250  # the check runs at 4 Hz while the lessons are visible: cheap reads of state
+STYLE = "pre { margin-left: 14px; font-size: 11pt; } h2 { margin-bottom: 4px; }"
+
+
+class LessonsView(QWidget):
+    """Chapter list, the chapter's text, Set up / Check / Back / Next and a status line.
+
+    Parameters
+    ----------
+    main_window
+        The window the chapters set up and check (duck-typed: ``views``, ``docks``,
+        ``session``, ``explorer_window``, ``new_network``).
+    chapters : sequence of Chapter
+
+    Signals
+    -------
+    chapter_changed(int)
+        The chapter shown (0-based).
+
+    Attributes
+    ----------
+    index : int
+        The chapter shown.
+    done : set of int
+        Chapters whose check has passed; *Next* is enabled on these.
+    start : Start
+        Training's state when the chapter began or was set up (checks count progress from it).
+    """
+
+    chapter_changed = Signal(int)
+
+    def __init__(self, main_window, chapters: tuple[Chapter, ...] = CHAPTERS, parent=None):
+        super().__init__(parent)
+        self.main_window = main_window
+        self.chapters = tuple(chapters)
+        self.index = 0
+        self.done: set[int] = set()
+        self.start = Start()
+        self._pending: list = []  # set-up steps waiting for their ``ready``
+        self._build()
+        self._timer = QTimer(self, interval=CHECK_MS, timeout=self._tick)
+        self._timer.start()
+        self.go_to(0)
+
+    def _build(self) -> None:
+        self.chapter_list = QListWidget()
+        self.chapter_list.setMaximumWidth(250)
+        for k, chapter in enumerate(self.chapters):
+            self.chapter_list.addItem(QListWidgetItem(f"{k + 1}. {chapter.title}"))
+        self.chapter_list.setWordWrap(True)
+        self.chapter_list.currentRowChanged.connect(self._on_row)
+        self.heading = QLabel()
+        self.text = QTextBrowser()
+        self.text.document().setDefaultStyleSheet(STYLE)
+        self.setup_report = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
+        self.status = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
+        self.setup_button = QPushButton("Set up this chapter")
+        self.setup_button.setToolTip("Prepare the app for this chapter: preset, network, view, "
+                                     "stepper")
+        self.check_button = QPushButton("Check")
+        self.check_button.setToolTip("See whether the task is done (this also runs by itself, "
+                                     "four times a second)")
+        self.back_button = QPushButton("◀ Back")
+        self.next_button = QPushButton("Next ▶")
+        self.next_button.setToolTip("Enabled once this chapter's task is done")
+        self.setup_button.clicked.connect(self.set_up)
+        self.check_button.clicked.connect(self.check)
+        self.back_button.clicked.connect(lambda: self.go_to(self.index - 1))
+        self.next_button.clicked.connect(lambda: self.go_to(self.index + 1))
+        buttons = QHBoxLayout()
+        for b in (self.setup_button, self.check_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        for b in (self.back_button, self.next_button):
+            buttons.addWidget(b)
+        right = QVBoxLayout()
+        right.addWidget(self.heading)
+        right.addWidget(self.text, 1)
+        right.addWidget(self.setup_report)
+        right.addWidget(self.status)
+        right.addLayout(buttons)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.chapter_list)
+        layout.addLayout(right, 1)
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    @property
+    def chapter(self) -> Chapter:
+        return self.chapters[self.index]
+
+    def go_to(self, index: int) -> None:
+        """Show chapter ``index`` (clipped to the chapters there are)."""
+        self.index = max(0, min(int(index), len(self.chapters) - 1))
+        self.start = Start.of(self.main_window)
+        self._pending = []
+        self.heading.setText(f"Chapter {self.index + 1} of {len(self.chapters)}")
+        self.text.setHtml(self._html(self.chapter))
+        self.setup_report.setText("Press <b>Set up this chapter</b>, then do what <i>Your "
+                                  "turn</i> asks.")
+        self.status.setText("")
+        self._update_list()
+        self._update_buttons()
+        self.chapter_changed.emit(self.index)
+
+    def _on_row(self, row: int) -> None:
+        if row >= 0 and row != self.index:
+            self.go_to(row)
+
+    def _html(self, chapter: Chapter) -> str:
+        gives = "; ".join(step.text for step in chapter.setup)
+        return (f"<h2>{self.index + 1}. {chapter.title}</h2>{chapter.body}"
+                f"<h3>What to look at</h3><p>{chapter.look}</p>"
+                f"<h3>Your turn</h3><p>{chapter.task}</p>"
+                f"<p><i>Set up this chapter gives you: {gives}.</i></p>")
+
+    def _update_list(self) -> None:
+        """✓ on the chapters done; only those up to the first one not done can be opened."""
+        furthest = max([self.index, *(k + 1 for k in self.done)])
+        for k, chapter in enumerate(self.chapters):
+            item = self.chapter_list.item(k)
+            item.setText(f"{'✓' if k in self.done else f'{k + 1}.'} {chapter.title}")
+            flags = item.flags()
+            enabled = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            item.setFlags(flags | enabled if k <= furthest else flags & ~enabled)
+        self.chapter_list.blockSignals(True)
+        self.chapter_list.setCurrentRow(self.index)
+        self.chapter_list.blockSignals(False)
+
+    def _update_buttons(self) -> None:
+        self.back_button.setEnabled(self.index > 0)
+        self.next_button.setEnabled(self.index in self.done and self.index < len(self.chapters) - 1)
+
+    # -- set up and check ---------------------------------------------------------------------
+
+    def set_up(self) -> None:
+        """Run the chapter's set-up steps; those that are not ready yet wait on the timer."""
+        if self.main_window.session.dataset is None:
+            self.setup_report.setText("Open a dataset first: <b>File → Download dataset…</b> "
+                                      "(MNIST) or <b>File → Open dataset…</b>.")
+            return
+        self.start = Start.of(self.main_window)
+        self._pending = list(self.chapter.setup)
+        self._continue_setup()
+
+    @property
+    def setting_up(self) -> bool:
+        """Set-up steps are still waiting to run."""
+        return bool(self._pending)
+
+    def _continue_setup(self) -> None:
+        while self._pending:
+            step = self._pending[0]
+            if step.ready is not None and not step.ready(self.main_window):
+                self.setup_report.setText(f"Setting up: waiting for the network ({step.text})…")
+                return
+            try:
+                step.run(self.main_window)
+            except SetupError as exc:
+                self._pending = []
+                self.setup_report.setText(f"Cannot set this chapter up: {exc}.")
+                return
+            self._pending.pop(0)
+        gives = "; ".join(step.text for step in self.chapter.setup)
+        self.setup_report.setText(f"Set up ✓ {gives}.")
+
+    def check(self) -> bool:
+        """Check the chapter's task; show "Done ✓" or what is still missing."""
+        missing = self.chapter.missing(self.main_window, self.start)
+        if missing and self.index not in self.done:
+            self.status.setText(f"Not yet: {missing}")
+            return False
+        if self.index not in self.done:
+            self.done.add(self.index)
+            self._update_list()
+            self._update_buttons()
+        last = self.index == len(self.chapters) - 1
+        self.status.setText("<b>Done ✓</b> " + (f"All {len(self.chapters)} chapters are done."
+                                                 if last else "Press <b>Next</b> when ready."))
+        return True
+
+    def _tick(self) -> None:
+        if not self.isVisible():
+            return
+        if self._pending:
+            self._continue_setup()
+        elif self.index not in self.done:
+            self.check()

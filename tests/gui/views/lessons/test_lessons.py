@@ -1,0 +1,303 @@
+"""The Lessons window, as a learner goes through it: every chapter is set up, the app is as the
+chapter says, its check fails, the task is done with the real actions, mouse and keys, the
+check passes and Next opens the next chapter. On the tiny dataset, in the real window."""
+
+import time
+
+import numpy as np
+import pytest
+from gui_helpers import trained
+from mouse import drag
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from nnviz.engine.presets import PRESETS
+from nnviz.gui.views.lessons.chapters import CHAPTERS
+from nnviz.gui.views.lessons.steps import MODERN, TINY, at_first_delta, at_loss, at_output
+from nnviz.gui.views.lessons.view import LessonsView
+
+READING_WPM = 120   # technical text with equations, read with the app beside it
+LOOKING_S = 30      # per chapter: looking at the view, finding the button, drawing
+
+
+@pytest.fixture
+def lessons(window, qtbot) -> LessonsView:
+    window.actions_["lessons"].trigger()
+    qtbot.waitExposed(window.lessons_window)
+    return window.lessons_window.centralWidget()
+
+
+def set_up(qtbot, view: LessonsView) -> None:
+    view.setup_button.click()
+    qtbot.waitUntil(lambda: not view.setting_up, timeout=20_000)
+    assert view.setup_report.text().startswith("Set up ✓"), view.setup_report.text()
+
+
+def not_yet(view: LessonsView) -> None:
+    """The check fails, says what is missing, and Next stays disabled."""
+    assert not view.check()
+    assert view.status.text().startswith("Not yet: ")
+    assert not view.next_button.isEnabled()
+
+
+def passes(qtbot, view: LessonsView) -> None:
+    """The 4 Hz check sees the task done by itself; Next opens the next chapter."""
+    qtbot.waitUntil(lambda: view.index in view.done, timeout=20_000)
+    assert view.status.text().startswith("<b>Done ✓</b>")
+    assert view.chapter_list.item(view.index).text().startswith("✓")
+    if view.index < len(view.chapters) - 1:
+        assert view.next_button.isEnabled()
+        index = view.index
+        view.next_button.click()
+        assert view.index == index + 1 and not view.next_button.isEnabled()
+
+
+def new_run(qtbot, window, old_run, **config):
+    """Wait for the first snapshot of a network built since ``old_run`` with ``config``."""
+    qtbot.waitUntil(lambda: window.session.latest is not None
+                    and window.session.latest.run_id != old_run
+                    and all(getattr(window.session.latest.config, k) == v
+                            for k, v in config.items()), timeout=20_000)
+    window.refresh_views()
+    return window.session.latest
+
+
+def press_right(qtbot, ex, times: int) -> None:
+    for _ in range(times):
+        qtbot.keyClick(ex.pad, Qt.Key.Key_Right)
+
+
+def chapter_1_data(qtbot, window, view, digits):
+    ex = window.views["explorer"]
+    set_up(qtbot, view)
+    assert window.views["data"].isVisible() and window.explorer_window.isVisible()
+    assert ex.x is None and ex.pad.canvas().max() == 0  # the pad cleared
+    not_yet(view)
+    ex.random_button.click()
+    i = ex.test_spin.value()
+    np.testing.assert_array_equal(ex.x, digits.x_test[i])
+    assert ex.true == digits.y_test[i]
+    passes(qtbot, view)
+
+
+def chapter_2_network(qtbot, window, view):
+    old_run = getattr(window.session.latest, "run_id", None)  # the fixture's network, if any yet
+    set_up(qtbot, view)
+    controls, weights = window.views["controls"], window.views["weights"]
+    assert controls.preset.currentData() == TINY
+    assert window.session.config == PRESETS[TINY].config
+    snap = new_run(qtbot, window, old_run, batch_size=0)
+    assert snap.sizes == (784, 10, 10) and snap.step == 0
+    assert weights.isVisible() and weights.layer() == 0 and weights.mode() == "W"
+    qtbot.waitUntil(lambda: weights.layer_box.count() == 2)
+    not_yet(view)
+    weights.layer_box.setCurrentIndex(1)  # the learner picks "2: 10 → 10"
+    assert weights.image_item.image.shape == (10, 10)
+    passes(qtbot, view)
+
+
+def chapter_3_softmax(qtbot, window, view, digits):
+    run = window.session.latest.run_id
+    set_up(qtbot, view)
+    assert window.session.latest.run_id == run  # the preset's network is kept
+    ex = window.views["explorer"]
+    first_3 = np.flatnonzero(digits.y_test == 3)[0]
+    assert ex.true == 3 and np.array_equal(ex.x, digits.x_test[first_3])
+    assert ex.stepper.position == 0
+    not_yet(view)
+    press_right(qtbot, ex, at_loss(ex.stepper) - 1)
+    assert ex.stepper.current.kind == "softmax"
+    not_yet(view)
+    press_right(qtbot, ex, 1)
+    assert ex.stepper.current.kind == "loss"
+    passes(qtbot, view)
+
+
+def chapter_4_training(qtbot, window, view):
+    old = window.session.latest
+    set_up(qtbot, view)
+    assert window.docks["curves"].isVisible()
+    snap = new_run(qtbot, window, old.run_id, batch_size=0)
+    assert snap.step == 0  # a fresh network: the loss from the start
+    not_yet(view)
+    window.actions_["train"].trigger()
+    passes_at = time.perf_counter()
+    qtbot.waitUntil(lambda: view.index in view.done, timeout=20_000)
+    window.actions_["pause"].trigger()
+    qtbot.waitUntil(lambda: window.session.state in ("paused", "finished"), timeout=10_000)
+    snap = window.session.latest
+    assert snap.run_id != old.run_id and snap.step >= 30 and snap.config.batch_size == 0
+    loss = snap.curves["loss"]
+    assert loss[-1] < 0.9 * loss[0]  # the loss fell, full batch after full batch
+    passes(qtbot, view)
+    return time.perf_counter() - passes_at
+
+
+def chapter_5_weights(qtbot, window, view):
+    weights = window.views["weights"]
+    weights.set_mode("dW")  # something else, so that set-up has to put it back
+    run = window.session.latest.run_id
+    set_up(qtbot, view)
+    assert weights.isVisible() and weights.layer() == 0 and weights.mode() == "W"
+    qtbot.waitUntil(lambda: window.session.latest.step >= 50 and not window.session.is_training,
+                    timeout=20_000)
+    assert window.session.latest.run_id == run  # chapter 4's network, trained on to 50 steps
+    not_yet(view)
+    buttons = weights.mode_buttons.buttons()
+    button = next(b for b in buttons if b.text().startswith("Learned W"))
+    button.click()
+    assert weights.mode() == "W-W0"
+    passes(qtbot, view)
+
+
+def chapter_6_draw(qtbot, window, view):
+    ex = window.views["explorer"]
+    set_up(qtbot, view)
+    assert window.explorer_window.isVisible() and ex.x is None
+    not_yet(view)
+    drag(ex.pad, [(60, 90), (45, 140), (60, 190), (95, 195), (130, 140)])     # a 3: the top,
+    drag(ex.pad, [(130, 140), (165, 195), (205, 190), (232, 140), (215, 90)])  # the bottom
+    assert ex.true == -1 and ex.x is not None and ex.stepper.position == 0
+    not_yet(view)  # drawn, not stepped yet
+    press_right(qtbot, ex, at_output(ex.stepper))
+    step = ex.stepper.current
+    assert (step.kind, step.layer) == ("forward", 2)
+    passes(qtbot, view)
+
+
+def chapter_7_backprop(qtbot, window, view):
+    ex = window.views["explorer"]
+    set_up(qtbot, view)
+    assert ex.true == 3 and ex.stepper.position == at_loss(ex.stepper)
+    assert ex.stepper.current.kind == "loss"
+    not_yet(view)
+    press_right(qtbot, ex, 1)
+    assert "δ²" in ex.stepper.current.arrays
+    not_yet(view)
+    press_right(qtbot, ex, 1)
+    assert ex.stepper.position == at_first_delta(ex.stepper)
+    assert "δ¹" in ex.stepper.current.arrays and "dW¹" in ex.stepper.current.arrays
+    passes(qtbot, view)
+
+
+def chapter_8_modern(qtbot, window, view):
+    old = window.session.latest
+    set_up(qtbot, view)
+    assert window.views["controls"].preset.currentData() == MODERN
+    snap = new_run(qtbot, window, old.run_id, optimizer="adam")
+    assert snap.sizes == (784, 256, 128, 10) and snap.config.batch_size == 128
+    not_yet(view)
+    window.actions_["train"].trigger()
+    passes_at = time.perf_counter()
+    qtbot.waitUntil(lambda: view.index in view.done, timeout=30_000)
+    window.actions_["pause"].trigger()
+    snap = window.session.latest
+    assert snap.epochs_done >= 1 and snap.history[-1]["test_accuracy"] is not None
+    passes(qtbot, view)
+    assert not view.next_button.isEnabled() and "All 8 chapters are done" in view.status.text()
+    return time.perf_counter() - passes_at
+
+
+def test_a_learner_goes_through_every_chapter(qtbot, window, lessons, digits, no_rate_limit):
+    view = lessons
+    assert view.index == 0 and len(view.chapters) == 8
+    timings = []
+    for k, chapter in enumerate((
+            lambda: chapter_1_data(qtbot, window, view, digits),
+            lambda: chapter_2_network(qtbot, window, view),
+            lambda: chapter_3_softmax(qtbot, window, view, digits),
+            lambda: chapter_4_training(qtbot, window, view),
+            lambda: chapter_5_weights(qtbot, window, view),
+            lambda: chapter_6_draw(qtbot, window, view),
+            lambda: chapter_7_backprop(qtbot, window, view),
+            lambda: chapter_8_modern(qtbot, window, view))):
+        assert view.index == k
+        t0 = time.perf_counter()
+        chapter()
+        timings.append(time.perf_counter() - t0)
+    assert view.done == set(range(8))
+    report_time(timings)
+
+
+def report_time(timings) -> None:
+    """What going through the lessons costs a learner: reading (at READING_WPM), looking and
+    doing (LOOKING_S), and the app's own time (measured here, on the tiny dataset)."""
+    rows = []
+    for chapter, app_s in zip(CHAPTERS, timings):
+        read_s = 60 * chapter.words() / READING_WPM
+        rows.append((chapter.title, read_s, app_s))
+        print(f"{chapter.title:55s} read {read_s:4.0f} s  do {LOOKING_S} s  app {app_s:5.1f} s")
+    total = sum(r + LOOKING_S + a for _, r, a in rows)
+    print(f"all chapters: about {total / 60:.0f} minutes (plus training time on MNIST)")
+    assert 5 * 60 < total < 40 * 60  # the texts stay short: minutes, not hours
+
+
+def test_f2_opens_the_lessons_from_the_help_menu(qtbot, window):
+    action = window.actions_["lessons"]
+    assert action.shortcut().toString() == "F2"
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    assert action in help_menu.actions()
+    assert action in window.explorer_window.actions()  # F2 also from Draw and step
+    assert not window.lessons_window.isVisible()
+    action.trigger()
+    assert window.lessons_window.isVisible()
+    view = window.lessons_window.centralWidget()
+    assert isinstance(view, LessonsView) and view.index == 0
+    assert view.heading.text() == "Chapter 1 of 8"
+    assert "one-hot" in view.text.toPlainText()
+    from nnviz.gui.window.actions import shortcut_table
+    assert ("Lessons", "F2") in shortcut_table(window.actions_)
+
+
+def test_next_waits_for_the_check_and_the_list_for_the_chapters_reached(qtbot, window, lessons):
+    view = lessons
+    enabled = Qt.ItemFlag.ItemIsEnabled
+    assert not view.next_button.isEnabled() and not view.back_button.isEnabled()
+    reachable = [bool(view.chapter_list.item(k).flags() & enabled) for k in range(8)]
+    assert reachable == [True] + [False] * 7
+    assert not view.check()
+    window.views["explorer"].random_button.click()
+    assert view.check() and view.next_button.isEnabled()
+    view.next_button.click()
+    assert view.index == 1 and view.heading.text() == "Chapter 2 of 8"
+    assert bool(view.chapter_list.item(1).flags() & enabled)
+    assert not bool(view.chapter_list.item(2).flags() & enabled)
+    view.back_button.click()
+    assert view.index == 0 and view.next_button.isEnabled()  # done stays done
+
+
+def test_training_before_the_chapter_does_not_count(qtbot, window, lessons):
+    """Chapter 4 asks for 30 steps *since it began*: a run trained before it is not enough."""
+    view = lessons
+    window.views["controls"].apply_preset(TINY)
+    window.new_network()
+    trained(qtbot, window, 35)
+    view.done.update({0, 1, 2})
+    view.go_to(3)
+    assert not view.check() and "(0 so far)" in view.status.text()
+    window.session.step(29)
+    qtbot.waitUntil(lambda: window.session.latest.step == 64 and window.session.state == "paused",
+                    timeout=20_000)
+    assert not view.check() and "(29 so far)" in view.status.text()
+    window.session.step(1)
+    qtbot.waitUntil(lambda: view.index in view.done, timeout=20_000)
+
+
+def test_without_a_dataset_set_up_says_what_to_do(qtbot, make_window):
+    w = make_window()
+    w.on_lessons()
+    view = w.lessons_window.centralWidget()
+    view.setup_button.click()
+    assert "Open a dataset first" in view.setup_report.text()
+    assert not view.setting_up and w.session.config is None and not w.errors
+    assert not view.check()
+
+
+def test_the_lessons_window_leaves_exports_to_the_views(qtbot, window, lessons, tmp_path,
+                                                         monkeypatch):
+    trained(qtbot, window, 2)
+    monkeypatch.setattr(QApplication, "activeWindow", staticmethod(lambda: window.lessons_window))
+    name = window.current_view_name()
+    assert name in window.views
+    assert window.export_view(name, tmp_path / "view.png"), window.errors
+    assert window.lessons_window in window.side_windows

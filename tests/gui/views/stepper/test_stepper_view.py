@@ -1,0 +1,90 @@
+"""The stepper view: equations as mathematics in the theme's colours, a "?" per kind of step,
+for the charts, the notation and the options, and presenter mode's larger charts."""
+
+import numpy as np
+import pytest
+from gui_helpers import shown
+from PySide6.QtWidgets import QApplication
+
+from nnviz.analysis.notation import equation_html
+from nnviz.analysis.stepper import Stepper
+from nnviz.charts.theme import DARK, LIGHT
+from nnviz.engine.network import MLP
+from nnviz.gui.views.stepper.topics import STEP_HELP
+from nnviz.gui.views.stepper.view import MATH_SCALE, StepperView
+from nnviz.gui.widgets.help import help_buttons
+
+
+@pytest.fixture
+def view(qtbot):
+    v = shown(qtbot, StepperView(LIGHT), 900, 640)
+    net = MLP((784, 16, 12, 10), ["relu", "sigmoid"], seed=0)
+    v.set_stepper(Stepper(net, np.random.default_rng(1).random(784), 3))
+    return v
+
+
+def visible_step_help(v) -> list[str]:
+    return [kind for kind, b in v.step_help.items() if b.isVisibleTo(v)]
+
+
+def test_every_equation_is_set_as_mathematics_in_the_theme(view):
+    v = view
+    for position, step in enumerate(v.stepper.steps):
+        v.stepper.seek(position)
+        v._show()
+        text = v.equation.text()
+        for line in step.equations:
+            assert equation_html(line, muted=LIGHT.muted) in text
+        assert f"color: {LIGHT.foreground}" in text
+        assert step.title in v.title_label.text()
+    v.stepper.seek(1)
+    v._show()
+    assert "<i>z</i>¹ = <b>W</b>¹·<i>x</i> + <i>b</i>¹" in v.equation.text()
+    v.set_theme(DARK)
+    assert equation_html(v.stepper.current.equations[0], muted=DARK.muted) in v.equation.text()
+    assert LIGHT.muted not in v.equation.text()
+
+
+def test_the_math_font_is_a_larger_serif(view):
+    font = view.equation.font()
+    assert font.pointSizeF() == pytest.approx(QApplication.font().pointSizeF() * MATH_SCALE)
+    assert font.families()[0] == "Cambria" and "DejaVu Serif" in font.families()
+
+
+def test_the_question_mark_beside_the_title_explains_this_step(view, qtbot):
+    v = view
+    seen = []
+    for position in range(len(v.stepper.steps)):
+        v.stepper.seek(position)
+        v._show()
+        seen.append(visible_step_help(v))
+    assert seen == [["input"], ["forward"], ["forward"], ["output"], ["softmax"], ["loss"],
+                    ["backward"], ["backward"], ["backward"], ["input_grad"]]
+    # The notes that were printed under the equations are in the "?" now, not on screen.
+    assert "Each unit sums its weighted inputs" in STEP_HELP["forward"].text
+    assert "Each unit sums" not in v.equation.text()
+    v.set_stepper(None)
+    assert visible_step_help(v) == [] and v.equation.text() == ""
+
+
+def test_charts_notation_and_options_have_their_question_marks(view):
+    keys = {b.topic.key for b in help_buttons(view)}
+    assert {"stepper.charts", "stepper.notation", "stepper.options"} <= keys
+    assert {f"stepper.{kind}" for kind in STEP_HELP} <= keys
+    assert view.charts_help.isVisibleTo(view)
+
+
+def test_presenter_theme_thickens_the_target_outline_and_makes_room_for_the_title(view):
+    v = view
+    v.stepper.seek(5)  # the loss: p with the target outlined
+    v._show()
+    plot = v.plots[0]
+    assert plot.highlight.opts["pen"].widthF() == pytest.approx(2.5)
+    row = plot.plot.layout.rowMinimumHeight(0)
+    v.set_theme(LIGHT.presenting())
+    assert plot.highlight.opts["pen"].widthF() == pytest.approx(5.0)
+    assert plot.plot.titleLabel.item.scale() == pytest.approx(1.25)
+    assert plot.plot.layout.rowMinimumHeight(0) > row
+    v.set_theme(LIGHT)
+    assert plot.highlight.opts["pen"].widthF() == pytest.approx(2.5)
+    assert plot.plot.layout.rowMinimumHeight(0) == row

@@ -1,0 +1,122 @@
+"""Presenter mode (View > Presenter, F11): a larger font, larger chart text, thicker lines and
+fewer docks; leaving it gives back the font and the exact layout; it is remembered."""
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+from nnviz.charts.theme import (
+    PRESENTER_FONT_SCALE,
+    PRESENTER_LINE_SCALE,
+    PRESENTER_TITLE_SCALE,
+)
+from nnviz.gui.views.stepper.view import MATH_SCALE
+from nnviz.gui.window.actions import shortcut_table
+
+
+@pytest.fixture(autouse=True)
+def normal_font():
+    """The application font is global: whatever a test does, the next one gets it back."""
+    font = QFont(QApplication.font())
+    yield font.pointSizeF()
+    QApplication.setFont(font)
+
+
+def pen_width(item) -> float:
+    return item.opts["pen"].widthF()
+
+
+def test_f11_and_the_view_menu_toggle_it(qtbot, make_window):
+    w = make_window()
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    action = w.actions_["presenter"]
+    assert action.isCheckable() and not action.isChecked() and not w.presenter
+    qtbot.keyClick(w, Qt.Key.Key_F11)
+    assert w.presenter and action.isChecked()
+    qtbot.keyClick(w, Qt.Key.Key_F11)
+    assert not w.presenter and not action.isChecked()
+    view_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&View")
+    assert action in view_menu.actions()
+    action.trigger()  # as a click in the menu does
+    assert w.presenter
+    assert ("Presenter", "F11") in shortcut_table(w.actions_)
+
+
+def test_fonts_and_lines_grow_and_come_back(make_window, normal_font):
+    w = make_window()
+    curves, weights = w.views["curves"], w.views["weights"]
+    stepper = w.views["explorer"].stepper_view
+    loss_plot = curves.plots[0]
+    axis = loss_plot.getAxis("left")
+    assert axis.style["tickFont"] is None  # pyqtgraph's default: the application font
+    assert pen_width(curves.loss_smooth) == pytest.approx(2.2)
+    assert pen_width(weights.histogram.now_item) == pytest.approx(2.0)
+    assert stepper.equation.font().pointSizeF() == pytest.approx(normal_font * MATH_SCALE)
+
+    w.set_presenter(True)
+    big = normal_font * PRESENTER_FONT_SCALE
+    assert QApplication.font().pointSizeF() == pytest.approx(big)
+    assert axis.style["tickFont"].pointSizeF() == pytest.approx(big)
+    assert loss_plot.titleLabel.item.scale() == pytest.approx(PRESENTER_TITLE_SCALE)
+    assert pen_width(curves.loss_smooth) == pytest.approx(2.2 * PRESENTER_LINE_SCALE)
+    assert pen_width(curves.lr_curve) == pytest.approx(1.8 * PRESENTER_LINE_SCALE)
+    assert pen_width(weights.histogram.now_item) == pytest.approx(2.0 * PRESENTER_LINE_SCALE)
+    assert stepper.equation.font().pointSizeF() == pytest.approx(big * MATH_SCALE)
+    assert w.theme.name == "light" and w.theme.presenter
+
+    w.set_theme("dark")  # a theme change keeps presenter mode
+    assert w.theme.name == "dark" and w.theme.presenter
+    assert pen_width(curves.loss_smooth) == pytest.approx(2.2 * PRESENTER_LINE_SCALE)
+
+    w.set_presenter(False)
+    assert QApplication.font().pointSizeF() == pytest.approx(normal_font)
+    assert axis.style["tickFont"] is None
+    assert loss_plot.titleLabel.item.scale() == 1.0
+    assert pen_width(curves.loss_smooth) == pytest.approx(2.2)
+    assert pen_width(weights.histogram.now_item) == pytest.approx(2.0)
+    assert stepper.equation.font().pointSizeF() == pytest.approx(normal_font * MATH_SCALE)
+    assert w.theme.name == "dark" and not w.theme.presenter
+
+
+def test_fewer_docks_then_the_exact_layout_back(qtbot, make_window):
+    w = make_window()
+    w.docks["weights"].hide()  # the user's own layout, to come back exactly
+    w.resizeDocks([w.docks["controls"]], [380], Qt.Orientation.Horizontal)
+    qtbot.wait(50)
+    before, controls_width = w.saveState(), w.docks["controls"].width()
+    hidden = {name for name, dock in w.docks.items() if dock.isHidden()}
+    assert hidden == {"weights"}
+    w.set_presenter(True)
+    qtbot.wait(50)
+    assert {name for name, dock in w.docks.items() if dock.isHidden()} == {"controls", "data"}
+    assert w.saveState() != before
+    w.set_presenter(False)
+    qtbot.wait(50)
+    assert w.saveState() == before
+    assert {name for name, dock in w.docks.items() if dock.isHidden()} == {"weights"}
+    assert w.docks["controls"].width() == controls_width
+
+
+def test_remembered_across_sessions(qtbot, make_window, tmp_path, normal_font):
+    w = make_window()
+    qtbot.wait(50)
+    normal_layout = w.saveState()
+    w.set_presenter(True)
+    w.close()
+    assert QApplication.font().pointSizeF() == pytest.approx(normal_font)  # given back on close
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    assert settings.value("window/presenter", type=bool) is True
+    assert settings.value("window/state") == normal_layout  # the layout to come back to
+
+    w2 = make_window()
+    assert w2.presenter and w2.actions_["presenter"].isChecked()
+    assert QApplication.font().pointSizeF() == pytest.approx(normal_font * PRESENTER_FONT_SCALE)
+    assert not w2.docks["controls"].isVisible() and w2.docks["curves"].isVisible()
+    w2.set_presenter(False)
+    assert w2.docks["controls"].isVisible()
+    w2.close()
+    w3 = make_window()
+    assert not w3.presenter
+    assert QApplication.font().pointSizeF() == pytest.approx(normal_font)
