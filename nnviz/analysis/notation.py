@@ -89,7 +89,7 @@ def _math_html(text: str) -> str:
     return "".join(out)
 
 
-def equation_html(line: str, *, muted: str = "#808080") -> str:
+def equation_html(line: str, *, muted: str = "#808080", small: bool = True) -> str:
     """One equation line as Qt rich text, set the way the tutorials print it.
 
     Single-letter variables are italic (``z``, ``a``, ``x``, ``b``, ``p``, ``L``…), the weight
@@ -105,6 +105,10 @@ def equation_html(line: str, *, muted: str = "#808080") -> str:
         ``z¹ = W¹·x + b¹   (256×784)·(784×1) + (256×1)``.
     muted : str
         The colour of the shapes, any Qt colour name (``#808080``).
+    small : bool
+        Shapes in ``<small>`` (the stepper: relative to its font). False sets them in the
+        document's own size (``font-size: medium``), for text whose equations are
+        ``font-size: large``, as the lessons'.
 
     Returns
     -------
@@ -118,5 +122,7 @@ def equation_html(line: str, *, muted: str = "#808080") -> str:
     text = _math_html(math)
     if notes:
         note = "&emsp;".join(html.escape(n, quote=False) for n in notes)
-        text += f'&emsp;<span style="color:{muted}"><small>{note}</small></span>'
+        if small:
+            return text + f'&emsp;<span style="color:{muted}"><small>{note}</small></span>'
+        text += f'&emsp;<span style="color:{muted}; font-size: medium">{note}</span>'
     return text

@@ -100,3 +100,9 @@ def test_no_character_of_the_line_is_lost(steps):
     for line in lines:
         text = html.unescape(re.sub(r"<[^>]+>", "", equation_html(line)))
         assert text == line.replace("   ", "\u2003")
+
+
+def test_shapes_in_the_documents_size_for_text_whose_equations_are_large():
+    assert equation_html("db² = δ²   (10×1)", small=False) == (
+        "d<i>b</i>² = δ²&emsp;<span style=\"color:#808080; font-size: medium\">(10×1)</span>")
+    assert equation_html("L = 2", small=False) == equation_html("L = 2") == "<i>L</i> = 2"

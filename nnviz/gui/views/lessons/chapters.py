@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from nnviz.analysis.notation import equation_html
 from nnviz.gui.views.lessons import steps as s
 from nnviz.gui.views.lessons.steps import SetupStep, Start
 
@@ -24,7 +25,7 @@ class Chapter:
     ----------
     title : str
     body : str
-        The lesson, short rich text; equations in ``<pre>`` with their shapes.
+        The lesson, short rich text; equations (:func:`eq`) with their shapes.
     look : str
         What to look at once it is set up.
     task : str
@@ -52,7 +53,10 @@ class Chapter:
 
 
 def eq(*lines: str) -> str:
-    return "<pre>" + "\n".join(lines) + "</pre>"
+    """Equation lines set as mathematics (:func:`~nnviz.analysis.notation.equation_html`):
+    what follows three spaces is the shapes, or a note, set smaller and muted. Spaces inside
+    the math are em spaces ("\u2003"), which do not split it."""
+    return "".join(f'<p class="eq">{equation_html(line, small=False)}</p>' for line in lines)
 
 
 CHAPTERS: tuple[Chapter, ...] = (
@@ -61,10 +65,10 @@ CHAPTERS: tuple[Chapter, ...] = (
         "<p>An MNIST image is 28×28 grey pixels. The network never sees a picture: it sees one "
         "column of 784 numbers, the rows laid end to end, each pixel scaled from 0…255 to "
         "0…1.</p>"
-        + eq("x = (x₁, x₂, …, x₇₈₄)ᵀ   (784×1),   0 ≤ xᵢ ≤ 1")
+        + eq("x = (x₁, x₂, …, x₇₈₄)ᵀ,\u2003 0 ≤ xᵢ ≤ 1   (784×1)")
         + "<p>The label is a digit y from 0 to 9. To compare it with the network's ten "
         "outputs we write it <b>one-hot</b>: ten numbers, all 0 but a 1 at place y.</p>"
-        + eq("y = 3   →   Y = (0, 0, 0, 1, 0, 0, 0, 0, 0, 0)ᵀ   (10×1)")
+        + eq("y = 3\u2003→\u2003Y = (0, 0, 0, 1, 0, 0, 0, 0, 0, 0)ᵀ   (10×1)")
         + "<p>Side by side, the 60,000 training pairs make X (784×60000) and Y (10×60000). "
         "The 10,000 test images are kept apart: they measure what the network learned, not "
         "what it memorised.</p>",
@@ -113,7 +117,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "Training: full-batch gradient descent",
         "<p>Backpropagation (chapter 7) gives the gradient of the mean loss with respect to "
         "every weight and bias. Gradient descent takes a small step against it:</p>"
-        + eq("W ← W − α·∂L/∂W,    b ← b − α·∂L/∂b    (α = 0.1)")
+        + eq("W ← W − α·∂L/∂W,\u2003 b ← b − α·∂L/∂b   (α = 0.1)")
         + "<p><b>Full batch</b>: every step averages the gradient over all 60,000 training "
         "images, so one step is one epoch. It is smooth, and slow: the loss starts above "
         "2.30 (worse than a uniform guess, the random weights are confidently wrong) and "
@@ -144,8 +148,8 @@ CHAPTERS: tuple[Chapter, ...] = (
         "<p>Now the network reads your handwriting. The drawing is prepared as MNIST was "
         "(cropped to the ink, fitted in 20×20, centred by its centre of mass in 28×28), then "
         "goes forward one layer at a time:</p>"
-        + eq("x (784×1) → z¹ = W¹·x + b¹ (10×1) → a¹ = ReLU(z¹) (10×1)",
-             "          → z² = W²·a¹ + b² (10×1) → p = softmax(z²) (10×1)")
+        + eq("x → z¹ = W¹·x + b¹ → a¹ = ReLU(z¹)   (784×1) → (10×1) → (10×1)",
+             "→ z² = W²·a¹ + b² → p = softmax(z²)   → (10×1) → (10×1)")
         + "<p>Be warned: after 50 full-batch steps this 10-unit network gets only about 40 % "
         "of the test images right, and drawings are harder than test images. If it calls "
         "your 3 a 5, that is what it has learned so far; chapter 8 builds one that reads "
@@ -162,11 +166,13 @@ CHAPTERS: tuple[Chapter, ...] = (
         "forward pass kept. At the output, softmax and cross-entropy together give a simple "
         "error:</p>"
         + eq("δ² = ∂L/∂z² = p − Y    (10×1)",
-             "dW² = δ²·a¹ᵀ    (10×1)·(1×10) → (10×10),    db² = δ²")
+             "dW² = δ²·a¹ᵀ   (10×1)·(1×10) → (10×10)",
+             "db² = δ²   (10×1)")
         + "<p>The error goes down through the same weights, transposed, gated by the "
         "slope of the activation:</p>"
         + eq("δ¹ = W²ᵀ·δ² ⊙ ReLU′(z¹)    (10×10)·(10×1) ⊙ (10×1)",
-             "dW¹ = δ¹·xᵀ    (10×1)·(1×784) → (10×784),    db¹ = δ¹")
+             "dW¹ = δ¹·xᵀ   (10×1)·(1×784) → (10×784)",
+             "db¹ = δ¹   (10×1)")
         + "<p>ReLU′(z) is 1 where z &gt; 0 and 0 elsewhere: a unit that stayed silent "
         "passes no error back, and its weights do not change for this image.</p>",
         "The diagram shows the deltas flowing back; the stepper shows δ, dW and db of each "
@@ -186,7 +192,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "but useful steps per epoch instead of one.</p>"
         "<p><b>Adam.</b> Every weight gets its own step size, from running means of its "
         "gradient g and of g²:</p>"
-        + eq("m ← β₁·m + (1 − β₁)·g,    v ← β₂·v + (1 − β₂)·g²",
+        + eq("m ← β₁·m + (1 − β₁)·g,\u2003 v ← β₂·v + (1 − β₂)·g²",
              "θ ← θ − α·m̂ / (√v̂ + ε)    (m̂, v̂: m, v corrected for their start at 0)"),
         "The <b>Curves</b>: within the first epoch the loss falls below where the tiny "
         "network ended after 700 steps. On MNIST the test accuracy is about 96 % after one "

@@ -22,9 +22,14 @@ from PySide6.QtWidgets import (
 
 from nnviz.gui.views.lessons.chapters import CHAPTERS, Chapter
 from nnviz.gui.views.lessons.steps import SetupError, Start
+from nnviz.gui.widgets.mathtext import math_family
 
 CHECK_MS = 250  # the check runs at 4 Hz while the lessons are visible: cheap reads of state
-STYLE = "pre { margin-left: 14px; font-size: 11pt; } h2 { margin-bottom: 4px; }"
+# Equations in the equations' face, a step larger than the text ("large": relative to the
+# document's font, so presenter mode enlarges them too), indented, closer together than
+# paragraphs.
+STYLE = ("p.eq {{ font-family: '{family}'; font-size: large; margin-left: 18px; "
+         "margin-top: 3px; margin-bottom: 3px; }} h2 {{ margin-bottom: 4px; }}")
 
 
 class LessonsView(QWidget):
@@ -76,7 +81,7 @@ class LessonsView(QWidget):
         self.chapter_list.currentRowChanged.connect(self._on_row)
         self.heading = QLabel()
         self.text = QTextBrowser()
-        self.text.document().setDefaultStyleSheet(STYLE)
+        self.text.document().setDefaultStyleSheet(STYLE.format(family=math_family()))
         self.setup_report = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.status = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.setup_button = QPushButton("Set up this chapter")

@@ -15,9 +15,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -35,14 +33,10 @@ from nnviz.charts.theme import LIGHT, Theme
 from nnviz.gui.views.stepper.plots import StepPlot
 from nnviz.gui.views.stepper.topics import CHARTS_HELP, NOTATION_HELP, OPTIONS_HELP, STEP_HELP
 from nnviz.gui.widgets.help import chart_help, help_button
+from nnviz.gui.widgets.mathtext import math_font
 
 RUN_MS = 700          # Space: one step per RUN_MS
 T_RANGE = (-10, 10)   # slider ticks; T = 2^(tick/5): 0.25 … 4
-# The equations: a serif face, as printed mathematics (the first one installed), larger than
-# the interface's text. Glyphs a face lacks (⊙, ᵀ) come from Qt's fallback fonts.
-MATH_FAMILIES = ["Cambria", "STIX Two Text", "Latin Modern Roman", "DejaVu Serif",
-                 "Times New Roman"]
-MATH_SCALE = 1.35
 
 
 def temperature_of(tick: int) -> float:
@@ -71,16 +65,6 @@ def step_help_kind(step: Step) -> str:
     if step.kind == "forward" and len(step.equations) == 1:
         return "output"
     return step.kind
-
-
-def math_font() -> QFont:
-    """The equations' font: serif, :data:`MATH_SCALE` × the application font (which presenter
-    mode enlarges). ``equation_html``'s smaller shapes are relative to it."""
-    font = QFont(QApplication.font())
-    font.setFamilies(MATH_FAMILIES)
-    font.setStyleHint(QFont.StyleHint.Serif)
-    font.setPointSizeF(QApplication.font().pointSizeF() * MATH_SCALE)
-    return font
 
 
 class StepperView(QWidget):

@@ -301,3 +301,41 @@ def test_the_lessons_window_leaves_exports_to_the_views(qtbot, window, lessons, 
     assert name in window.views
     assert window.export_view(name, tmp_path / "view.png"), window.errors
     assert window.lessons_window in window.side_windows
+
+
+def test_the_equations_are_set_as_mathematics_with_their_shapes():
+    """Every chapter but the first's prose has equations; each is a line of equation_html
+    (italic variables, bold W, shapes apart and muted), none a monospace block."""
+    import re
+    bodies = [c.body for c in CHAPTERS]
+    assert not any("<pre" in b for b in bodies)
+    equations = [re.findall(r'<p class="eq">(.*?)</p>', b) for b in bodies]
+    assert [len(e) for e in equations] == [2, 3, 2, 1, 1, 2, 6, 2]
+    backprop = equations[6]
+    assert backprop[3] == ('δ¹ = <b>W</b>²ᵀ·δ² ⊙ ReLU′(<i>z</i>¹)&emsp;<span style="color:'
+                           '#808080; font-size: medium">(10×10)·(10×1) ⊙ (10×1)</span>')
+    shaped = [bool(re.search(r'font-size: medium">[(→ ]*\(\d+×\d+\)', e))
+              for es in equations for e in es]
+    assert shaped.count(False) == 4  # the notes (a number), (α = 0.1), m and v's, θ's
+
+
+def test_the_lessons_set_equations_in_the_math_face_a_step_larger(qtbot, window, lessons):
+    from PySide6.QtGui import QTextCharFormat
+    from nnviz.gui.widgets.mathtext import math_family
+    view = lessons
+    view.go_to(6)
+    doc = view.text.document()
+    formats = {}  # fragment text → its format (a copy: Qt's goes with the block iterator)
+    block = doc.begin()
+    while block.isValid():
+        for fragment in block.textFormats():
+            text = block.text()[fragment.start:fragment.start + fragment.length]
+            formats[text] = QTextCharFormat(fragment.format)
+        block = block.next()
+    body = next(f for t, f in formats.items() if t.startswith("Backpropagation finds"))
+    z = formats["z"]
+    assert isinstance(z, QTextCharFormat) and z.fontItalic()
+    assert math_family() in z.fontFamilies()
+    assert z.property(QTextCharFormat.Property.FontSizeAdjustment) == 1  # "large"
+    assert body.property(QTextCharFormat.Property.FontSizeAdjustment) in (None, 0)
+    assert formats["W"].fontWeight() > body.fontWeight()
