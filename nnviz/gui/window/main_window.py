@@ -43,6 +43,13 @@ DOCKS = {
     "activations": ("Activations", Qt.DockWidgetArea.RightDockWidgetArea),
     "data": ("Data", Qt.DockWidgetArea.RightDockWidgetArea),
 }
+
+
+def dock_min_width(name: str) -> int:
+    """The width below which a dock is not squeezed (its content may ask for more)."""
+    return 340 if name == "controls" else 200
+
+
 # Presenter mode shows these docks only: what a lecture hall watches while the network learns.
 PRESENTER_DOCKS = ("curves", "weights", "activations")
 
@@ -96,7 +103,7 @@ class MainWindow(FileCommands, QMainWindow):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{name}")
             dock.setWidget(self.views[name])
-            dock.setMinimumWidth(340 if name == "controls" else 200)
+            dock.setMinimumWidth(dock_min_width(name))
             self.addDockWidget(area, dock)
             docks[name] = dock
         self.setCentralWidget(None)
@@ -314,9 +321,16 @@ class MainWindow(FileCommands, QMainWindow):
     # -- layout, theme, settings -----------------------------------------------------------------------
 
     def on_reset_layout(self):
+        """Every dock where it started, and shown. In presenter mode, its own docks, and the
+        default layout is the one leaving presenter mode comes back to."""
+        size = self.size()  # in presenter mode the docks hidden below would widen it
         self.restoreState(self._default_state)
-        for dock in self.docks.values():
-            dock.show()
+        for name, dock in self.docks.items():
+            dock.setVisible(not self.presenter or name in PRESENTER_DOCKS)
+        if self.presenter:
+            self._normal_layout = self._default_state
+            self.layout().activate()  # the minimum size of the docks shown, then the old size
+            self.resize(size)
 
     def on_presenter(self, checked: bool = False) -> None:
         self.set_presenter(bool(checked))
@@ -332,6 +346,11 @@ class MainWindow(FileCommands, QMainWindow):
         app = QApplication.instance()
         if on:
             self._normal_layout, self._normal_font = self.saveState(), QFont(app.font())
+            self._normal_size = self.size()
+            # Docks hidden before the font grows: the hidden ones' larger minimum sizes would
+            # otherwise widen the window.
+            for name, dock in self.docks.items():
+                dock.setVisible(name in PRESENTER_DOCKS)
             font = QFont(self._normal_font)
             font.setPointSizeF(font.pointSizeF() * PRESENTER_FONT_SCALE)
             app.setFont(font)
@@ -339,11 +358,22 @@ class MainWindow(FileCommands, QMainWindow):
             app.setFont(self._normal_font)
         self.presenter = on
         self.set_theme(self.theme.name)  # after the font: the charts measure their text again
-        if on:
-            for name, dock in self.docks.items():
-                dock.setVisible(name in PRESENTER_DOCKS)
-        else:
-            self.restoreState(self._normal_layout)
+        if not on:
+            self._restore_normal_layout()
+            # Once the widgets have measured themselves in the normal font again (their
+            # layout requests are queued), once more: restoring with presenter mode's larger
+            # minimum sizes gives the docks other widths.
+            QTimer.singleShot(0, self._restore_normal_layout)
+
+    def _restore_normal_layout(self) -> None:
+        if self.presenter:  # presenter mode again before the event loop came back
+            return
+        for name, dock in self.docks.items():
+            # A dock's layout only ever raises the minimum size it sets on its dock (it
+            # reads it back): presenter mode's would stay, and widen the window.
+            dock.setMinimumSize(dock_min_width(name), 0)
+        self.restoreState(self._normal_layout)
+        self.resize(self._normal_size)
 
     def set_theme(self, name: str) -> None:
         theme = THEMES.get(name, THEMES["light"]).presenting(self.presenter)
