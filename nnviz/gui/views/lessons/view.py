@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.gui.views.lessons.chapters import CHAPTERS, Chapter
+from nnviz.gui.views.lessons.placing import place_beside
 from nnviz.gui.views.lessons.steps import SetupError, Start
 from nnviz.gui.widgets.mathtext import math_family
 
@@ -193,6 +194,9 @@ class LessonsView(QWidget):
             self._pending.pop(0)
         gives = "; ".join(step.text for step in self.chapter.setup)
         self.setup_report.setText(f"Set up ✓ {gives}.")
+        if not self.isWindow() and self.window().isVisible():
+            # Draw and step, brought forward, must not cover the lesson being read.
+            place_beside(self.window(), self.main_window.explorer_window)
 
     def check(self) -> bool:
         """Check the chapter's task; show "Done ✓" or what is still missing."""
