@@ -2,6 +2,7 @@
 chapter says, its check fails, the task is done with the real actions, mouse and keys, the
 check passes and Next opens the next chapter. On the tiny dataset, in the real window."""
 
+import re
 import time
 
 import numpy as np
@@ -9,12 +10,14 @@ import pytest
 from gui_helpers import trained
 from mouse import drag
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCharFormat
 from PySide6.QtWidgets import QApplication
 
 from nnviz.engine.presets import PRESETS
 from nnviz.gui.views.lessons.chapters import CHAPTERS
 from nnviz.gui.views.lessons.steps import MODERN, TINY, at_first_delta, at_loss, at_output
 from nnviz.gui.views.lessons.view import LessonsView
+from nnviz.gui.widgets.mathtext import math_family
 
 READING_WPM = 120   # technical text with equations, read with the app beside it
 LOOKING_S = 30      # per chapter: looking at the view, finding the button, drawing
@@ -304,9 +307,8 @@ def test_the_lessons_window_leaves_exports_to_the_views(qtbot, window, lessons, 
 
 
 def test_the_equations_are_set_as_mathematics_with_their_shapes():
-    """Every chapter but the first's prose has equations; each is a line of equation_html
-    (italic variables, bold W, shapes apart and muted), none a monospace block."""
-    import re
+    """Every chapter has equations; each is a line of equation_html (italic variables, bold
+    W, shapes apart and muted), none a monospace block."""
     bodies = [c.body for c in CHAPTERS]
     assert not any("<pre" in b for b in bodies)
     equations = [re.findall(r'<p class="eq">(.*?)</p>', b) for b in bodies]
@@ -320,8 +322,6 @@ def test_the_equations_are_set_as_mathematics_with_their_shapes():
 
 
 def test_the_lessons_set_equations_in_the_math_face_a_step_larger(qtbot, window, lessons):
-    from PySide6.QtGui import QTextCharFormat
-    from nnviz.gui.widgets.mathtext import math_family
     view = lessons
     view.go_to(6)
     doc = view.text.document()
