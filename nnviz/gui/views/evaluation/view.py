@@ -60,6 +60,9 @@ class EvaluationView(QWidget):
         The last evaluation shown.
     network : MLP or None
         The network it evaluates (a private copy: nobody trains it).
+    evaluated : str
+        Which network that is, as the header says: "the network after step 1,234" or "the
+        loaded model".
     robustness : dict of kind to (levels, accuracies)
         The last robustness curves shown (empty until the second page is visited).
     robustness_n : int
@@ -85,9 +88,11 @@ class EvaluationView(QWidget):
         self._requested = None     # key of the last evaluation asked for
         self._shown_key = None     # key of self.evaluation
         self._robust_key = None    # key of the last robustness curves asked for
+        self._asked_of = ""        # what the evaluation asked for will be said to be of
         self._message = ("", None)
         self.evaluation: Evaluation | None = None
         self.network = None
+        self.evaluated = ""
         self.robustness: dict = {}
         self.robustness_n = ROBUSTNESS_N
         self.header_text = ""
@@ -155,9 +160,13 @@ class EvaluationView(QWidget):
     def show_snapshot(self, snap) -> None:
         """Follow training: evaluate again when the run or the number of epochs changed."""
         key = (snap.run_id, snap.epochs_done)
+        if key != self._snap_key or self._source[0] == "snap":
+            # The newest weights, for whenever it evaluates: on being shown mid-epoch, or on
+            # Refresh, it judges the network as it is, not as the epoch began.
+            self._source = ("snap", snap)
         if key != self._snap_key:
             self._snap_key = key
-            self._source, self._key = ("snap", snap), ("snap", *key)
+            self._key = ("snap", *key)
             self._request()
 
     def set_model(self, net, loss_name: str = "cross_entropy") -> None:
@@ -214,6 +223,8 @@ class EvaluationView(QWidget):
             self._clear("This network was built for other data: start a new run")
             return
         self._requested = self._key
+        self._asked_of = f"the network after step {rest[0].step:,}" if kind == "snap" else \
+            "the loaded model"
         self.status.setText("evaluating…")
         self.jobs.evaluate(self._key, make_net, ds.x_test, ds.y_test, loss)
 
@@ -230,6 +241,7 @@ class EvaluationView(QWidget):
 
     def _on_evaluated(self, result) -> None:
         self._shown_key, self.evaluation, self.network = result
+        self.evaluated = self._asked_of
         ev = self.evaluation
         self.status.setText("")
         self._draw_header()
@@ -278,7 +290,7 @@ class EvaluationView(QWidget):
     def _draw_header(self) -> None:
         ev, theme = self.evaluation, self._theme
         if ev is not None:
-            text, colour = summary_text(ev), theme.foreground
+            text, colour = f"{summary_text(ev)} · {self.evaluated}", theme.foreground
         else:
             text, colour = self._message
             colour = colour or theme.muted
