@@ -53,9 +53,16 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
     pg.setConfigOptions(imageAxisOrder="row-major")
     app = QApplication.instance() or QApplication(sys.argv)
+    from PySide6.QtCore import QRect
+
     from nnviz.datasets import load_dataset
+    from nnviz.gui.views.lessons import placing
     from nnviz.gui.views.lessons.steps import at_first_delta, at_loss, at_output
     from nnviz.gui.window.main_window import MainWindow
+
+    # The offscreen screen is 800 px wide: the windows are placed as on a desktop's screen
+    # (each picture puts the two side by side anyway).
+    placing.screen_area = lambda widget: QRect(0, 0, 2560, 1440)
 
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(settings=settings)

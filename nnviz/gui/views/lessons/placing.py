@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QWidget
 
 GAP = 8             # px between the two windows
-MIN_LESSONS = 420   # px: the narrowest Lessons window whose text still reads well
+MIN_LESSONS = 560   # px: the narrowest Lessons window whose list and text still read well
 
 
 def beside(lessons: QRect, other: QRect, screen: QRect) -> tuple[QRect, QRect]:

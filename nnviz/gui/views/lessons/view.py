@@ -76,6 +76,7 @@ class LessonsView(QWidget):
     def _build(self) -> None:
         self.chapter_list = QListWidget()
         self.chapter_list.setMaximumWidth(250)
+        self.chapter_list.setMinimumWidth(170)  # the titles stay readable in a narrow window
         for k, chapter in enumerate(self.chapters):
             self.chapter_list.addItem(QListWidgetItem(f"{k + 1}. {chapter.title}"))
         self.chapter_list.setWordWrap(True)
