@@ -77,7 +77,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "In Draw and step, press <b>Random</b> (or choose a test number and press <b>To the "
         "pad</b>). The answer line adds its label: (true 7 ✓) when the network agrees, ✗ "
         "when not.",
-        (s.dock("data"), s.explorer(None)),
+        (s.digits(), s.dock("data"), s.explorer(None)),
         s.missing_test_image),
     Chapter(
         "A 784-10-10 network: z = W·a + b",
@@ -94,7 +94,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "noise for now). The Controls show the preset <i>tiny-relu-fullbatch</i>.",
         "In the Weights panel, set <b>Layer</b> to <b>2: 10 → 10</b>: W² as a 10×10 "
         "matrix whose row k holds the weights into the output of digit k.",
-        (s.preset(s.TINY), s.dock("weights"), s.weights(0, "W")),
+        (s.digits(), s.preset(s.TINY), s.dock("weights"), s.weights(0, "W")),
         s.missing_layer_two),
     Chapter(
         "Softmax and cross-entropy",
@@ -111,7 +111,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "as a table (z − max, exp, p); the temperature slider divides z by T, to watch p "
         "sharpen or flatten (training uses T = 1).",
         "Press <b>→</b> (or <b>Step ▶</b>) until the stepper shows the loss.",
-        (s.preset(s.TINY), s.explorer(3)),
+        (s.digits(), s.preset(s.TINY), s.explorer(3)),
         s.missing_loss),
     Chapter(
         "Training: full-batch gradient descent",
@@ -127,7 +127,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "the end of the 700.",
         "Press <b>Train</b> (F5) and let it run past step 30. It goes on; <b>Pause</b> (F6) "
         "whenever you like.",
-        (s.preset(s.TINY, fresh=True), s.dock("curves")),
+        (s.digits(), s.preset(s.TINY, fresh=True), s.dock("curves")),
         s.missing_trained_steps(30)),
     Chapter(
         "Reading the weight images",
@@ -141,7 +141,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "learned. In the learned change the corners and much of the border stay exactly 0: "
         "those pixels are 0 in every training image, so their gradient δ¹ᵢ·xₚ is always 0.",
         "Press <b>Learned W − W₀</b>: only what training has written so far.",
-        (s.preset(s.TINY, trained=50), s.dock("weights"), s.weights(0, "W")),
+        (s.digits(), s.preset(s.TINY, trained=50), s.dock("weights"), s.weights(0, "W")),
         s.missing_learned_change),
     Chapter(
         "Draw a digit and step forward",
@@ -158,7 +158,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "as bars (hover for the exact values), the answer panel the ten probabilities.",
         "Draw a <b>3</b> on the pad (any digit counts), then press <b>→</b> until the "
         "stepper reaches layer 2, the output.",
-        (s.preset(s.TINY, trained=50), s.explorer(None)),
+        (s.digits(), s.preset(s.TINY, trained=50), s.explorer(None)),
         s.missing_drawing_at_output),
     Chapter(
         "Backpropagation, step by step",
@@ -179,7 +179,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "layer, and at the end ∂L/∂x, the pixels that would change the loss most.",
         "The stepper is at the loss of a test 3. Press <b>→</b> until it shows layer 1's "
         "delta δ¹.",
-        (s.preset(s.TINY, trained=50),
+        (s.digits(), s.preset(s.TINY, trained=50),
          s.explorer(3, s.at_loss, "at the loss")),
         s.missing_first_delta),
     Chapter(
@@ -198,6 +198,6 @@ CHAPTERS: tuple[Chapter, ...] = (
         "network ended after 700 steps. On MNIST the test accuracy is about 96 % after one "
         "epoch and about 98 % after the twelve.",
         "Press <b>Train</b> (F5) and let it finish one epoch.",
-        (s.preset(s.MODERN, fresh=True), s.dock("curves")),
+        (s.digits(), s.preset(s.MODERN, fresh=True), s.dock("curves")),
         s.missing_modern_epoch),
 )

@@ -39,11 +39,15 @@ class SetupStep:
     ready : callable(window) -> bool, optional
         False while the step cannot run yet (the explorer has no network before the first
         snapshot): the lessons retry it, and the steps after it, a few times a second.
+    until : callable(window) -> bool, optional
+        After it ran, False while what it started is under way (a dataset loading): the
+        steps after it wait for it.
     """
 
     text: str
     run: Callable[[object], None]
     ready: Callable[[object], bool] | None = None
+    until: Callable[[object], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,27 @@ def first_test_image(ds, label: int) -> int:
     return int(found[0]) if found.size else 0
 
 
+DIGITS = tuple(str(d) for d in range(10))
+
+
+def is_digits(ds) -> bool:
+    """``ds`` is 28×28 handwritten digits 0…9 (MNIST, or a part of it): what the chapters
+    talk about, draw and count on."""
+    return (ds is not None and tuple(ds.image_shape) == (28, 28)
+            and tuple(ds.class_names) == DIGITS)
+
+
 # -- set-up steps --------------------------------------------------------------------------
+
+def digits() -> SetupStep:
+    """MNIST, unless handwritten digits are open already: loaded as File > Open does, with
+    the offer to download it when it is nowhere to be found; the next steps wait for it."""
+    def run(window) -> None:
+        if not is_digits(window.session.dataset):
+            window.open_dataset("mnist", offer_download=True)
+    return SetupStep("MNIST's handwritten digits", run,
+                     until=lambda window: is_digits(window.session.dataset))
+
 
 def preset(name: str, fresh: bool = False, trained: int = 0) -> SetupStep:
     """A network from preset ``name``: the current one if it is made from that preset (unless

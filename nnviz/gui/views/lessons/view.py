@@ -67,7 +67,8 @@ class LessonsView(QWidget):
         self.index = 0
         self.done: set[int] = set()
         self.start = Start()
-        self._pending: list = []  # set-up steps waiting for their ``ready``
+        self._pending: list = []  # set-up steps waiting for their ``ready`` or ``until``
+        self._ran = False  # the first of them has run (and waits for its ``until``)
         self._build()
         self._timer = QTimer(self, interval=CHECK_MS, timeout=self._tick)
         self._timer.start()
@@ -125,7 +126,7 @@ class LessonsView(QWidget):
         """Show chapter ``index`` (clipped to the chapters there are)."""
         self.index = max(0, min(int(index), len(self.chapters) - 1))
         self.start = Start.of(self.main_window)
-        self._pending = []
+        self._pending, self._ran = [], False
         self.heading.setText(f"Chapter {self.index + 1} of {len(self.chapters)}")
         self.text.setHtml(self._html(self.chapter))
         self.setup_report.setText("Press <b>Set up this chapter</b>, then do what <i>Your "
@@ -172,7 +173,7 @@ class LessonsView(QWidget):
                                       "(MNIST) or <b>File → Open dataset…</b>.")
             return
         self.start = Start.of(self.main_window)
-        self._pending = list(self.chapter.setup)
+        self._pending, self._ran = list(self.chapter.setup), False
         self._continue_setup()
 
     @property
@@ -181,18 +182,27 @@ class LessonsView(QWidget):
         return bool(self._pending)
 
     def _continue_setup(self) -> None:
+        w = self.main_window
         while self._pending:
             step = self._pending[0]
-            if step.ready is not None and not step.ready(self.main_window):
-                self.setup_report.setText(f"Setting up: waiting for the network ({step.text})…")
-                return
-            try:
-                step.run(self.main_window)
-            except SetupError as exc:
-                self._pending = []
-                self.setup_report.setText(f"Cannot set this chapter up: {exc}.")
+            if not self._ran:
+                if step.ready is not None and not step.ready(w):
+                    self.setup_report.setText(f"Setting up: waiting for the network "
+                                              f"({step.text})…")
+                    return
+                try:
+                    step.run(w)
+                except SetupError as exc:
+                    self._pending = []
+                    self.setup_report.setText(f"Cannot set this chapter up: {exc}.")
+                    return
+                self._ran = True
+            if step.until is not None and not step.until(w):
+                self.setup_report.setText(f"Setting up: waiting for {step.text} to load (File "
+                                          f"→ Download dataset… if they are not here)…")
                 return
             self._pending.pop(0)
+            self._ran = False
         gives = "; ".join(step.text for step in self.chapter.setup)
         self.setup_report.setText(f"Set up ✓ {gives}.")
         if not self.isWindow() and self.window().isVisible():

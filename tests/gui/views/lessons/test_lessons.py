@@ -4,12 +4,13 @@ check passes and Next opens the next chapter. On the tiny dataset, in the real w
 
 import re
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from gui_helpers import trained
 from mouse import drag
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QTextCharFormat
 from PySide6.QtWidgets import QApplication
 
@@ -339,3 +340,30 @@ def test_the_lessons_set_equations_in_the_math_face_a_step_larger(qtbot, window,
     assert z.property(QTextCharFormat.Property.FontSizeAdjustment) == 1  # "large"
     assert body.property(QTextCharFormat.Property.FontSizeAdjustment) in (None, 0)
     assert formats["W"].fontWeight() > body.fontWeight()
+
+
+def test_set_up_opens_mnist_in_place_of_other_data(qtbot, make_window, digits, monkeypatch):
+    """Fashion-MNIST (or any data but digits) open: the set-up loads MNIST as File > Open
+    does, offering the download, and the chapter's other steps wait until it is there."""
+    fashion = replace(digits, name="fashion-mnist",
+                      class_names=("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                                   "Shirt", "Sneaker", "Bag", "Ankle boot"))
+    w = make_window()
+    w.set_dataset(fashion, "fashion-mnist")
+    opened = []
+
+    def open_dataset(source, offer_download=False):  # loads in 300 ms, as a task would
+        opened.append((source, offer_download))
+        QTimer.singleShot(300, lambda: w.set_dataset(digits, "mnist"))
+    monkeypatch.setattr(w, "open_dataset", open_dataset)
+    w.on_lessons()
+    view = w.lessons_window.centralWidget()
+    view.go_to(1)  # A 784-10-10 network: digits, the tiny preset, the weights at layer 1
+    view.setup_button.click()
+    assert opened == [("mnist", True)]
+    assert view.setting_up and "waiting for MNIST's handwritten digits" in view.setup_report.text()
+    assert w.session.config is None or w.session.config.hidden != (10,)  # not yet its preset
+    qtbot.waitUntil(lambda: not view.setting_up, timeout=20_000)
+    assert view.setup_report.text().startswith("Set up ✓ MNIST's handwritten digits; a network")
+    assert w.session.dataset is digits and w.session.config.hidden == (10,)
+    assert opened == [("mnist", True)]  # once
