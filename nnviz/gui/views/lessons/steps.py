@@ -41,7 +41,7 @@ class SetupStep:
         snapshot): the lessons retry it, and the steps after it, a few times a second.
     until : callable(window) -> bool, optional
         After it ran, False while what it started is under way (a dataset loading): the
-        steps after it wait for it.
+        steps after it wait for it. It raises SetupError when that failed.
     """
 
     text: str
@@ -111,11 +111,21 @@ def is_digits(ds) -> bool:
 def digits() -> SetupStep:
     """MNIST, unless handwritten digits are open already: loaded as File > Open does, with
     the offer to download it when it is nowhere to be found; the next steps wait for it."""
+    loading = []  # the loading task of the last run, if it started one
+
     def run(window) -> None:
+        loading.clear()
         if not is_digits(window.session.dataset):
-            window.open_dataset("mnist", offer_download=True)
-    return SetupStep("MNIST's handwritten digits", run,
-                     until=lambda window: is_digits(window.session.dataset))
+            loading.append(window.open_dataset("mnist", offer_download=True))
+
+    def until(window) -> bool:
+        if is_digits(window.session.dataset):
+            return True
+        if loading and getattr(loading[0], "is_ended", False):  # failed, or was replaced
+            raise SetupError("MNIST could not be opened (File → Download dataset… gets it; "
+                             "then set the chapter up again)")
+        return False
+    return SetupStep("MNIST's handwritten digits", run, until=until)
 
 
 def preset(name: str, fresh: bool = False, trained: int = 0) -> SetupStep:

@@ -193,11 +193,15 @@ class LessonsView(QWidget):
                 try:
                     step.run(w)
                 except SetupError as exc:
-                    self._pending = []
-                    self.setup_report.setText(f"Cannot set this chapter up: {exc}.")
+                    self._give_up(exc)
                     return
                 self._ran = True
-            if step.until is not None and not step.until(w):
+            try:
+                waiting = step.until is not None and not step.until(w)
+            except SetupError as exc:
+                self._give_up(exc)
+                return
+            if waiting:
                 self.setup_report.setText(f"Setting up: waiting for {step.text} to load (File "
                                           f"→ Download dataset… if they are not here)…")
                 return
@@ -208,6 +212,10 @@ class LessonsView(QWidget):
         if not self.isWindow() and self.window().isVisible():
             # Draw and step, brought forward, must not cover the lesson being read.
             place_beside(self.window(), self.main_window.explorer_window)
+
+    def _give_up(self, reason: SetupError) -> None:
+        self._pending, self._ran = [], False
+        self.setup_report.setText(f"Cannot set this chapter up: {reason}.")
 
     def check(self) -> bool:
         """Check the chapter's task; show "Done ✓" or what is still missing."""

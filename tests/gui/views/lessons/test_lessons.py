@@ -367,3 +367,22 @@ def test_set_up_opens_mnist_in_place_of_other_data(qtbot, make_window, digits, m
     assert view.setup_report.text().startswith("Set up ✓ MNIST's handwritten digits; a network")
     assert w.session.dataset is digits and w.session.config.hidden == (10,)
     assert opened == [("mnist", True)]  # once
+
+
+def test_set_up_says_so_when_mnist_cannot_be_opened(qtbot, make_window, digits, tmp_path):
+    """No MNIST in the data folder: the loading fails (the window offers the download) and
+    the set-up stops with a message instead of waiting for ever."""
+    letters = replace(digits, name="letters", class_names=tuple("ABCDEFGHIJ"))
+    w = make_window()
+    w.data_dir = tmp_path  # an empty folder: MNIST is nowhere
+    w.set_dataset(letters, "letters")
+    offered = []
+    w._offer_download = lambda source, message: offered.append(source)  # no modal dialog
+    w.on_lessons()
+    view = w.lessons_window.centralWidget()
+    view.setup_button.click()
+    assert view.setting_up
+    qtbot.waitUntil(lambda: not view.setting_up, timeout=20_000)
+    assert view.setup_report.text().startswith("Cannot set this chapter up: MNIST could not "
+                                               "be opened"), view.setup_report.text()
+    assert offered == ["mnist"] and w.session.dataset is letters
