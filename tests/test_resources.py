@@ -16,7 +16,7 @@ import pytest
 import setuptools
 
 from nnviz import resources
-from nnviz.charts.theme import DARK, LIGHT, THEMES, Theme
+from nnviz.charts.theme import DARK, LIGHT, PRESENTER_FONT_SCALE, THEMES, Theme
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ["nnviz.svg", "nnviz-small.svg", "nnviz.desktop", "light.json", "dark.json", "dark.qss",
@@ -132,3 +132,13 @@ def test_the_themes_are_built_from_the_data():
                          disabled=tuple(DARK_DISABLED.items()),
                          style_sheet=resources.theme_data("dark")["style_sheet"])
     assert THEMES == {"light": LIGHT, "dark": DARK}
+
+
+def test_points_are_the_sizes_the_theme_draws():
+    """Text a view sizes itself: as given, and × PRESENTER_FONT_SCALE (1.5) in presenter mode,
+    which it leaves again exactly."""
+    assert PRESENTER_FONT_SCALE == 1.5
+    for theme in (LIGHT, DARK):
+        assert [theme.points(pt) for pt in (7.5, 8, 12)] == [7.5, 8, 12]
+        assert [theme.presenting().points(pt) for pt in (7.5, 8, 12)] == [11.25, 12, 18]
+        assert theme.presenting().presenting(False).points(9) == 9

@@ -18,6 +18,7 @@ from nnviz.charts.parts import TITLE_SIZE, Caption, hover_text_item, place_hover
 from nnviz.charts.theme import LIGHT, Theme
 
 BAR_HEIGHT = 0.7
+TEXT_PT = 8  # the cells' and bars' numbers in the normal theme (Theme.points scales it)
 CAPTION = ("Rows: the true class; columns: what the network said. The diagonal (green) holds "
            "the right answers; the other cells are the mistakes, brighter for more. Click a "
            "cell to see its images. Right: the accuracy of each class (the share of its row "
@@ -77,10 +78,10 @@ class ConfusionPanel:
         self.plot.addItem(self.hover, ignoreBounds=True)
         self._build_bars()
         self.caption = Caption(CAPTION)
-        self._font = QFont()
-        self._font.setPointSizeF(8)
         self.texts: list[list[pg.TextItem]] = []
         self._theme: Theme = LIGHT
+        self._font = QFont()
+        self._font.setPointSizeF(self._theme.points(TEXT_PT))
         self.ev: Evaluation | None = None
         self.names: tuple[str, ...] = ()
         self.normalised = False
@@ -152,6 +153,9 @@ class ConfusionPanel:
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self.image.setColorMap(theme.sequential())
+        self._font.setPointSizeF(theme.points(TEXT_PT))
+        for text in [t for row in self.texts for t in row] + self.bar_labels:
+            text.setFont(self._font)
         style_hover(self.hover, theme)
         style_hover(self.bars_hover, theme)
         self.outline.setPen(pg.mkPen(theme.accent, width=2.5))

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QSizePolicy
 
 from nnviz.analysis.embedding import LayerMap, layer_names
 from nnviz.analysis.notation import sup
-from nnviz.charts.parts import TITLE_SIZE, Caption, image_plot
-from nnviz.charts.theme import Theme, style_plot
+from nnviz.charts.parts import TITLE_SIZE, Caption, WrappingLabel, image_plot
+from nnviz.charts.theme import Theme, size_label, style_plot
 
 # Ten distinguishable class colours (matplotlib's tab10; lighter twins on the dark background).
 CLASS_COLORS = {
@@ -22,6 +22,7 @@ CLASS_COLORS = {
 POINT_SIZE, RING_SIZE = 6, 11
 POINT_ALPHA = 210  # of 255: dense clusters still show their overlaps
 SIDE_WIDTH = 150  # px: the hover image and the legend beside the map
+SIDE_PT = 9  # the hover panel's answer and the legend in the normal theme (Theme.points)
 HIT_RADIUS_PX = 8  # how near the cursor a point must be to count as hovered or clicked
 METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE"}
 EMPTY_CAPTION = ("No map yet: it is drawn for the network being trained (or a loaded model) "
@@ -95,7 +96,7 @@ class HoverPanel:
     ----------
     plot : PlotItem
     image : ImageItem
-    label : LabelItem
+    label : WrappingLabel
         e.g. ``true 7, said 9 (62 %)`` then ``test image #1234``.
     text : str
         The label's plain text (lines joined by newlines).
@@ -105,8 +106,8 @@ class HoverPanel:
         self.plot, self.image = image_plot("")
         self.plot.setFixedWidth(SIDE_WIDTH)
         self.plot.setFixedHeight(SIDE_WIDTH)
-        self.label = pg.LabelItem(justify="center", size="9pt")
-        self.legend = pg.LabelItem(justify="left", size="9pt")
+        self.label = WrappingLabel(justify="center", size=f"{SIDE_PT}pt")
+        self.legend = WrappingLabel(justify="left", size=f"{SIDE_PT}pt")
         for item in (self.label, self.legend):
             item.setFixedWidth(SIDE_WIDTH)
         self.text = ""
@@ -116,6 +117,8 @@ class HoverPanel:
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self.image.setColorMap(theme.sequential())
+        for label in (self.label, self.legend):
+            size_label(label, SIDE_PT, theme)
 
     def clear(self) -> None:
         # A transparent (NaN) image, not a hidden one: the plot keeps its 28×28 range.

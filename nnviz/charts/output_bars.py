@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetricsF
 
 from nnviz.charts.parts import TITLE_SIZE, Caption, hover_text_item, place_hover, style_hover
 from nnviz.charts.theme import LIGHT, Theme
 
 BAR_HEIGHT = 0.72
-X_MAX = 1.55  # room right of a full bar for its "100.0 % ◀" label
+X_MIN, X_MAX = -0.02, 1.55  # room right of a full bar for its "100.0 % ◀" label
+WIDEST = "100.0 % ◀"  # the widest value label
+LABEL_PT = 8  # the value labels' size in the normal theme (Theme.points scales it)
+LABEL_X = 0.02  # a label starts this far right of its bar's end
+MAX_LABEL_SHARE = 0.6  # of the plot's width at most for the labels: the bars keep the rest
 CAPTION = ("Softmax output: the network's probability for each class (the bars sum to 1). "
            "Filled: the prediction, green if right, red if wrong. Outlined, ◀: the true class.")
 
@@ -35,7 +39,7 @@ class OutputBars:
         self.plot.setMouseEnabled(False, False)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
-        self.plot.setXRange(-0.02, X_MAX, padding=0)
+        self.plot.setXRange(X_MIN, X_MAX, padding=0)
         self.plot.getAxis("bottom").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
         self.plot.getAxis("left").setStyle(tickLength=0)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=BAR_HEIGHT, width=[])
@@ -44,11 +48,28 @@ class OutputBars:
         self.plot.addItem(self.hover, ignoreBounds=True)
         self.caption = Caption(CAPTION)
         self.labels: list[pg.TextItem] = []
-        self._font = QFont()
-        self._font.setPointSizeF(8)
         self._theme = LIGHT
+        self._font = QFont()
+        self._font.setPointSizeF(self._theme.points(LABEL_PT))
         self.p = self.z = None
         self.true = -1
+        self.plot.vb.sigResized.connect(self._fit_labels)
+
+    def _fit_labels(self, *_) -> None:
+        """The x range: to ``X_MAX`` (room for the normal labels, as before presenter mode),
+        or, in presenter mode, as far as a full bar's label needs in the plot's width: its
+        larger labels were cut off at the plot's edge."""
+        width = self.plot.vb.width()
+        if not self._theme.presenter or width <= 0:
+            x_max = X_MAX
+        else:
+            # A TextItem draws its text 4 px (its document margin) right of its position.
+            ink = 4 + QFontMetricsF(self._font).horizontalAdvance(WIDEST) + 2
+            share = min(ink / width, MAX_LABEL_SHARE)
+            # The label takes share × the range, from 1 + LABEL_X to the range's right end.
+            x_max = max(X_MAX, (1 + LABEL_X - X_MIN) / (1 - share) + X_MIN)
+        if self.plot.vb.viewRange()[0][1] != x_max:
+            self.plot.setXRange(X_MIN, x_max, padding=0)
 
     def set_classes(self, names) -> None:
         """Label the bars with ``names`` (K); creates the K value labels."""
@@ -69,8 +90,11 @@ class OutputBars:
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         style_hover(self.hover, theme)
+        self._font.setPointSizeF(theme.points(LABEL_PT))
         for label in self.labels:
             label.setColor(theme.foreground)
+            label.setFont(self._font)
+        self._fit_labels()
         if self.p is not None:
             self.show(self.p, self.z, self.true)
 
@@ -92,7 +116,7 @@ class OutputBars:
             text = f"{100 * value:.1f} %" + (" ◀" if i == true else "")
             if label.toPlainText() != text:
                 label.setText(text)
-            label.setPos(float(value) + 0.02, i)
+            label.setPos(float(value) + LABEL_X, i)
 
     def hover_at(self, point) -> None:
         """Show the class, p and z of the bar under ``point`` (view coordinates)."""

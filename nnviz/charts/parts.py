@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtGui import QBrush, QColor, QPen, QTextOption
 from PySide6.QtWidgets import QGraphicsTextItem, QSizePolicy
 
 from nnviz.charts.theme import Theme, style_plot
@@ -199,3 +199,45 @@ def place_hover(text: pg.TextItem, content: str, point, vb: pg.ViewBox) -> None:
     text.setText(content)
     text.setPos(point.x(), point.y())
     text.show()
+
+
+WRAP_MIN_WIDTH = 40  # px: the least width a WrappingLabel asks of its layout
+_ALIGN = {"left": Qt.AlignmentFlag.AlignLeft, "center": Qt.AlignmentFlag.AlignHCenter,
+          "right": Qt.AlignmentFlag.AlignRight}
+
+
+class WrappingLabel(pg.LabelItem):
+    """A LabelItem that wraps its text onto more lines when its layout gives it less width
+    than the text needs, instead of widening the layout to the text.
+
+    A LabelItem's minimum width is its text's: a header in presenter mode's larger size made
+    its scene wider than the window, and the right of the scene was cut off. This one asks for
+    its text's width (the preferred width, as a LabelItem) but needs only ``WRAP_MIN_WIDTH``;
+    a text that fits is drawn exactly as a LabelItem draws it.
+    """
+
+    def resizeEvent(self, ev):
+        document = self.item.document()
+        if not hasattr(self, "_option"):  # the option LabelItem draws with, for unwrapped text
+            self._option = QTextOption(document.defaultTextOption())
+        self.item.setTextWidth(-1)
+        self._one_line = self.item.boundingRect().width()
+        width = self.size().width()
+        if 0 < width < self._one_line:
+            self.item.setTextWidth(width)
+            option = QTextOption(self._option)  # wrapped lines keep the label's justification
+            option.setAlignment(_ALIGN[self.opts["justify"]])
+            document.setDefaultTextOption(option)
+        else:
+            document.setDefaultTextOption(self._option)
+        super().resizeEvent(ev)
+
+    def updateMin(self):
+        super().updateMin()
+        bounds = self.itemRect()
+        one_line = max(getattr(self, "_one_line", 0.0), bounds.width())
+        least = min(one_line, WRAP_MIN_WIDTH)
+        self.setMinimumWidth(least)
+        self._sizeHint[Qt.SizeHint.MinimumSize] = (least, bounds.height())
+        self._sizeHint[Qt.SizeHint.PreferredSize] = (one_line, bounds.height())
+        self.updateGeometry()

@@ -8,6 +8,9 @@ Presenter mode (View > Presenter) is the same theme :meth:`~Theme.presenting`: t
 titles and legends larger and every line the views draw through :meth:`Theme.line_width`
 thicker, for a projector at the back of a lecture hall. (The window enlarges the application
 font itself, by ``PRESENTER_FONT_SCALE``: the widgets and the axes' tick labels follow it.)
+Text a view sizes itself (value labels, cell numbers, captions, headers) takes its point size
+from :meth:`Theme.points`, which grows it by the same factor; a header that may then be wider
+than its scene is a :class:`~nnviz.charts.parts.WrappingLabel`.
 """
 
 from __future__ import annotations
@@ -57,6 +60,23 @@ class Theme:
         if on:
             return replace(self, font_scale=PRESENTER_TITLE_SCALE, line_scale=PRESENTER_LINE_SCALE)
         return replace(self, font_scale=1.0, line_scale=1.0)
+
+    def points(self, pt: float) -> float:
+        """A font size of ``pt`` points as this theme draws it.
+
+        Parameters
+        ----------
+        pt : float
+            The size a view gives its text in the normal theme (e.g. 8 for value labels).
+
+        Returns
+        -------
+        float
+            ``pt × PRESENTER_FONT_SCALE`` in presenter mode, else ``pt``: text with an
+            explicit size grows as the application font does, so it stays in proportion to
+            the widgets and the tick labels around it.
+        """
+        return pt * PRESENTER_FONT_SCALE if self.presenter else pt
 
     def line_width(self, width: float) -> float:
         """A pen ``width`` (cosmetic pixels) as this theme draws it: thicker when presenting."""
@@ -111,6 +131,16 @@ def style_ticks(axis: pg.AxisItem, theme: Theme) -> None:
         font.setPointSizeF(own.pointSizeF() * PRESENTER_FONT_SCALE)
     if font is not axis.style["tickFont"]:
         axis.setStyle(tickFont=font)
+
+
+def size_label(label: pg.LabelItem, pt: float, theme: Theme) -> None:
+    """Give a LabelItem that is not a title (a view's header or read-out) the size ``pt``
+    points as ``theme`` draws it (:meth:`Theme.points`), and draw its text again in it.
+
+    The size goes into the label's options, so the view's later ``setText`` calls keep it.
+    """
+    label.setAttr("size", f"{theme.points(pt):g}pt")
+    label.setText(label.text)
 
 
 def scale_label(label: pg.LabelItem, theme: Theme) -> None:

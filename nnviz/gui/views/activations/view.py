@@ -24,13 +24,14 @@ from nnviz.charts.output_bars import OutputBars
 from nnviz.charts.parts import (
     TITLE_SIZE,
     Caption,
+    WrappingLabel,
     hover_text_item,
     image_plot,
     place_hover,
     restyle,
     style_hover,
 )
-from nnviz.charts.theme import LIGHT, Theme
+from nnviz.charts.theme import LIGHT, Theme, size_label
 from nnviz.datasets import Dataset
 from nnviz.engine.losses import softmax
 from nnviz.gui.views.activations.parts import SATURATED, LayerPanel, probe_forward
@@ -39,6 +40,7 @@ from nnviz.gui.widgets.help import chart_help, help_button, reanchor, topic
 
 INPUT_CAPTION = "Test image #{i}, true class {true}."
 OUTPUT_MIN_WIDTH = 165  # px: class names, bars up to p = 1 and their "100.0 % ◀" labels
+HEADER_PT = 12  # the prediction line in the normal theme (Theme.points scales it)
 PROBE_HELP = topic(
     "activations.probe", "The probe image",
     "One test image, the probe, goes through the network after every snapshot, so you can "
@@ -147,7 +149,7 @@ class ActivationsView(DeferredDraw, QWidget):
         layout.addWidget(self.glw, 1)
 
     def _build_scene(self) -> None:
-        self.header = pg.LabelItem(justify="center", size="12pt")
+        self.header = WrappingLabel(justify="center", size=f"{HEADER_PT}pt")
         self.input_plot, self.input_item = image_plot("Input x")
         self.input_hover = hover_text_item()
         self.input_plot.addItem(self.input_hover, ignoreBounds=True)
@@ -242,6 +244,7 @@ class ActivationsView(DeferredDraw, QWidget):
         self.output.set_theme(theme)
         for panel in self.panels:
             panel.set_theme(theme)
+        size_label(self.header, HEADER_PT, theme)
         self._draw_header()
 
     # -- drawing -------------------------------------------------------------------------

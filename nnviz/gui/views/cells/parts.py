@@ -12,15 +12,18 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF
 
 from nnviz.analysis.cells import LayerCells
 from nnviz.analysis.notation import f_text, sup
+from nnviz.charts.theme import Theme
 
 GAP = 0.5          # between the x column and the matrix, and between the matrix and b
 SEP = 0.2          # between the b, z and a rows
 ROWS_PER_H = 20    # the b, z, a rows are 1 cell tall, or r/20 cells under r > 20 input rows
 MIN_CELL = (34, 14)  # cell size in pixels (w, h) from which values are printed
+TEXT_PT = 7.5     # the printed values and the row and column labels (Theme.points scales it)
+WIDE = "−0.88"     # a wide printed value: MIN_CELL fits it, 7.5 pt, with 3 px to spare
 IDLE = "Hover a cell: a weight shows W·x and its unit's sum, x what it feeds, b/z/a the whole sum."
 
 
@@ -34,8 +37,10 @@ def ink(cmap: pg.ColorMap, values: np.ndarray, levels) -> list[QColor]:
 
 
 def tick_font() -> QFont:
+    """The row and column labels' font in the normal theme (``style_ticks`` scales an axis'
+    own font in presenter mode)."""
     font = QFont()
-    font.setPointSizeF(7.5)
+    font.setPointSizeF(TEXT_PT)
     return font
 
 
@@ -44,6 +49,15 @@ class CellTexts(pg.GraphicsObject):
 
     One item paints them all (a thousand TextItems would cost far more to lay out), and the
     check of the cell size happens at paint time, so resizing needs no bookkeeping.
+
+    Attributes
+    ----------
+    font : QFont
+        ``TEXT_PT`` points as the theme draws them (:meth:`set_theme`).
+    min_cell : (float, float)
+        The cell size in pixels (w, h) from which values are printed: ``MIN_CELL`` in the
+        normal theme, and as much larger as a number is wider and its digits taller in
+        :meth:`set_theme`'s font, so that a printed value keeps its margins in its cell.
     """
 
     def __init__(self):
@@ -52,8 +66,18 @@ class CellTexts(pg.GraphicsObject):
         self.texts: list[str] = []
         self.colors: list[QColor] = []
         self.font = QFont()
-        self.font.setPointSizeF(7.5)
+        self.font.setPointSizeF(TEXT_PT)
+        self.min_cell = MIN_CELL
         self._bounds = QRectF()
+
+    def set_theme(self, theme: Theme) -> None:
+        """Print in ``theme``'s size of ``TEXT_PT`` (larger in presenter mode)."""
+        self.font.setPointSizeF(theme.points(TEXT_PT))
+        normal, now = QFontMetricsF(tick_font()), QFontMetricsF(self.font)
+        self.min_cell = (
+            MIN_CELL[0] + now.horizontalAdvance(WIDE) - normal.horizontalAdvance(WIDE),
+            MIN_CELL[1] + now.capHeight() - normal.capHeight())
+        self.update()
 
     def set_cells(self, rects, texts, colors, bounds: QRectF) -> None:
         """Print ``texts`` in ``rects`` (view coordinates) in ``colors``; all inside ``bounds``."""
@@ -71,7 +95,7 @@ class CellTexts(pg.GraphicsObject):
         p.setFont(self.font)
         for rect, text, color in zip(self.rects, self.texts, self.colors):
             box = t.mapRect(rect)
-            if box.width() >= MIN_CELL[0] and box.height() >= MIN_CELL[1]:
+            if box.width() >= self.min_cell[0] and box.height() >= self.min_cell[1]:
                 p.setPen(color)
                 p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
@@ -116,14 +140,15 @@ def cell_at(cells: LayerCells, vx: float, vy: float) -> tuple | None:
     return None
 
 
-def cell_ticks(cells: LayerCells, names, width: float, height: float):
+def cell_ticks(cells: LayerCells, names, width: float, height: float, font: QFont | None = None):
     """Left and top tick lists ``[(position, label)]`` for a view ``width × height`` pixels.
 
     Rows are named by ``names`` (one per input) and ``b``, ``z``, ``f(z)``; columns by unit
-    index. When the cells are too small for every label, every n-th one is kept.
+    index. When the cells are too small for every label in ``font`` (the axes' tick font;
+    default :func:`tick_font`), every n-th one is kept.
     """
     l, x0 = cells.layer, 1 + GAP
-    font = QFontMetrics(tick_font())
+    font = QFontMetrics(font or tick_font())
     row_px = height / (row_y(cells, "a") + row_h(cells) + 0.1) if height > 0 else 1e9
     col_px = width / (x0 + len(cells.units) + 0.1) if width > 0 else 1e9
     every_row = max(1, math.ceil((font.capHeight() + 1) / row_px))

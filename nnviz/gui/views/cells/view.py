@@ -30,7 +30,6 @@ from nnviz.charts.theme import LIGHT, Theme, style_plot
 from nnviz.gui.views.cells.parts import (
     GAP,
     IDLE,
-    MIN_CELL,
     CellTexts,
     cell_at,
     cell_rect,
@@ -173,9 +172,10 @@ class CellView(QWidget):
         return self.hover_label.text() if self._hover is not None else ""
 
     def numbers_visible(self) -> bool:
-        """Whether the cells are large enough (``MIN_CELL`` pixels) for printed values."""
+        """Whether the cells are large enough (``numbers.min_cell`` pixels) for printed values."""
         w, h = self.plot.vb.viewPixelSize()
-        return w > 0 and h > 0 and 1 / w >= MIN_CELL[0] and 1 / h >= MIN_CELL[1]
+        w_min, h_min = self.numbers.min_cell  # MIN_CELL, larger in presenter mode
+        return w > 0 and h > 0 and 1 / w >= w_min and 1 / h >= h_min
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -183,6 +183,7 @@ class CellView(QWidget):
         style_plot(self.plot, theme)
         for name in ("left", "top"):
             bare_axis(self.plot.getAxis(name))
+        self.numbers.set_theme(theme)
         self.row_box.setPen(pg.mkPen(theme.accent, width=2, cosmetic=True))
         self.col_box.setPen(pg.mkPen(theme.accent, width=2, cosmetic=True))
         self.group_box.setPen(pg.mkPen(theme.accent, width=2, style=Qt.PenStyle.DashLine,
@@ -253,7 +254,9 @@ class CellView(QWidget):
         if self.cells is None:
             return
         vb = self.plot.vb
-        left, top = cell_ticks(self.cells, self._names, vb.width(), vb.height())
+        # Thinned for the font the axes draw (style_plot enlarges it in presenter mode).
+        font = self.plot.getAxis("left").style["tickFont"]
+        left, top = cell_ticks(self.cells, self._names, vb.width(), vb.height(), font)
         self.plot.getAxis("left").setTicks([left, []])
         self.plot.getAxis("top").setTicks([top, []])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -87,6 +88,44 @@ def loss_title(config) -> str:
 
 SPLITS = (("train", "train (epoch)", "o"), ("val", "validation", "s"), ("test", "test", "t"))
 SLIDER_MAX = 999  # smoothing weight = slider / 1000, so 0 … 0.999 as in TensorBoard
+UNLABELLED = object()  # LogAxis' "spacing" of its level of ticks drawn without a label
+
+
+def log_rank(v: float) -> tuple[int, float]:
+    """The order in which :class:`LogAxis` labels a tick at ``10 ** v``: the decades, then
+    2× and 5× of them, then the other multiples; lower values first within each."""
+    m = round(10 ** (v % 1.0))  # the multiple of its decade, 1 … 9 (10: a decade just below)
+    return (0 if m in (1, 10) else 1 if m in (2, 5) else 2), v
+
+
+class LogAxis(pg.AxisItem):
+    """An axis whose labels never overlap on a log scale (on a linear one it is pyqtgraph's).
+
+    Across fewer than three decades pyqtgraph labels every 1…9 × 10ᵏ, in one level that it
+    always draws whole: at the top of a decade ticks lie a tenth of a decade apart (0.04 and
+    0.05), less than a line of text on a short chart, so the labels piled up (the more in
+    presenter mode's larger tick font). Here a tick is labelled only when it is a text line
+    from every label kept before it (in :func:`log_rank` order); the others stay as ticks.
+    """
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):
+        levels = super().tickValues(minVal, maxVal, size)
+        if not self.logMode or size <= 0 or maxVal == minVal:
+            return levels
+        values = [v for _, level in levels for v in level]
+        line = QFontMetricsF(self.style["tickFont"] or QFont()).height()  # as it is drawn
+        gap = line * abs(maxVal - minVal) / size  # one text line, in decades
+        labelled: list[float] = []
+        for v in sorted(values, key=log_rank):
+            if all(abs(v - w) >= gap for w in labelled):
+                labelled.append(v)
+        rest = [v for v in values if v not in labelled]
+        return [(None, sorted(labelled)), (UNLABELLED, rest)]
+
+    def tickStrings(self, values, scale, spacing):
+        if spacing is UNLABELLED:
+            return [""] * len(values)
+        return super().tickStrings(values, scale, spacing)
 
 
 class CurvesView(DeferredDraw, QWidget):
@@ -157,7 +196,9 @@ class CurvesView(DeferredDraw, QWidget):
 
     def _add_plot(self, row: int, col: int, title: str, colspan: int = 1) -> pg.PlotItem:
         """A plot whose x axis follows the loss plot's, with epoch ends as faint top ticks."""
-        plot = self.graphics.addPlot(row=row, col=col, colspan=colspan, title=title)
+        # LogAxis: the gradient plot (and the loss, on a log scale) keep their labels apart.
+        plot = self.graphics.addPlot(row=row, col=col, colspan=colspan, title=title,
+                                     axisItems={"left": LogAxis("left")})
         plot.showAxis("top")
         top = plot.getAxis("top")
         top.setStyle(showValues=False)

@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
 from nnviz.analysis.evaluation import Evaluation
 from nnviz.analysis.robustness import SPOILERS, spoil, spoil_rng
 from nnviz.charts.evaluation import RobustnessCharts, SpoilPreview, ThresholdChart
-from nnviz.charts.theme import Theme
+from nnviz.charts.parts import WrappingLabel
+from nnviz.charts.theme import Theme, size_label
 from nnviz.gui.views.evaluation.gallery import percent
 from nnviz.gui.widgets.help import chart_help, help_button, topic
 
 SLIDER_STEPS = 1000  # the threshold slider moves in steps of 0.1 %
+HEADER_PT = 10  # the header line in the normal theme (Theme.points scales it)
 THRESHOLD_CONTROLS_HELP = topic(
     "confidence.threshold_controls", "Answering only when sure",
     "A network can decline to answer when its top probability is below a threshold t, giving "
@@ -146,7 +148,7 @@ class ConfidencePage(QWidget):
         layout.addWidget(self.glw, 1)
 
     def _build_scene(self, n_robust: int) -> None:
-        self.header = pg.LabelItem(justify="center", size="10pt")
+        self.header = WrappingLabel(justify="center", size=f"{HEADER_PT}pt")
         self.threshold_chart = ThresholdChart()
         self.robustness = RobustnessCharts(n_robust, preview=True)
         self.preview = SpoilPreview()
@@ -169,6 +171,7 @@ class ConfidencePage(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self.glw.setBackground(theme.background)
+        size_label(self.header, HEADER_PT, theme)
         for part in (self.threshold_chart, self.robustness, self.preview):
             part.set_theme(theme)
 

@@ -19,6 +19,7 @@ from nnviz.charts.theme import LIGHT, Theme
 
 GAP_X, GAP_Y = 22, 16  # image pixels between thumbnails; the caption sits in GAP_Y
 MAX_COLS, MAX_ROWS = 10, 8
+CAPTION_PT = 7.5  # the captions' size in the normal theme (Theme.points scales it)
 
 
 def percent(p: float) -> str:
@@ -59,8 +60,9 @@ class Gallery:
         self.plot, self.image = image_plot("Mistakes")
         self.shape = tuple(image_shape)
         self.pitch = (self.shape[0] + GAP_Y, self.shape[1] + GAP_X)
+        self._theme: Theme = LIGHT
         self._font = QFont()
-        self._font.setPointSizeF(7.5)
+        self._font.setPointSizeF(self._theme.points(CAPTION_PT))
         self.cols, self.rows = 5, 5
         self._pixels = None  # the plot's size in pixels, as last fitted
         self._min_col_px = 100.0
@@ -71,7 +73,6 @@ class Gallery:
         self.plot.addItem(self.outline, ignoreBounds=True)
         self.hover = hover_text_item()
         self.plot.addItem(self.hover, ignoreBounds=True)
-        self._theme: Theme = LIGHT
         self.ev: Evaluation | None = None
         self.images = None
         self.names: tuple[str, ...] = ()
@@ -121,6 +122,20 @@ class Gallery:
         self._place()
         if self.ev is not None:
             self.show_page(first // self.page_size)
+
+    def _measure(self) -> None:
+        """A column as wide as the widest caption the class names can make, in the captions'
+        font; the grid is fitted again to it."""
+        if not self.names:
+            return
+        metrics = QFontMetricsF(self._font)
+        longest = max(self.names, key=metrics.horizontalAdvance)
+        widest = max(metrics.horizontalAdvance(f"true {longest}, said {longest}"),
+                     metrics.horizontalAdvance("(99.9% sure) #99999"))
+        self._min_col_px = widest + 10
+        if self._pixels is not None:
+            self.fit(*self._pixels)
+
     # -- content -----------------------------------------------------------------------------
 
     def set_theme(self, theme: Theme) -> None:
@@ -128,6 +143,10 @@ class Gallery:
         self.image.setColorMap(theme.sequential())
         self.outline.setPen(pg.mkPen(theme.accent, width=2.5))
         style_hover(self.hover, theme)
+        self._font.setPointSizeF(theme.points(CAPTION_PT))
+        for text in self.texts:
+            text.setFont(self._font)
+        self._measure()  # columns as wide as the captions in their new size
         if self.ev is not None:
             self.show_page(self.page)
 
@@ -137,13 +156,7 @@ class Gallery:
         self.ev, self.images = ev, images
         if tuple(names) != self.names:
             self.names = tuple(names)
-            metrics = QFontMetricsF(self._font)
-            longest = max(self.names, key=metrics.horizontalAdvance)
-            widest = max(metrics.horizontalAdvance(f"true {longest}, said {longest}"),
-                         metrics.horizontalAdvance("(99.9% sure) #99999"))
-            self._min_col_px = widest + 10
-            if self._pixels is not None:
-                self.fit(*self._pixels)
+            self._measure()
         self.indices = np.asarray(indices, dtype=np.int64)
         self.plot.setTitle(title, size="10pt")
         self.show_page(min(page, self.n_pages - 1))

@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
 
 from nnviz.analysis.evaluation import Evaluation
 from nnviz.charts.confusion import ConfusionPanel
-from nnviz.charts.theme import Theme, style_plot
+from nnviz.charts.parts import WrappingLabel
+from nnviz.charts.theme import Theme, size_label, style_plot
 from nnviz.gui.views.evaluation.gallery import Gallery
 from nnviz.gui.widgets.help import chart_help, help_button, topic
 
+HEADER_PT = 10  # the header line in the normal theme (Theme.points scales it)
 CONTROLS_HELP = topic(
     "mistakes.controls", "Browsing the mistakes",
     "Row-normalised shows each cell of the matrix as a share of its true class instead of a "
@@ -73,7 +75,7 @@ class MistakesPage(QWidget):
     Attributes
     ----------
     glw : GraphicsLayoutWidget
-    header : LabelItem
+    header : WrappingLabel
     confusion : ConfusionPanel
     gallery : Gallery
     cell : (int, int) or None
@@ -131,7 +133,7 @@ class MistakesPage(QWidget):
         layout.addWidget(self.glw, 1)
 
     def _build_scene(self) -> None:
-        self.header = pg.LabelItem(justify="center", size="10pt")
+        self.header = WrappingLabel(justify="center", size=f"{HEADER_PT}pt")
         self.confusion = ConfusionPanel()
         self.gallery = Gallery()
         ci = self.glw.ci
@@ -150,6 +152,7 @@ class MistakesPage(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self.glw.setBackground(theme.background)
+        size_label(self.header, HEADER_PT, theme)
         for plot in (self.confusion.plot, self.confusion.bars_plot, self.gallery.plot):
             style_plot(plot, theme)
         for part in (self.confusion, self.gallery):

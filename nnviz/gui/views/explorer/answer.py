@@ -24,6 +24,7 @@ BARS_HELP = topic(
     "is its answer, written large above. Hover a bar for its logit z, and follow the "
     "stepper to see where a confident wrong answer comes from.",
     "The probability of each class for this input · the longest bar is the answer")
+CLASS_PT, SURE_PT = 22, 12  # the answer line: the class, then how sure (Theme.points scales)
 
 
 class AnswerPanel(QWidget):
@@ -57,6 +58,8 @@ class AnswerPanel(QWidget):
         layout.addWidget(self.answer)
         layout.addWidget(self.graphics, 1)
         self.answer_text = ""
+        self._answer = None  # (class name, "93.1 % sure …") as last shown, drawn in the theme
+        self._theme = theme
         self.x = None
         self.image_shape = (28, 28)
         self.set_classes([str(k) for k in range(10)])
@@ -79,11 +82,20 @@ class AnswerPanel(QWidget):
         if true >= 0:
             text += f"   (true {names[true]} {'✓' if k == true else '✗'})"
         self.answer_text = text
-        self.answer.setText(f"<span style='font-size: 22pt; font-weight: 600'>{names[k]}</span>"
-                            f"&nbsp;&nbsp;<span style='font-size: 12pt'>{text.split(' · ', 1)[1]}</span>")
+        self._answer = (names[k], text.split(" · ", 1)[1])
+        self._draw_answer()
+
+    def _draw_answer(self) -> None:
+        if self._answer is None:
+            return
+        name, sure = self._answer
+        big, small = self._theme.points(CLASS_PT), self._theme.points(SURE_PT)
+        self.answer.setText(f"<span style='font-size: {big:g}pt; font-weight: 600'>{name}</span>"
+                            f"&nbsp;&nbsp;<span style='font-size: {small:g}pt'>{sure}</span>")
 
     def clear(self) -> None:
         self.answer_text = ""
+        self._answer = None
         self.answer.setText("Draw a digit")
         self.input_image.clear()
 
@@ -93,6 +105,7 @@ class AnswerPanel(QWidget):
         restyle([self.input_plot, self.bars.plot], [], theme)
         self.bars.set_theme(theme)
         style_hover(self.bars.hover, theme)
+        self._draw_answer()
 
     def export_item(self):
         return self.graphics.ci

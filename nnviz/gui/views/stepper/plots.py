@@ -24,6 +24,7 @@ from nnviz.charts.theme import LIGHT, Theme, style_plot
 MAX_BARS = 32
 TITLE_ROW = 30  # px: pyqtgraph's fixed title row, made taller when the title needs it
 IMAGE_NAMES = {"x", "∂L/∂x", "|∂L/∂x|"}  # vectors of pixels, drawn as the image
+RANGE_PT = 8  # the title's "min …, max …" line in the normal theme (Theme.points)
 
 
 def kind_of(name: str, values: np.ndarray, image_shape) -> str:
@@ -96,9 +97,12 @@ class StepPlot:
         self.hover.hide()
         shape = "×".join(map(str, values.shape if values.ndim == 2 else (values.size,)))
         lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
-        # Two short lines: a long one-line title would set the chart's minimum width.
-        self.plot.setTitle(f"{name}  ({shape})<br><span style='font-size: 8pt'>min {lo:.3g}, "
-                           f"max {hi:.3g}</span>", size=TITLE_SIZE)
+        # Two short lines: a long one-line title would set the chart's minimum width. The
+        # whole title is drawn theme.font_scale larger (scale_label): the second line's size
+        # is divided by it, so that it is drawn at Theme.points(RANGE_PT).
+        pt = self.theme.points(RANGE_PT) / self.theme.font_scale
+        self.plot.setTitle(f"{name}  ({shape})<br><span style='font-size: {pt:g}pt'>"
+                           f"min {lo:.3g}, max {hi:.3g}</span>", size=TITLE_SIZE)
         self._fit_title()
         if self.kind == "bars":
             self._show_bars(values, labels, marked)

@@ -22,8 +22,8 @@ from nnviz.analysis.edits import (
     with_edit,
 )
 from nnviz.analysis.trace import ForwardTrace, forward_trace
-from nnviz.charts.parts import Caption
-from nnviz.charts.theme import LIGHT, Theme
+from nnviz.charts.parts import Caption, WrappingLabel
+from nnviz.charts.theme import LIGHT, Theme, size_label
 from nnviz.gui.views.unit_inspector.parts import (
     N_BARS,
     ContributionBars,
@@ -41,6 +41,7 @@ from nnviz.gui.widgets.help import chart_help, topic
 __all__ = ["N_BARS", "PLACEHOLDER", "UnitInspector", "accuracy_change", "answer_change"]
 
 PLACEHOLDER = "Edit a unit to see the answer and the accuracy change."
+TITLE_PT, TEXT_PT = 12, 10  # the unit's name and the other lines in the normal theme
 IMAGES_HELP = topic(
     "inspector.images", "Weights and what they find",
     "For a first-layer unit, left: its incoming weights W[j, :] as an image, red pixels "
@@ -105,8 +106,8 @@ class UnitInspector(QWidget):
 
     def _build_scene(self) -> None:
         self.glw = pg.GraphicsLayoutWidget()
-        self.title = pg.LabelItem(justify="left", size="12pt")
-        self.values = pg.LabelItem(justify="left", size="10pt")
+        self.title = WrappingLabel(justify="left", size=f"{TITLE_PT}pt")
+        self.values = WrappingLabel(justify="left", size=f"{TEXT_PT}pt")
         self.pair, self.chart = ImagePair(), ContributionBars()
         pair, chart = self.pair, self.chart  # their items, under the names the callers know
         self.weight_plot, self.weight_image = pair.weight_plot, pair.weight_image
@@ -115,8 +116,8 @@ class UnitInspector(QWidget):
         self.bar_plot, self.bars, self.zero_line = chart.plot, chart.bars, chart.zero_line
         self.hovers = {**pair.hovers, chart.plot: chart.hover}  # plot -> its hover read-out
         self.caption = Caption()
-        self.answer = pg.LabelItem(justify="left", size="10pt")
-        self.accuracy = pg.LabelItem(justify="left", size="10pt")
+        self.answer = WrappingLabel(justify="left", size=f"{TEXT_PT}pt")
+        self.accuracy = WrappingLabel(justify="left", size=f"{TEXT_PT}pt")
         self.help = {"images": chart_help(self.glw, IMAGES_HELP, self.product_plot,
                                           covers=[self.weight_plot, *self.colorbars]),
                      "bars": chart_help(self.glw, BARS_HELP, self.bar_plot)}
@@ -222,6 +223,9 @@ class UnitInspector(QWidget):
         self.chart.style(theme)
         self.caption.set_color(theme.muted)
         self.edit_list.setStyleSheet(f"color: {theme.muted};")
+        size_label(self.title, TITLE_PT, theme)
+        for label in (self.values, self.answer, self.accuracy):
+            size_label(label, TEXT_PT, theme)
         self._draw_comparison()
         if self._trace is not None:
             self._draw_unit()

@@ -8,8 +8,10 @@ import pyqtgraph.exporters
 import pytest
 from gui_helpers import make_snapshot, shown
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QTextCursor
+from PySide6.QtWidgets import QApplication
 
+from nnviz.charts.output_bars import X_MAX
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.config import TrainConfig
 from nnviz.gui.views.activations.parts import inactive_mask, probe_forward
@@ -198,3 +200,38 @@ def test_network_for_other_data_is_not_drawn(view, digits):
     assert view.probabilities is None
     assert "other data" in view.prediction_text
     assert len(view.output.labels) == 12
+
+
+def drawn_pt(text_item, at: int = 1) -> float:
+    """The point size a QGraphicsTextItem draws its character ``at`` in (its scale included)."""
+    cursor = QTextCursor(text_item.document())
+    cursor.setPosition(at)
+    return cursor.charFormat().fontPointSize() * text_item.scale()
+
+
+def test_presenter_mode_enlarges_the_header_and_the_value_labels(view, qtbot):
+    """The prediction line (12 pt) and the bars' value labels (8 pt) × 1.5 in presenter mode
+    and back; there, a full bar's "100.0 % ◀" stays inside the plot (X_MAX left it too little
+    room: it was cut off at the plot's right edge)."""
+    bars = view.output
+    p = np.zeros(10)
+    p[3] = 1.0
+    for theme, header_pt, label_pt in ((LIGHT, 12, 8), (LIGHT.presenting(), 18, 12),
+                                       (LIGHT, 12, 8)):
+        view.set_theme(theme)
+        bars.show(p, p, 3)
+        QApplication.processEvents()
+        assert drawn_pt(view.header.item) == header_pt
+        assert [label.textItem.font().pointSizeF() for label in bars.labels] == [label_pt] * 10
+        label, vb = bars.labels[3], bars.plot.vb
+        assert label.toPlainText() == "100.0 % ◀"
+        x_max = vb.viewRange()[0][1]
+        if not theme.presenter:
+            assert x_max == X_MAX  # the normal labels' room, as before
+            continue
+        margin = label.textItem.document().documentMargin()  # around the text, in pixels
+        ink = label.textItem.boundingRect().width() - 2 * margin
+        assert (X_MAX - 1.02) / (X_MAX + 0.02) * vb.width() < ink  # X_MAX: too little room
+        assert x_max > X_MAX
+        ink_right = vb.mapViewToScene(label.pos()).x() + margin + ink
+        assert ink_right <= vb.sceneBoundingRect().right()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from gui_helpers import shown
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QColor, QMouseEvent
+from PySide6.QtGui import QColor, QFontMetricsF, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from nnviz.analysis.cells import layer_cells
@@ -15,7 +15,8 @@ from nnviz.analysis.notation import cell_number, number
 from nnviz.analysis.trace import forward_trace
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.network import MLP
-from nnviz.gui.views.cells.view import MIN_CELL, CellView
+from nnviz.gui.views.cells.parts import MIN_CELL
+from nnviz.gui.views.cells.view import CellView
 
 
 def digit_like() -> np.ndarray:
@@ -299,3 +300,44 @@ def test_export_item_and_empty_view(qtbot):
     assert v.plot.titleLabel.text == "No layer to show yet"
     v.set_product(True)   # nothing to draw yet: no error
     assert v.product()
+
+
+def test_presenter_mode_prints_larger_numbers_that_still_fit(view, small_record):
+    """The printed values are 7.5 pt, 11.25 pt in presenter mode, then 7.5 again; the cells
+    they need grow with them (exactly MIN_CELL in the normal theme), so every value printed
+    fits inside its cell."""
+    view.set_layer(small_record)
+    for theme, pt in ((LIGHT, 7.5), (LIGHT.presenting(), 11.25), (LIGHT, 7.5)):
+        view.set_theme(theme)
+        settle(view)
+        numbers = view.numbers
+        assert numbers.font.pointSizeF() == pt
+        if theme.presenter:
+            assert numbers.min_cell[0] > MIN_CELL[0] + 10 and numbers.min_cell[1] > MIN_CELL[1]
+        else:
+            assert numbers.min_cell == MIN_CELL
+        assert view.numbers_visible()
+        metrics = QFontMetricsF(numbers.font)
+        for rect, text in zip(numbers.rects, numbers.texts, strict=True):
+            box = view.plot.vb.mapViewToDevice(rect).boundingRect()
+            assert metrics.horizontalAdvance(text) <= box.width() - 2, text
+            assert metrics.capHeight() <= box.height() - 2
+
+
+def test_labels_thin_out_for_the_presenter_tick_font(view, big_record, qtbot):
+    """Rows are labelled at most one per tick-font line: in presenter mode's larger tick
+    font, fewer of them."""
+    view.set_layer(big_record)
+    view.resize(560, 380)
+    counts = {}
+    for theme in (LIGHT, LIGHT.presenting()):
+        view.set_theme(theme)
+        settle(view)
+        axis = view.plot.getAxis("left")
+        rows = [y for y, _ in axis._tickLevels[0]][:-3]  # the input rows (then b, z, a)
+        px = view.plot.vb.mapViewToDevice(QPointF(0, 1)).y() - view.plot.vb.mapViewToDevice(
+            QPointF(0, 0)).y()
+        gap = min(np.diff(rows)) * px
+        assert gap >= QFontMetricsF(axis.style["tickFont"]).capHeight() + 1
+        counts[theme.presenter] = len(rows)
+    assert counts[True] < counts[False]

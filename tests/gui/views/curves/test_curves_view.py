@@ -6,9 +6,10 @@ import pyqtgraph.exporters
 import pytest
 from gui_helpers import make_snapshot, shown
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QFont, QFontMetricsF, QImage, QPainter
+from PySide6.QtWidgets import QApplication
 
-from nnviz.charts.theme import DARK, LIGHT
+from nnviz.charts.theme import DARK, LIGHT, PRESENTER_FONT_SCALE
 from nnviz.engine.config import TrainConfig
 from nnviz.engine.snapshot import take_snapshot
 from nnviz.gui.views.curves.tools import ema, epoch_ticks
@@ -227,3 +228,44 @@ def test_epoch_ticks_label_at_most_a_dozen():
     assert [lab for _, lab in major] == ["epoch 5", "10", "15", "20", "25", "30"]
     assert len(major) + len(minor) == 30 and all(lab == "" for _, lab in minor)
     assert epoch_ticks([], []) == [[], []]
+
+
+def tick_labels(axis: pg.AxisItem) -> list[tuple[float, str]]:
+    """(centre y, text) of every tick label ``axis`` draws, top to bottom, as pyqtgraph
+    places them to paint."""
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return sorted((rect.center().y(), text) for rect, _, text in texts if text)
+
+
+@pytest.mark.parametrize("presenter", [False, True])
+def test_log_tick_labels_are_a_text_line_apart(qtbot, presenter):
+    """The gradient chart after ~100 steps spans about 0.0008 … 0.06 in ~80 px: pyqtgraph
+    labelled every 1…9 × 10ᵏ, and 0.01 … 0.05 (a tenth of a decade apart at the top) were
+    drawn on top of each other, in presenter mode's larger tick font the more."""
+    font = QFont(QApplication.font())
+    if presenter:  # the application font as the window enlarges it
+        big = QFont(font)
+        big.setPointSizeF(font.pointSizeF() * PRESENTER_FONT_SCALE)
+        QApplication.setFont(big)
+    try:
+        view = shown(qtbot, CurvesView(theme=LIGHT.presenting(presenter)), 900, 560)
+        view.grad_plot.setYRange(np.log10(8e-4), np.log10(0.06), padding=0)
+        QApplication.processEvents()
+        axis = view.grad_plot.getAxis("left")
+        assert axis.logMode and 50 < axis.geometry().height() < 150
+        labels = tick_labels(axis)
+        tick_font = axis.style["tickFont"] or QFont()  # None: the application font
+        scale = PRESENTER_FONT_SCALE if presenter else 1.0
+        assert tick_font.pointSizeF() == pytest.approx(font.pointSizeF() * scale)
+        line = QFontMetricsF(tick_font).height()
+        texts = [text for _, text in labels]
+        assert "0.01" in texts and len(texts) >= 2
+        gaps = np.diff([y for y, _ in labels])
+        assert gaps.min() >= line, (labels, line)
+    finally:
+        QApplication.setFont(font)

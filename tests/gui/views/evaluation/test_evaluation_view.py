@@ -7,6 +7,8 @@ import pyqtgraph as pg
 import pytest
 from gui_helpers import make_snapshot, shown
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QTextCursor
+from PySide6.QtWidgets import QApplication
 
 from nnviz.analysis.evaluation import Evaluation
 from nnviz.analysis.robustness import SPOILERS, spoil
@@ -290,3 +292,48 @@ def test_shown_mid_epoch_it_judges_the_newest_weights_and_says_which(view, qtbot
     assert view.evaluation.loss == pytest.approx(expected.loss, rel=1e-6)
     assert view.evaluation.loss != pytest.approx(engine_evaluation(start, digits).loss, rel=1e-6)
     assert view.header_text.endswith(" · the network after step 27")
+
+
+def header_pt(header) -> float:
+    """The point size the header's text is drawn in."""
+    cursor = QTextCursor(header.item.document())
+    cursor.setPosition(1)
+    return cursor.charFormat().fontPointSize()
+
+
+def test_presenter_mode_enlarges_cells_captions_and_headers(view):
+    """Confusion counts and accuracy labels 8 pt, thumbnail captions 7.5 pt, headers 10 pt:
+    × 1.5 in presenter mode, and back. The gallery's columns widen with its captions."""
+    m, c = view.mistakes, view.confidence
+    k = int(np.argmax(np.diag(view.evaluation.confusion)))
+    normal_col = m.gallery._min_col_px
+    for theme, scale in ((LIGHT, 1.0), (LIGHT.presenting(), 1.5), (LIGHT, 1.0)):
+        view.set_theme(theme)
+        texts = [t for row in m.confusion.texts for t in row] + m.confusion.bar_labels
+        assert {t.textItem.font().pointSizeF() for t in texts} == {8 * scale}
+        assert m.confusion.texts[k][k].toPlainText() == str(view.evaluation.confusion[k, k])
+        captions = m.gallery.texts
+        assert {t.textItem.font().pointSizeF() for t in captions} == {7.5 * scale}
+        assert captions[0].toPlainText().startswith("true ")
+        assert m.gallery._min_col_px == pytest.approx(normal_col * scale, rel=0.08)
+        assert header_pt(m.header) == header_pt(c.header) == 10 * scale
+        assert m.header.text == view.header_text
+
+
+def test_headers_wrap_instead_of_widening_the_scene(view, qtbot):
+    """In presenter mode the summary line (15 pt) is wider than the 1100 px window: it goes
+    onto two lines; a plain LabelItem made the scene wider than the window, and its right
+    side, with the gallery's last column, was cut off."""
+    view.set_theme(LIGHT.presenting())
+    glw = view.mistakes.glw
+    QApplication.processEvents()
+    header = view.mistakes.header
+    one_line = header.effectiveSizeHint(Qt.SizeHint.PreferredSize).width()
+    assert one_line > glw.width()  # the summary does not fit on one line
+    assert glw.ci.geometry().width() <= glw.viewport().width()
+    assert header.item.boundingRect().width() <= glw.viewport().width()
+    document = header.item.document()
+    assert document.firstBlock().layout().lineCount() == 2  # wrapped once
+    font = QFont(document.defaultFont())
+    font.setPointSizeF(header_pt(header))  # 15 pt
+    assert header.minimumHeight() >= 2 * QFontMetricsF(font).height()  # room for both lines

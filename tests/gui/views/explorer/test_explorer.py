@@ -6,12 +6,13 @@ import pytest
 from gui_helpers import make_snapshot, shown
 from mouse import drag
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor, QTextDocument
 
 from nnviz.analysis.edits import UnitEdit
 from nnviz.analysis.notation import sup
 from nnviz.analysis.preprocess import MNIST_CENTRE, center_of_mass, to_mnist
 from nnviz.analysis.trace import backward_trace, forward_trace
-from nnviz.charts.theme import DARK
+from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.network import MLP
 from nnviz.gui.views.explorer.view import ExplorerView
 
@@ -220,3 +221,30 @@ def test_a_snapshot_held_back_by_the_rate_limit_is_taken_later(qtbot, digits):
     assert "step 2" in w.source_label.text()
     qtbot.waitUntil(lambda: "step 4" in w.source_label.text(), timeout=2000)  # the last one
     np.testing.assert_array_equal(w.base_net.layers[0].W, second.layers[0].W)
+
+
+def test_presenter_mode_enlarges_the_answer_and_its_bars_labels(explorer):
+    """The answer line (the class 22 pt, how sure 12 pt) and the bars' value labels (8 pt)
+    × 1.5 in presenter mode, and back, with the same answer."""
+    w = explorer
+    w.load_test_image(0)
+    panel = w.answer
+
+    def sizes() -> tuple[float, float]:
+        document = QTextDocument()
+        document.setHtml(panel.answer.text())
+        text = document.toPlainText()
+        at = QTextCursor(document)
+        at.setPosition(1)
+        big = at.charFormat().fontPointSize()
+        at.setPosition(text.index("sure"))
+        return big, at.charFormat().fontPointSize()
+
+    for theme, scale in ((LIGHT, 1.0), (LIGHT.presenting(), 1.5), (LIGHT, 1.0)):
+        w.set_theme(theme)
+        assert sizes() == (22 * scale, 12 * scale)
+        assert {label.textItem.font().pointSizeF() for label in panel.bars.labels} == {8 * scale}
+        name, sure = panel.answer_text.split(" · ", 1)  # the same answer, drawn again
+        document = QTextDocument()
+        document.setHtml(panel.answer.text())
+        assert document.toPlainText().split() == f"{name} {sure}".split()

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from gui_helpers import make_snapshot, tiny_digits
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QMouseEvent, QTextCursor
 from PySide6.QtWidgets import QApplication
 
 from nnviz.analysis.embedding import choose_subset, layer_features, pca_2d, tsne_2d
-from nnviz.charts.map_scene import class_colors
+from nnviz.charts.map_scene import SIDE_WIDTH, class_colors
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.gui.views.map.view import MapView
 
@@ -365,3 +365,24 @@ def test_a_view_deleted_mid_tsne_stops_its_job(qtbot, data, snaps, monkeypatch):
     v.deleteLater()
     qtbot.waitUntil(lambda: (job in [j for _, j in finals]), timeout=10_000)
     assert ("cancelled", job) in finals and not server()._tasks  # told to stop, not finished
+
+
+def test_presenter_mode_enlarges_the_hover_answer_and_the_legend(qtbot, view):
+    """The hover panel's answer and the legend are 9 pt, 13.5 pt in presenter mode (then 9
+    again), and stay within the side column: the longer lines wrap."""
+    def drawn_pt(label) -> float:
+        cursor = QTextCursor(label.item.document())
+        cursor.setPosition(2)
+        return cursor.charFormat().fontPointSize()
+
+    view.show()
+    hover = view.scene.hover
+    image = np.zeros((28, 28), np.float32)
+    for theme, pt in ((LIGHT, 9), (LIGHT.presenting(), 13.5), (LIGHT, 9)):
+        view.set_theme(theme)
+        hover.show(image, 1234, "7", "9", 0.62, False)
+        QApplication.processEvents()
+        assert hover.text == "true 7, said 9 (62 %)\ntest image #1234"
+        assert drawn_pt(hover.label) == drawn_pt(hover.legend) == pt
+        for label in (hover.label, hover.legend):
+            assert label.item.mapRectToScene(label.item.boundingRect()).width() <= SIDE_WIDTH

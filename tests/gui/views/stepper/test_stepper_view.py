@@ -4,6 +4,7 @@ for the charts, the notation and the options, and presenter mode's larger charts
 import numpy as np
 import pytest
 from gui_helpers import shown
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 
 from nnviz.analysis.notation import equation_html
@@ -89,3 +90,25 @@ def test_presenter_theme_thickens_the_target_outline_and_makes_room_for_the_titl
     v.set_theme(LIGHT)
     assert plot.highlight.opts["pen"].widthF() == pytest.approx(2.5)
     assert plot.plot.layout.rowMinimumHeight(0) == row
+
+
+def test_the_titles_min_max_line_grows_in_presenter_mode(view):
+    """The chart title's second line, "min …, max …", is drawn at 8 pt, and at 12 pt in
+    presenter mode (its span's size inside a title the theme scales by 1.25), then 8 again."""
+    v = view
+    v.stepper.seek(5)
+    v._show()
+    item = v.plots[0].plot.titleLabel.item
+
+    def drawn_pt(at: int) -> float:
+        cursor = QTextCursor(item.document())
+        cursor.setPosition(at + 1)
+        return cursor.charFormat().fontPointSize() * item.scale()
+
+    for theme, title_pt, line_pt in ((LIGHT, 10, 8), (LIGHT.presenting(), 12.5, 12),
+                                     (LIGHT, 10, 8)):
+        v.set_theme(theme)
+        text = item.document().toPlainText()
+        assert text.splitlines()[1].startswith("min ")
+        assert drawn_pt(0) == pytest.approx(title_pt)
+        assert drawn_pt(text.index("min ")) == pytest.approx(line_pt)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from gui_helpers import shown
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QTextCursor
+from PySide6.QtWidgets import QApplication
 
 from nnviz.analysis.edits import UnitEdit, apply_edits, edited_trace
 from nnviz.analysis.trace import forward_trace
@@ -237,3 +238,27 @@ def test_theme_and_errors(view, trace):
     with pytest.raises(ValueError, match="unit 128: layer 2 has units 0–127"):
         view.set_unit(trace, 2, 128)
 
+
+
+def drawn_pt(label) -> float:
+    cursor = QTextCursor(label.item.document())
+    cursor.setPosition(1)
+    return cursor.charFormat().fontPointSize()
+
+
+def test_presenter_mode_enlarges_its_lines_and_wraps_them(view, trace):
+    """The unit's name 12 pt and the other lines 10 pt, × 1.5 in presenter mode and back;
+    a line then too long for the 480 px view wraps rather than widening the scene (the
+    placeholder of the comparison, at 15 pt, cut off the right of the scene)."""
+    view.set_unit(trace, 2, 5)
+    for theme, scale in ((LIGHT, 1.0), (LIGHT.presenting(), 1.5), (LIGHT, 1.0)):
+        view.set_theme(theme)
+        QApplication.processEvents()
+        assert drawn_pt(view.title) == 12 * scale
+        assert drawn_pt(view.values) == drawn_pt(view.answer) == 10 * scale
+        assert view.accuracy.opts["size"] == f"{10 * scale:g}pt"  # empty until a comparison
+        assert view.title.text == view.title_text and view.values.text.startswith(
+            view.values_text)
+        assert view.glw.ci.geometry().width() <= view.glw.viewport().width()
+        wrapped = view.answer.item.document().firstBlock().layout().lineCount()
+        assert wrapped == (2 if theme.presenter else 1), view.answer.text
