@@ -3,7 +3,7 @@ covers the other: the learner reads one while acting in the other."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QWidget
 
 GAP = 8             # px between the two windows
@@ -36,9 +36,9 @@ def beside(lessons: QRect, other: QRect, screen: QRect) -> tuple[QRect, QRect]:
         return lessons, other
     top = max(screen.top(), min(other.top(), screen.bottom() - other.height() + 1))
     if lessons.right() + GAP + other.width() <= screen.right():
-        other.moveTopLeft(lessons.topRight() + _dx(GAP + 1))
+        other.moveLeft(lessons.right() + GAP + 1)
     elif lessons.left() - GAP - other.width() >= screen.left():
-        other.moveTopLeft(lessons.topLeft() - _dx(GAP + other.width()))
+        other.moveLeft(lessons.left() - GAP - other.width())
     else:
         width = max(MIN_LESSONS, screen.width() - other.width() - GAP)
         lessons = QRect(screen.left(), lessons.top(), min(width, lessons.width()),
@@ -48,10 +48,6 @@ def beside(lessons: QRect, other: QRect, screen: QRect) -> tuple[QRect, QRect]:
         return lessons, other
     other.moveTop(top)
     return lessons, other
-
-
-def _dx(x: int) -> QPoint:
-    return QPoint(x, 0)
 
 
 def screen_area(widget: QWidget) -> QRect | None:
