@@ -1,0 +1,267 @@
+"""Convolution, pooling and flatten layers on batch-major NHWC maps.
+
+A map is ``(m, H, W, C)``: batch, height, width, channels, channels last. In this layout the
+k×k×C patch under every output pixel is a strided *view* of the (padded) input
+(:func:`im2col`), and the convolution is one GEMM of the patches ``(m·Ho·Wo, k·k·C)`` with the
+kernels ``(C_out, k·k·C)`` whose result is already the NHWC output. Backward is two more GEMMs
+(``dW`` and the patch gradients); the patch gradients go back onto the input with k² slice-adds
+(:func:`col2im`), one per kernel offset, never a loop over pixels or examples.
+
+``W`` of a convolution is ``(C_out, k, k, C_in)``; ``W``, ``b``, ``dW`` and ``db`` are views
+into the owning network's flat buffers, as for :class:`nnviz.engine.layers.Dense`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from nnviz.engine.activations import Activation
+
+PADDINGS = ("same", "valid")
+
+
+def conv_geometry(size: int, k: int, stride: int, padding: str) -> tuple[int, int, int]:
+    """Output size and (before, after) padding of one spatial axis of ``size`` pixels.
+
+    ``same`` gives ``ceil(size / stride)`` outputs with the padding split as evenly as
+    possible, the extra pixel after (TensorFlow's rule); ``valid`` gives
+    ``(size − k) // stride + 1`` without padding. Raises ``ValueError`` if no output fits.
+    """
+    if padding == "same":
+        out = -(-size // stride)
+        total = max((out - 1) * stride + k - size, 0)
+        return out, total // 2, total - total // 2
+    if padding == "valid":
+        if k > size:
+            raise ValueError(f"a {k}×{k} kernel is larger than the {size}×{size} map "
+                             "(use 'same' padding or a smaller kernel)")
+        return (size - k) // stride + 1, 0, 0
+    raise ValueError(f"padding must be one of {', '.join(PADDINGS)}, got {padding!r}")
+
+
+def im2col(xp: np.ndarray, k: int, stride: int, out_hw: tuple[int, int]) -> np.ndarray:
+    """Patches of a padded map as rows: ``(m·Ho·Wo, k·k·C)``, ordered (kh, kw, c).
+
+    Parameters
+    ----------
+    xp : ndarray, shape (m, Hp, Wp, C), C-contiguous
+    """
+    m, _, _, c = xp.shape
+    ho, wo = out_hw
+    sm, sh, sw, sc = xp.strides
+    view = as_strided(xp, (m, ho, wo, k, k, c), (sm, sh * stride, sw * stride, sh, sw, sc),
+                      writeable=False)
+    return view.reshape(m * ho * wo, k * k * c)  # the one copy of the forward pass
+
+
+def col2im(dcols: np.ndarray, padded_shape, k: int, stride: int) -> np.ndarray:
+    """Adjoint of :func:`im2col`: sum patch gradients ``(m, Ho, Wo, k, k, C)`` onto a
+    zero map of ``padded_shape`` (m, Hp, Wp, C) with one vectorised slice-add per offset."""
+    dxp = np.zeros(padded_shape, dtype=dcols.dtype)
+    _, ho, wo = dcols.shape[:3]
+    for i in range(k):
+        for j in range(k):
+            dxp[:, i:i + stride * (ho - 1) + 1:stride, j:j + stride * (wo - 1) + 1:stride, :] \
+                += dcols[:, :, :, i, j, :]
+    return dxp
+
+
+class Conv2D:
+    """``z = W ⋆ x + b`` over k×k patches, ``a = f(z)``.
+
+    Parameters
+    ----------
+    W : ndarray, shape (C_out, k, k, C_in)
+    b : ndarray, shape (C_out,)
+    dW, db : ndarray
+        Gradient buffers of the same shapes.
+    activation : Activation
+    in_shape : (H, W, C_in)
+    stride : 1 or 2
+    padding : 'same' or 'valid'
+
+    Attributes
+    ----------
+    x, z, a, out, delta : ndarray or None
+        Last pass: input (m, H, W, C_in), ``z``/``a``/``out``/``δ`` (m, Ho, Wo, C_out).
+    """
+
+    kind = "conv"
+
+    def __init__(self, W, b, dW, db, activation: Activation, in_shape, stride: int = 1,
+                 padding: str = "same"):
+        self.W, self.b, self.dW, self.db = W, b, dW, db
+        self.activation = activation
+        self.k, self.stride, self.padding = W.shape[1], int(stride), padding
+        self.in_shape = tuple(in_shape)
+        h, w, _ = self.in_shape
+        ho, self._pt, self._pb = conv_geometry(h, self.k, self.stride, padding)
+        wo, self._pl, self._pr = conv_geometry(w, self.k, self.stride, padding)
+        self.out_shape = (ho, wo, W.shape[0])
+        self._W2 = W.reshape(W.shape[0], -1)   # (C_out, k·k·C_in) views, no copy
+        self._dW2 = dW.reshape(dW.shape[0], -1)
+        self.x = self.z = self.a = self.out = self.delta = None
+        self._cols = None
+
+    @property
+    def n_in(self) -> int:
+        """Fan-in of one output unit: k·k·C_in (what He/Xavier scale by)."""
+        return self._W2.shape[1]
+
+    @property
+    def n_out(self) -> int:
+        return self.W.shape[0]
+
+    def _pad(self, x: np.ndarray) -> np.ndarray:
+        if not (self._pt or self._pb or self._pl or self._pr):
+            return np.ascontiguousarray(x)
+        m, h, w, c = x.shape
+        xp = np.zeros((m, h + self._pt + self._pb, w + self._pl + self._pr, c), dtype=x.dtype)
+        xp[:, self._pt:self._pt + h, self._pl:self._pl + w] = x
+        return xp
+
+    def pre_activation(self, x: np.ndarray, cols_out: list | None = None) -> np.ndarray:
+        """``z`` (m, Ho, Wo, C_out) for ``x`` (m, H, W, C_in); appends the patches to
+        ``cols_out`` when given (backward needs them)."""
+        cols = im2col(self._pad(x), self.k, self.stride, self.out_shape[:2])
+        z = cols @ self._W2.T
+        z += self.b
+        if cols_out is not None:
+            cols_out.append(cols)
+        return z.reshape(len(x), *self.out_shape)
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """``a`` without caching anything (evaluation)."""
+        return self.activation.forward(self.pre_activation(x))
+
+    def forward(self, x: np.ndarray, dropout: float = 0.0, rng=None) -> np.ndarray:
+        """Compute and cache ``z`` and ``a`` (m, Ho, Wo, C_out); dropout is not applied."""
+        cols = []
+        z = self.pre_activation(x, cols)
+        self._cols = cols[0]
+        self.x, self.z = x, z
+        self.a = self.out = self.activation.forward(z)
+        return self.out
+
+    def backward(self, grad_out: np.ndarray, need_input_grad: bool = True):
+        """Fill ``dW``, ``db`` from ``∂L/∂a`` (m, Ho, Wo, C_out); return ``∂L/∂x`` (m, H, W,
+        C_in) or None. ``grad_out`` may be overwritten."""
+        delta = self.activation.backward(grad_out, self.z, self.a)
+        self.delta = delta
+        d = delta.reshape(-1, self.n_out)
+        np.matmul(d.T, self._cols, out=self._dW2)
+        np.sum(d, axis=0, out=self.db)
+        if not need_input_grad:
+            return None
+        m = len(delta)
+        ho, wo, _ = self.out_shape
+        h, w, c = self.in_shape
+        dcols = (d @ self._W2).reshape(m, ho, wo, self.k, self.k, c)
+        shape = (m, h + self._pt + self._pb, w + self._pl + self._pr, c)
+        dxp = col2im(dcols, shape, self.k, self.stride)
+        return dxp[:, self._pt:self._pt + h, self._pl:self._pl + w]
+
+    def clear_cache(self) -> None:
+        self.x = self.z = self.a = self.out = self.delta = None
+        self._cols = None
+
+
+class Pool2D:
+    """Max or average pooling over non-overlapping p×p windows (stride p).
+
+    The map's height and width must be multiples of ``p``. For max pooling ``argmax``
+    (m, Ho, Wo, C) holds, after a forward pass, the position ``0 … p²−1`` (row-major in the
+    window) of the maximum that δ is routed back to; the first maximum wins a tie.
+    """
+
+    kind = "pool"
+
+    def __init__(self, in_shape, size: int = 2, mode: str = "max"):
+        h, w, c = self.in_shape = tuple(in_shape)
+        if mode not in ("max", "avg"):
+            raise ValueError(f"pooling must be max or avg, got {mode!r}")
+        if h % size or w % size:
+            raise ValueError(f"{size}×{size} pooling needs a map whose sides are multiples of "
+                             f"{size}, got {h}×{w}")
+        self.size, self.mode = int(size), mode
+        self.out_shape = (h // size, w // size, c)
+        self.activation = None
+        self.x = self.out = self.argmax = None
+
+    @property
+    def z(self):
+        return self.out
+
+    @property
+    def a(self):
+        return self.out
+
+    def _blocks(self, x: np.ndarray) -> np.ndarray:
+        """(m, Ho, Wo, C, p·p): each window's values on the last axis (a copy)."""
+        m, p = len(x), self.size
+        ho, wo, c = self.out_shape
+        return (x.reshape(m, ho, p, wo, p, c).transpose(0, 1, 3, 5, 2, 4)
+                .reshape(m, ho, wo, c, p * p))
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        m, p = len(x), self.size
+        ho, wo, c = self.out_shape
+        xr = x.reshape(m, ho, p, wo, p, c)
+        return xr.max(axis=(2, 4)) if self.mode == "max" else xr.mean(axis=(2, 4))
+
+    def forward(self, x: np.ndarray, dropout: float = 0.0, rng=None) -> np.ndarray:
+        self.x = x
+        if self.mode == "max":
+            blocks = self._blocks(x)
+            self.argmax = blocks.argmax(axis=-1)
+            self.out = np.take_along_axis(blocks, self.argmax[..., None], axis=-1)[..., 0]
+        else:
+            self.out = self.apply(x)
+        return self.out
+
+    def backward(self, grad_out: np.ndarray, need_input_grad: bool = True):
+        """``∂L/∂x`` (m, H, W, C): max routes each δ to its argmax, avg spreads it by 1/p²."""
+        if not need_input_grad:
+            return None
+        m, p = len(grad_out), self.size
+        ho, wo, c = self.out_shape
+        if self.mode == "max":
+            d = np.zeros((m, ho, wo, c, p * p), dtype=grad_out.dtype)
+            np.put_along_axis(d, self.argmax[..., None], grad_out[..., None], axis=-1)
+            d = d.reshape(m, ho, wo, c, p, p).transpose(0, 1, 4, 2, 5, 3)
+        else:
+            g = grad_out * grad_out.dtype.type(1.0 / (p * p))
+            d = np.broadcast_to(g[:, :, None, :, None, :], (m, ho, p, wo, p, c))
+        return np.ascontiguousarray(d).reshape(m, *self.in_shape)
+
+    def clear_cache(self) -> None:
+        self.x = self.out = self.argmax = None
+
+
+class Flatten:
+    """(m, H, W, C) → (m, H·W·C), in NHWC order (a view, no copy)."""
+
+    kind = "flatten"
+
+    def __init__(self, in_shape):
+        self.in_shape = tuple(in_shape)
+        self.out_shape = (int(np.prod(self.in_shape)),)
+        self.activation = None
+        self.x = self.out = None
+
+    z = a = property(lambda self: self.out)
+
+    def apply(self, x):
+        return x.reshape(len(x), -1)
+
+    def forward(self, x, dropout: float = 0.0, rng=None):
+        self.x = x
+        self.out = x.reshape(len(x), -1)
+        return self.out
+
+    def backward(self, grad_out, need_input_grad: bool = True):
+        return grad_out.reshape(len(grad_out), *self.in_shape) if need_input_grad else None
+
+    def clear_cache(self) -> None:
+        self.x = self.out = None
