@@ -29,7 +29,8 @@ KINDS = ("conv", "pool", "flatten", "dense")
 MAX_FILTERS = 4096
 MAX_KERNEL = 31
 # Units of all maps of one example: bounds what evaluating one image allocates.
-MAX_UNITS_PER_EXAMPLE = 1 << 24
+MAX_UNITS_PER_EXAMPLE = 1 << 22
+MAX_SIDE = 4096  # of an input map, and its channels
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,9 @@ def layer_shapes(input_shape, specs: Sequence[LayerSpec], n_classes: int | None 
         One line naming the layer at fault (``layer 3 (pool2): …``).
     """
     shape = tuple(int(s) for s in input_shape)
-    if len(shape) != 3 or min(shape) < 1:
-        raise ValueError(f"input shape must be (height, width, channels) ≥ 1, got {shape}")
+    if len(shape) != 3 or not all(1 <= s <= MAX_SIDE for s in shape):
+        raise ValueError(f"input shape must be (height, width, channels), each 1…{MAX_SIDE}, "
+                         f"got {shape}")
     if not specs:
         raise ValueError("a network needs at least one layer")
     shapes, n_params, units = [], 0, prod(shape)
@@ -221,6 +223,21 @@ def layer_shapes(input_shape, specs: Sequence[LayerSpec], n_classes: int | None 
         raise ValueError(f"layer {len(specs)} ({last.text}): the output layer must have one "
                          f"unit per class: dense{n_classes}")
     return shapes, n_params
+
+
+def parameter_shapes(input_shape, specs) -> dict[str, tuple[int, ...]]:
+    """``{"W1": (C_out, k, k, C_in) or (n_out, n_in), "b1": (n_out,), …}`` of a stack whose
+    shapes :func:`layer_shapes` accepted: what a checkpoint must hold, allocating nothing."""
+    shapes, _ = layer_shapes(input_shape, specs)
+    out, shape, i = {}, tuple(input_shape), 0
+    for s, out_shape in zip(specs, shapes):
+        if s.kind in ("conv", "dense"):
+            i += 1
+            out[f"W{i}"] = ((s.units, s.kernel, s.kernel, shape[2]) if s.kind == "conv"
+                            else (s.units, shape[0]))
+            out[f"b{i}"] = (s.units,)
+        shape = out_shape
+    return out
 
 
 def describe_shapes(input_shape, specs) -> str:
