@@ -3,9 +3,10 @@
 A map is ``(m, H, W, C)``: batch, height, width, channels, channels last. In this layout the
 k×k×C patch under every output pixel is a strided *view* of the (padded) input
 (:func:`im2col`), and the convolution is one GEMM of the patches ``(m·Ho·Wo, k·k·C)`` with the
-kernels ``(C_out, k·k·C)`` whose result is already the NHWC output. Backward is two more GEMMs
-(``dW`` and the patch gradients); the patch gradients go back onto the input with k² slice-adds
-(:func:`col2im`), one per kernel offset, never a loop over pixels or examples.
+kernels ``(C_out, k·k·C)`` whose result is already the NHWC output. Backward is one GEMM for
+``dW`` and, for the input gradient, k² small GEMMs, one per kernel offset, each added onto
+the pixels it touched by one slice-add (:func:`col2im_gemm`): never a loop over pixels or
+examples.
 
 ``W`` of a convolution is ``(C_out, k, k, C_in)``; ``W``, ``b``, ``dW`` and ``db`` are views
 into the owning network's flat buffers, as for :class:`nnviz.engine.layers.Dense`.
@@ -55,15 +56,28 @@ def im2col(xp: np.ndarray, k: int, stride: int, out_hw: tuple[int, int]) -> np.n
     return view.reshape(m * ho * wo, k * k * c)  # the one copy of the forward pass
 
 
-def col2im(dcols: np.ndarray, padded_shape, k: int, stride: int) -> np.ndarray:
-    """Adjoint of :func:`im2col`: sum patch gradients ``(m, Ho, Wo, k, k, C)`` onto a
-    zero map of ``padded_shape`` (m, Hp, Wp, C) with one vectorised slice-add per offset."""
-    dxp = np.zeros(padded_shape, dtype=dcols.dtype)
-    _, ho, wo = dcols.shape[:3]
+def col2im_gemm(delta: np.ndarray, W: np.ndarray, padded_shape, stride: int) -> np.ndarray:
+    """``∂L/∂x_padded`` (m, Hp, Wp, C_in): the adjoint of :func:`im2col` followed by the GEMM.
+
+    For each of the k² kernel offsets (i, j), one GEMM ``δ · W[:, i, j, :]`` (m·Ho·Wo, C_in)
+    is added onto the input pixels that offset touched — a slice-add whose source is
+    contiguous. (Computing all patch gradients in one GEMM and scattering them is ~9× slower:
+    the scatter reads them with a stride of k·k·C_in.)
+
+    Parameters
+    ----------
+    delta : ndarray, shape (m·Ho·Wo, C_out)
+    W : ndarray, shape (C_out, k, k, C_in)
+    """
+    m = padded_shape[0]
+    k, c = W.shape[1], W.shape[3]
+    dxp = np.zeros(padded_shape, dtype=delta.dtype)
+    _, hp, wp, _ = padded_shape
+    ho, wo = (hp - k) // stride + 1, (wp - k) // stride + 1
     for i in range(k):
         for j in range(k):
             dxp[:, i:i + stride * (ho - 1) + 1:stride, j:j + stride * (wo - 1) + 1:stride, :] \
-                += dcols[:, :, :, i, j, :]
+                += (delta @ W[:, i, j, :]).reshape(m, ho, wo, c)
     return dxp
 
 
@@ -154,12 +168,9 @@ class Conv2D:
         np.sum(d, axis=0, out=self.db)
         if not need_input_grad:
             return None
-        m = len(delta)
-        ho, wo, _ = self.out_shape
         h, w, c = self.in_shape
-        dcols = (d @ self._W2).reshape(m, ho, wo, self.k, self.k, c)
-        shape = (m, h + self._pt + self._pb, w + self._pl + self._pr, c)
-        dxp = col2im(dcols, shape, self.k, self.stride)
+        shape = (len(delta), h + self._pt + self._pb, w + self._pl + self._pr, c)
+        dxp = col2im_gemm(d, self.W, shape, self.stride)
         return dxp[:, self._pt:self._pt + h, self._pl:self._pl + w]
 
     def clear_cache(self) -> None:
