@@ -27,7 +27,7 @@ class Preset:
                 f"{batch}, {c.epochs} epochs")
 
 
-LENET_SMALL = "conv8k5,pool2,conv16k5,pool2,flatten,dense64,dense10"
+LENET_SMALL = "conv16k5,pool2,conv32k5,pool2,flatten,dense64,dense10"
 LENET = "conv32k5,pool2,conv64k5,pool2,flatten,dense128,dense10"
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [
@@ -57,8 +57,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
                        loss="cross_entropy", optimizer="momentum", lr=0.01, momentum=0.9,
                        batch_size=64, epochs=3)),
     Preset("lenet-small", "A small convolutional network (LeNet's shape: two 5×5 convolutions "
-           "of 8 and 16 filters, each followed by 2×2 max pooling, a dense layer of 64): "
-           "about 54,000 parameters, ≥ 99.0 % on MNIST in 3 epochs.",
+           "of 16 and 32 filters, each followed by 2×2 max pooling, a dense layer of 64): "
+           "about 114,000 parameters, 99.1 % on MNIST in 3 epochs.",
            TrainConfig(arch=LENET_SMALL, activation="relu", init="he", loss="cross_entropy",
                        optimizer="adam", lr=2e-3, schedule="cosine", batch_size=128, epochs=3)),
     Preset("lenet", "The larger convolutional network: 32 and 64 filters of 5×5, each "

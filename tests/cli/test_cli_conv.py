@@ -73,10 +73,10 @@ def test_the_cnn_presets_build_lenet_shapes():
     from nnviz.engine.training import make_network
     small = make_network(PRESETS["lenet-small"].config, 784, 10, image_shape=(28, 28))
     large = make_network(PRESETS["lenet"].config, 784, 10, image_shape=(28, 28))
-    assert small.shapes[:4] == [(28, 28, 8), (14, 14, 8), (14, 14, 16), (7, 7, 16)]
+    assert small.shapes[:4] == [(28, 28, 16), (14, 14, 16), (14, 14, 32), (7, 7, 32)]
     assert large.shapes[:4] == [(28, 28, 32), (14, 14, 32), (14, 14, 64), (7, 7, 64)]
-    assert small.n_parameters == 54_314 and large.n_parameters == 454_922
-    assert "conv8k5,pool2" in PRESETS["lenet-small"].describe()
+    assert small.n_parameters == 114_314 and large.n_parameters == 454_922
+    assert "conv16k5,pool2" in PRESETS["lenet-small"].describe()
 
 
 def test_layers_after_a_cnn_preset_train_an_mlp(csv_file, tmp_path, capsys):

@@ -290,3 +290,13 @@ def test_the_syntax_reads_back_from_the_specs():
         text.replace("maxpool1", "pool1")
     assert specs[1] == LayerSpec("conv", 4, 3, 2, "valid")
     assert parse_arch("dense5:tanh")[0].activation == "tanh"
+
+
+def test_the_readme_gives_the_shapes_the_engine_computes():
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Convolutional networks"):]
+    section = " ".join(section.replace("`", "").split())
+    specs = parse_arch("conv8k5,pool2,conv16k5,pool2,flatten,dense10")
+    assert describe_shapes((28, 28, 1), specs) in section
+    assert f"({ConvNet((28, 28, 1), specs).n_parameters:,} parameters" in section
