@@ -61,7 +61,11 @@ class Task(QObject):
         self.fn = fn
         self.stop_requested = False  # a plain bool: read by the work in its own thread
         self.on_cancel: Callable[[], None] | None = None  # e.g. tell the process to stop
-        self.is_ended = False
+        self.is_ended = False  # set by the work's thread as it answers
+        # Set in the GUI thread once the answer and ``ended`` have been delivered there: what
+        # GUI code must look at (``is_ended`` turns True before any receiver has run).
+        self.is_delivered = False
+        self.ended.connect(self._on_delivered)
 
     def report(self, done, total=None) -> None:
         """Progress, from the work's thread (queued to the GUI thread)."""
@@ -89,6 +93,10 @@ class Task(QObject):
         else:
             self.cancelled.emit()
         self.ended.emit()
+
+    @Slot()
+    def _on_delivered(self) -> None:
+        self.is_delivered = True
 
     def run(self) -> None:
         """Run ``fn`` here and answer: in a pool thread (see :func:`run_in_pool`)."""

@@ -369,6 +369,42 @@ def test_set_up_opens_mnist_in_place_of_other_data(qtbot, make_window, digits, m
     assert opened == [("mnist", True)]  # once
 
 
+def test_set_up_waits_for_the_failure_to_be_delivered(qtbot, make_window, digits, tmp_path,
+                                                     monkeypatch):
+    """The loading may fail in its thread before the set-up first looks (a fast failure on a
+    loaded machine): the set-up still waits for the failure to reach the window, which
+    offers the download, and only then says it cannot go on (it gave up at once before,
+    with no offer made yet: the race behind the flaky test below)."""
+    import threading
+
+    from nnviz.gui.workers import tasks
+
+    class JoiningPool:  # the pool's work runs in a thread, answered before start() returns
+        @staticmethod
+        def globalInstance():
+            return JoiningPool
+
+        @staticmethod
+        def start(runnable):
+            worker = threading.Thread(target=runnable.run)
+            worker.start()
+            worker.join()
+    monkeypatch.setattr(tasks, "QThreadPool", JoiningPool)
+    letters = replace(digits, name="letters", class_names=tuple("ABCDEFGHIJ"))
+    w = make_window()
+    w.data_dir = tmp_path
+    w.set_dataset(letters, "letters")
+    offered = []
+    w._offer_download = lambda source, message: offered.append(source)
+    w.on_lessons()
+    view = w.lessons_window.centralWidget()
+    view.setup_button.click()
+    assert view.setting_up and offered == []
+    qtbot.waitUntil(lambda: not view.setting_up, timeout=20_000)
+    assert offered == ["mnist"]
+    assert view.setup_report.text().startswith("Cannot set this chapter up: MNIST could not")
+
+
 def test_set_up_says_so_when_mnist_cannot_be_opened(qtbot, make_window, digits, tmp_path):
     """No MNIST in the data folder: the loading fails (the window offers the download) and
     the set-up stops with a message instead of waiting for ever."""
