@@ -45,7 +45,7 @@ def test_a_device_is_written_into_never_replaced(null_device):
 
 def test_a_fifo_is_written_into_and_its_reader_gets_the_bytes(fifo):
     got = []
-    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
     reader.start()
     with atomic_write(fifo, "w") as stream:  # waits for the reader, as the shell's > does
         stream.write("[1, 2]")
