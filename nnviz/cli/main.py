@@ -168,6 +168,7 @@ def load_data(args, val_fraction=0.0, seed=0, download=False):
 def cmd_train(args) -> int:
     from nnviz.cli.train import run_training
     from nnviz.engine.checkpoint import MAX_LAYERS, MAX_PARAMETERS, parameter_count
+    check_outputs(args, "save", "history")  # before the data is read and the hour of training
     config = train_config(args)
     data = load_data(args, args.val_fraction, config.seed, args.download)
     sizes = config.sizes(data.n_features, data.n_classes)
@@ -193,6 +194,7 @@ def cmd_evaluate(args) -> int:
         raise UserError("--map writes map.png: give --png-dir DIR too")
     if args.robustness_n < 1:
         raise UserError(f"--robustness-n must be ≥ 1, got {args.robustness_n}")
+    check_outputs(args, "png_dir", folder=("confusion.png", "robustness.png", "map.png"))
     ck = load_model(args.model)
     if args.dataset is None:
         args.dataset = ck.extra.get("dataset", "mnist")
@@ -221,7 +223,29 @@ def cmd_gui(args) -> int:
         from nnviz.gui.app import run_app
     except ImportError as exc:
         raise UserError(f"the window needs Qt, which failed to load: {exc}") from None
+    check_outputs(args, "screenshot")
     return run_app(args)
+
+
+def check_outputs(args, *names: str, folder: tuple[str, ...] = ()) -> None:
+    """Check the output options ``names`` that were given before any work starts (an error
+    names the option and the path: `nnviz.files.outputs`). With ``folder`` (the file names
+    written in it), each option is a folder and those files in it are checked too."""
+    import os
+
+    from nnviz.files.outputs import check_output_path
+    seen = {}
+    for name in names:
+        path, option = getattr(args, name, None), f"--{name.replace('_', '-')}"
+        if path is None:
+            continue
+        out = check_output_path(path, option, folder=bool(folder))
+        for file_name in folder:
+            check_output_path(path / file_name, option)
+        key = os.path.realpath(path)
+        if not out.stream and key in seen:
+            raise UserError(f"{seen[key]} and {option} name the same file {path}; give two")
+        seen[key] = option
 
 
 def _download_bar():

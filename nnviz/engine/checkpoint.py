@@ -60,10 +60,13 @@ class Checkpoint:
 
 
 def save_model(path, net: MLP, config: TrainConfig | None = None,
-               history: list[dict] | None = None, extra: dict | None = None) -> Path:
+               history: list[dict] | None = None, extra: dict | None = None, *,
+               wait: bool = True) -> Path:
     """Write ``net`` (and its config and history) to ``path`` atomically; return the path.
 
-    Stale temporary files of earlier saves that were killed are swept from the folder.
+    Stale temporary files of earlier saves that were killed are swept from the folder; a
+    device or FIFO is written into, ``wait`` as :func:`~nnviz.files.atomic.atomic_write`'s.
+    Raises its `OutputError` (an `OSError` naming ``path``) when the file cannot be written.
     """
     path = Path(path)
     meta = {"format": FORMAT, "version": FORMAT_VERSION, "nnviz": __version__,
@@ -72,7 +75,7 @@ def save_model(path, net: MLP, config: TrainConfig | None = None,
             "history": history or [], "extra": extra or {}}
     arrays = {k: np.ascontiguousarray(v) for k, v in net.parameters().items()}
     arrays["meta"] = np.array(json.dumps(meta, allow_nan=True))
-    with atomic_write(path) as stream:
+    with atomic_write(path, wait=wait) as stream:
         np.savez(stream, **arrays)
     return path
 
