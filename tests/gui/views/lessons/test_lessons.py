@@ -19,6 +19,7 @@ from nnviz.gui.views.lessons.chapters import CHAPTERS
 from nnviz.gui.views.lessons.steps import MODERN, TINY, at_first_delta, at_loss, at_output
 from nnviz.gui.views.lessons.view import LessonsView
 from nnviz.gui.widgets.mathtext import math_family
+from nnviz.gui.workers.tasks import Task
 
 READING_WPM = 120   # technical text with equations, read with the app beside it
 LOOKING_S = 30      # per chapter: looking at the view, finding the button, drawing
@@ -355,6 +356,7 @@ def test_set_up_opens_mnist_in_place_of_other_data(qtbot, make_window, digits, m
     def open_dataset(source, offer_download=False):  # loads in 300 ms, as a task would
         opened.append((source, offer_download))
         QTimer.singleShot(300, lambda: w.set_dataset(digits, "mnist"))
+        return Task()  # as the window's: a task, here one that never answers
     monkeypatch.setattr(w, "open_dataset", open_dataset)
     w.on_lessons()
     view = w.lessons_window.centralWidget()
