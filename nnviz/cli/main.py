@@ -17,9 +17,12 @@ from nnviz.cli.errors import EXIT_INTERRUPTED, UserError, fail
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        args = build_parser().parse_args(["gui", *(argv or [])])
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            args = build_parser().parse_args(["gui", *(argv or [])])
+    except SystemExit as exc:  # a bad option (one line said), --help, --version
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return args.run(args)
     except KeyboardInterrupt:
@@ -247,8 +250,6 @@ def cmd_evaluate(args) -> int:
     from nnviz.engine.checkpoint import load_model
     if args.map is not None and args.png_dir is None:
         raise UserError("--map writes map.png: give --png-dir DIR too")
-    if args.robustness_n < 1:
-        raise UserError(f"--robustness-n must be ≥ 1, got {args.robustness_n}")
     ck = load_model(args.model)
     if args.dataset is None:
         args.dataset = ck.extra.get("dataset", "mnist")
