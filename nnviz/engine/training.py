@@ -24,7 +24,6 @@ from nnviz.engine.network import MLP
 from nnviz.engine.optim import effective_momentum, make_optimizer
 from nnviz.engine.schedules import lr_factor
 
-
 # A batch's loss this many times the run's recent losses (or a network that knows nothing's,
 # whichever is larger) means the step blew up: finite, yet far past anything training does.
 DIVERGENCE_FACTOR = 100.0

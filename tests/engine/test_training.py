@@ -287,9 +287,10 @@ def test_one_activation_per_hidden_layer():
 def test_a_diverging_run_keeps_weights_whose_loss_is_near_the_recent_losses(optimizer, lr):
     # Issue 16: the weights "of the last good step" gave a loss around 2e21 (only an infinite
     # loss counted as bad). MNIST-like data: 784 pixels in [0, 1], the default network.
+    from synthetic_data import make_images, make_labels
+
     from nnviz.engine.losses import get_loss
     from nnviz.engine.metrics import evaluate
-    from synthetic_data import make_images, make_labels
     x = make_images(512, seed=3).reshape(512, -1).astype(np.float32) / 255
     y = make_labels(512, seed=3).astype(np.int64)
     data = types.SimpleNamespace(x_train=x, y_train=y, x_test=x[:64], y_test=y[:64],
