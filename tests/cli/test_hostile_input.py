@@ -185,15 +185,16 @@ def test_a_real_process_prints_one_line_and_no_traceback(tmp_path, argv, message
 # -- issue 16: nothing blocks for ever ------------------------------------------------------
 
 def own_fifo(path):
-    """``os.mkfifo`` in the test's folder. A writer in a daemon thread opens and closes it once,
-    so code that (wrongly) opens it reads end-of-file instead of blocking the test for ever."""
+    """``os.mkfifo`` in the test's folder. A writer in a daemon thread keeps opening and
+    closing it, so code that (wrongly) opens it reads end-of-file instead of blocking the test for ever."""
     import os
     import threading
     os.mkfifo(path)
 
     def write_once():
-        with open(path, "wb"):
-            pass
+        while True:  # each wrong open (the decode cache opens twice) reads end-of-file
+            with open(path, "wb"):
+                pass
     threading.Thread(target=write_once, daemon=True).start()
     return path
 

@@ -167,14 +167,15 @@ def test_save_and_load_model_round_trip(qtbot, window, tmp_path):
 
 @pytest.fixture
 def fifo(tmp_path):
-    """A FIFO of our own. A writer in a daemon thread opens and closes it once, so code that
+    """A FIFO of our own. A writer in a daemon thread keeps opening and closing it, so code that
     (wrongly) opens it reads end-of-file instead of blocking the test for ever."""
     path = tmp_path / "mfifo.npz"
     os.mkfifo(path)
 
     def write_once():
-        with open(path, "wb"):
-            pass
+        while True:  # each wrong open (the decode cache opens twice) reads end-of-file
+            with open(path, "wb"):
+                pass
     threading.Thread(target=write_once, daemon=True).start()
     yield path
     os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))  # lets the writer go if still waiting
