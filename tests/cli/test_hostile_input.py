@@ -186,7 +186,8 @@ def test_a_real_process_prints_one_line_and_no_traceback(tmp_path, argv, message
 
 def own_fifo(path):
     """``os.mkfifo`` in the test's folder. A writer in a daemon thread keeps opening and
-    closing it, so code that (wrongly) opens it reads end-of-file instead of blocking the test for ever."""
+    closing it, so code that (wrongly) opens it reads end-of-file instead of blocking the test
+    for ever."""
     import os
     import threading
     os.mkfifo(path)
