@@ -9,6 +9,7 @@ import sys
 import time
 
 SHOT_TIMEOUT_S = 300
+EXIT_INTERRUPTED = 130  # as nnviz.cli.errors says for Ctrl-C (cli is a layer above)
 
 
 def run_app(args) -> int:
@@ -37,7 +38,6 @@ def run_app(args) -> int:
         director.start()  # referenced until exec() returns, or its timer would be collected
     code = app.exec()
     if interrupted:
-        from nnviz.cli.errors import EXIT_INTERRUPTED
         print("nnviz: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     return code
