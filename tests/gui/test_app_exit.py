@@ -39,12 +39,13 @@ def run_script(tmp_path: Path, script: str) -> subprocess.CompletedProcess:
 
 
 WINDOW = """
-    import sys, threading
+    import os, sys, threading
     from PySide6.QtCore import QSettings, QTimer
     from nnviz.charts.app import make_app
     from nnviz.gui.window.main_window import MainWindow
     app = make_app()
-    window = MainWindow(settings=QSettings(sys.argv[0] + ".ini", QSettings.Format.IniFormat))
+    window = MainWindow(settings=QSettings(os.environ["XDG_CONFIG_HOME"] + "/t.ini",
+                                         QSettings.Format.IniFormat))
     window.show()
 """
 
