@@ -30,6 +30,7 @@ from nnviz.engine.init import init_weights
 from nnviz.engine.network import MLP
 from nnviz.files.atomic import atomic_write
 from nnviz.files.npz import NPZ_ERRORS, member_names, read_array, read_header
+from nnviz.files.regular import NotRegularFile, open_regular
 
 FORMAT = "nnviz-model"
 FORMAT_VERSION = 1
@@ -86,7 +87,7 @@ def load_model(path) -> Checkpoint:
     Raises
     ------
     CheckpointError
-        Missing file, not an npz, not an nnviz model, metadata of the wrong type or
+        Missing file, not a regular file (a FIFO is refused unread), not an npz, not an nnviz model, metadata of the wrong type or
         architecture beyond the bounds, or parameters that do not fit the stated architecture
         (wrong shape, dtype, or non-finite values).
     """
@@ -117,10 +118,12 @@ def read_meta(path) -> dict:
 def _archive(path: Path):
     """The open zip of ``path``; any way reading it fails becomes a `CheckpointError`."""
     try:
-        with open(path, "rb") as stream, zipfile.ZipFile(stream) as archive:
+        with open_regular(path) as stream, zipfile.ZipFile(stream) as archive:
             yield archive
     except FileNotFoundError:
         raise CheckpointError(f"{path}: no such file") from None
+    except (IsADirectoryError, NotRegularFile) as exc:  # a FIFO would block for ever
+        raise CheckpointError(f"{path}: {exc.strerror}; not read") from None
     except CheckpointError:
         raise
     except NPZ_ERRORS as exc:

@@ -1,8 +1,9 @@
 """File menu commands of the main window: datasets, models, exports. Errors become dialogs.
 
-Loading and downloading run off the GUI thread, each in a lane of its own
-(:mod:`nnviz.gui.workers.tasks`: a newer request supersedes an older one); a dialog shows the
-download's progress and the window stays live.
+Loading (datasets and models) and downloading run off the GUI thread, each in a lane of its
+own (:mod:`nnviz.gui.workers.tasks`: a newer request supersedes an older one); a dialog shows
+the download's progress and the window stays live. Loads run in daemon threads, so a read that
+never ends cannot keep the application from quitting.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageB
 
 from nnviz.gui.views.data.stats import dataset_stats
 from nnviz.gui.views.data.view import SAMPLES_PER_CLASS
-from nnviz.gui.workers.tasks import Lane, Task
+from nnviz.gui.workers.tasks import Lane, Task, run_in_daemon_thread
 
 DATASET_FILTER = "Datasets (*.gz *.idx *ubyte *.csv *.npz);;All files (*)"
 MODEL_FILTER = "nnviz models (*.npz)"
@@ -62,7 +63,7 @@ class FileCommands:
             return ds
         task = Task(load)
         task.source, task.offer_download = str(source), offer_download
-        return self.lane("dataset").start(task, done=self._on_dataset_loaded,
+        return self.lane("dataset").start(task, run_in_daemon_thread, done=self._on_dataset_loaded,
                                           failed=self._on_dataset_error)
 
     def _on_dataset_loaded(self, ds) -> None:
@@ -139,14 +140,21 @@ class FileCommands:
         if path:
             self.load_model(path)
 
-    def load_model(self, path) -> bool:
+    def load_model(self, path) -> Task:
+        """Read the model at ``path`` in the background (the window stays live), then continue
+        from it; a file that cannot be read (a FIFO, a damaged file) becomes an error dialog."""
         from nnviz.engine.checkpoint import load_model
-        try:
-            ck = load_model(path)
-        except ValueError as exc:
-            self.show_error("Cannot load the model", str(exc))
-            return False
-        return self.continue_from(ck.net, ck.config, ck.history, "Cannot load the model")
+        self.statusBar().showMessage(f"loading the model {path}…")
+        return self.lane("model").start(Task(lambda task: load_model(path)), run_in_daemon_thread,
+                                        done=self._on_model_loaded, failed=self._on_model_error)
+
+    def _on_model_loaded(self, ck) -> None:
+        self.statusBar().clearMessage()
+        self.continue_from(ck.net, ck.config, ck.history, "Cannot load the model")
+
+    def _on_model_error(self, message: str) -> None:
+        self.statusBar().clearMessage()
+        self.show_error("Cannot load the model", message)
 
     def on_save_model(self, snap=None):
         path, _ = QFileDialog.getSaveFileName(self, "Save model as", "model.npz", MODEL_FILTER)
