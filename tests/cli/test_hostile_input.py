@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fifos import own_fifo, release
 
 from nnviz.cli.main import main
 from nnviz.engine.checkpoint import save_model
@@ -183,28 +184,6 @@ def test_a_real_process_prints_one_line_and_no_traceback(tmp_path, argv, message
 
 
 # -- issue 16: nothing blocks for ever ------------------------------------------------------
-
-def own_fifo(path):
-    """``os.mkfifo`` in the test's folder. A writer in a daemon thread keeps opening and
-    closing it, so code that (wrongly) opens it reads end-of-file instead of blocking the test
-    for ever."""
-    import os
-    import threading
-    os.mkfifo(path)
-
-    def write_once():
-        while True:  # each wrong open (the decode cache opens twice) reads end-of-file
-            with open(path, "wb"):
-                pass
-    threading.Thread(target=write_once, daemon=True).start()
-    return path
-
-
-def release(path):
-    """Let a writer still waiting in `own_fifo` go (nobody opened the FIFO: as it should be)."""
-    import os
-    os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
-
 
 def image_folder(root, labels="01"):
     from PIL import Image

@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 import pytest
+from fifos import own_fifo, release
 from gui_helpers import latest, trained
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
@@ -167,18 +168,10 @@ def test_save_and_load_model_round_trip(qtbot, window, tmp_path):
 
 @pytest.fixture
 def fifo(tmp_path):
-    """A FIFO of our own. A writer in a daemon thread keeps opening and closing it, so code that
-    (wrongly) opens it reads end-of-file instead of blocking the test for ever."""
-    path = tmp_path / "mfifo.npz"
-    os.mkfifo(path)
-
-    def write_once():
-        while True:  # each wrong open (the decode cache opens twice) reads end-of-file
-            with open(path, "wb"):
-                pass
-    threading.Thread(target=write_once, daemon=True).start()
+    """A FIFO of our own (see fifos.own_fifo), released at the end."""
+    path = own_fifo(tmp_path / "mfifo.npz")
     yield path
-    os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))  # lets the writer go if still waiting
+    release(path)  # lets the writer go if still waiting
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
