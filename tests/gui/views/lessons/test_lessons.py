@@ -379,19 +379,14 @@ def test_set_up_waits_for_the_failure_to_be_delivered(qtbot, make_window, digits
     with no offer made yet: the race behind the flaky test below)."""
     import threading
 
-    from nnviz.gui.workers import tasks
+    from nnviz.gui.window import file_commands
 
-    class JoiningPool:  # the pool's work runs in a thread, answered before start() returns
-        @staticmethod
-        def globalInstance():
-            return JoiningPool
-
-        @staticmethod
-        def start(runnable):
-            worker = threading.Thread(target=runnable.run)
-            worker.start()
-            worker.join()
-    monkeypatch.setattr(tasks, "QThreadPool", JoiningPool)
+    def finished_in_a_thread(task):  # the loading runs in a thread, answered before it returns
+        worker = threading.Thread(target=task.run)
+        worker.start()
+        worker.join()
+        return task
+    monkeypatch.setattr(file_commands, "run_in_daemon_thread", finished_in_a_thread)
     letters = replace(digits, name="letters", class_names=tuple("ABCDEFGHIJ"))
     w = make_window()
     w.data_dir = tmp_path
