@@ -41,10 +41,10 @@ def windowed(app, data, config, steps: int, data_dir) -> dict:
     draws, gaps, last = [0], [0.0], [time.perf_counter()]
     original = w.refresh_views
 
-    def counting_refresh():
-        before = w._shown
+    def counting_refresh():  # a redraw: the state handed the views a snapshot they had not had
+        before = w.state.shown
         original()
-        draws[0] += w._shown is not before
+        draws[0] += w.state.shown is not before
     w._timer.timeout.disconnect()
     w._timer.timeout.connect(counting_refresh)
 

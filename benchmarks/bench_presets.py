@@ -3,13 +3,14 @@
 The classic tutorial presets should land, in shape, where the tutorials do (≈84–88 %);
 the default should pass 98 %.
 
-    python benchmarks/bench_presets.py [NAME ...]
+    python benchmarks/bench_presets.py [NAME ...] [--epochs N] [--data-dir DIR]
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
+from pathlib import Path
 
 from shared_data import datasets_dir  # noqa: E402
 
@@ -18,10 +19,20 @@ from nnviz.engine.presets import PRESETS
 from nnviz.engine.training import Trainer, make_network
 
 
-def main(names: list[str]) -> None:
-    data = load_dataset("mnist", datasets_dir())
-    for name in names or list(PRESETS):
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("names", nargs="*", metavar="NAME", help=f"presets to run (default: all of "
+                    f"{', '.join(PRESETS)})")
+    ap.add_argument("--epochs", type=int, help="at most this many epochs of each (default: its own)")
+    ap.add_argument("--data-dir", type=Path, default=datasets_dir())
+    args = ap.parse_args(argv)
+    if unknown := [n for n in args.names if n not in PRESETS]:
+        ap.error(f"unknown preset {', '.join(unknown)}; known: {', '.join(PRESETS)}")
+    data = load_dataset("mnist", args.data_dir)
+    for name in args.names or list(PRESETS):
         cfg = PRESETS[name].config
+        if args.epochs:
+            cfg = cfg.replace(epochs=min(cfg.epochs, args.epochs))
         trainer = Trainer(make_network(cfg, data.n_features, data.n_classes), data, cfg)
         t = time.perf_counter()
         trainer.run()
@@ -34,4 +45,4 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -16,9 +17,12 @@ from nnviz.cli.errors import EXIT_INTERRUPTED, UserError, fail
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        args = build_parser().parse_args(["gui", *(argv or [])])
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            args = build_parser().parse_args(["gui", *(argv or [])])
+    except SystemExit as exc:  # a bad option (one line said), --help, --version
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return args.run(args)
     except KeyboardInterrupt:
@@ -34,9 +38,16 @@ def main(argv: list[str] | None = None) -> int:
 
 # -- the parser ------------------------------------------------------------------------------
 
+class _Parser(argparse.ArgumentParser):
+    """Bad options end like every other error: one line naming the option, exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"nnviz: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from nnviz import __version__
-    p = argparse.ArgumentParser(prog="nnviz", description="Watch a from-scratch NumPy neural "
+    p = _Parser(prog="nnviz", description="Watch a from-scratch NumPy neural "
                                 "network learn handwritten digits. With no command, opens the window.")
     p.add_argument("--version", action="version", version=f"nnviz {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -51,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="open the window (the default)")
     g.add_argument("--preset", default="default")
     _add_data_dir(g)
-    g.add_argument("--train-steps", type=int, default=0, metavar="N", help="train N batches at start")
+    g.add_argument("--train-steps", type=_integer(0), default=0, metavar="N", help="train N batches at start")
     g.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG of the window and exit")
     g.add_argument("--theme", choices=["light", "dark"], help="with --screenshot: the theme to show")
     g.add_argument("--presenter", action="store_true",
@@ -68,7 +79,7 @@ def _add_evaluate(sub):
     e.add_argument("--robustness", action="store_true",
                    help="also the accuracy on test images spoiled by noise, rotation and "
                         "thicker or thinner strokes")
-    e.add_argument("--robustness-n", type=int, default=2000, metavar="N",
+    e.add_argument("--robustness-n", type=_integer(1), default=2000, metavar="N",
                    help="test images per robustness point (default 2000)")
     e.add_argument("--png-dir", type=Path, metavar="DIR",
                    help="write confusion.png and robustness.png (and map.png with --map) here")
@@ -87,7 +98,7 @@ def _add_data_dir(p):
 
 
 def _add_dataset(p, default="mnist"):
-    p.add_argument("--dataset", default=default, metavar="NAME|PATH",
+    p.add_argument("--dataset", type=_nonempty, default=default, metavar="NAME|PATH",
                    help="mnist, fashion-mnist, or a dataset file/folder (IDX, CSV, NPZ, image folders)"
                         + ("" if default is None else f"; default {default}"))
     _add_data_dir(p)
@@ -104,24 +115,27 @@ def _add_train(sub):
     t.add_argument("--activation", choices=["relu", "leaky_relu", "sigmoid", "tanh"])
     t.add_argument("--loss", choices=["cross_entropy", "mse"])
     t.add_argument("--init", choices=["he", "xavier", "uniform", "normal"])
-    t.add_argument("--init-scale", type=float)
+    t.add_argument("--init-scale", type=_real(0, 100, low_open=True),
+                   help="multiplies the starting weights, in (0, 100]")
     t.add_argument("--optimizer", choices=["sgd", "momentum", "adam"])
-    t.add_argument("--lr", type=float, help="learning rate")
-    t.add_argument("--momentum", type=float,
+    t.add_argument("--lr", type=_real(0, 100, low_open=True, high_open=True),
+                   help="learning rate, in (0, 100)")
+    t.add_argument("--momentum", type=_real(0, 1, high_open=True),
                    help="SGD momentum (0: plain SGD; --optimizer momentum alone gives 0.9), "
                         "or Adam's beta1 (0 keeps Adam's 0.9)")
     t.add_argument("--schedule", choices=["constant", "step", "cosine"])
-    t.add_argument("--l2", type=float, help="L2 weight decay")
-    t.add_argument("--dropout", type=float, help="dropout rate of the hidden layers")
-    t.add_argument("--noise", type=float, dest="noise_std", help="augmentation: pixel noise std")
-    t.add_argument("--rotation", type=float, dest="max_rotation_deg", help="augmentation: max degrees")
-    t.add_argument("--shift", type=float, dest="max_shift_px", help="augmentation: max pixels")
-    t.add_argument("--thickness", type=float, help="augmentation: share of thicker/thinner strokes")
-    t.add_argument("--batch-size", type=int, help="0 means full batch")
-    t.add_argument("--epochs", type=int)
-    t.add_argument("--subset", type=int, dest="train_subset", help="train on this many examples")
-    t.add_argument("--seed", type=int)
-    t.add_argument("--val-fraction", type=float, default=0.0, help="share of training data held out")
+    t.add_argument("--l2", type=_real(0, 1), help="L2 weight decay, in [0, 1]")
+    t.add_argument("--dropout", type=_real(0, 1, high_open=True), help="dropout rate of the hidden layers")
+    t.add_argument("--noise", type=_real(0), dest="noise_std", help="augmentation: pixel noise std")
+    t.add_argument("--rotation", type=_real(0), dest="max_rotation_deg", help="augmentation: max degrees")
+    t.add_argument("--shift", type=_real(0), dest="max_shift_px", help="augmentation: max pixels")
+    t.add_argument("--thickness", type=_real(0), help="augmentation: share of thicker/thinner strokes")
+    t.add_argument("--batch-size", type=_integer(0), help="0 means full batch")
+    t.add_argument("--epochs", type=_integer(1), help="epochs to train, ≥ 1")
+    t.add_argument("--subset", type=_integer(0), dest="train_subset",
+                   help="train on this many examples (0: all of them)")
+    t.add_argument("--seed", type=_integer(0), help="an integer ≥ 0")
+    t.add_argument("--val-fraction", type=_real(0, 1, high_open=True), default=0.0, help="share of training data held out")
     _add_dataset(t)
     t.add_argument("--download", action="store_true", help="download a known dataset if missing")
     t.add_argument("--save", type=Path, metavar="MODEL.npz", help="save the trained model")
@@ -135,9 +149,54 @@ def _widths(text: str) -> tuple[int, ...]:
         widths = tuple(int(w) for w in text.replace(" ", "").split(",") if w)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected widths like 256,128, got {text!r}") from None
+    if not widths:  # "," would silently train a network without hidden layers
+        raise argparse.ArgumentTypeError(f"expected at least one width, like 256,128, got {text!r}")
     if any(w < 1 for w in widths):
         raise argparse.ArgumentTypeError(f"layer widths must be ≥ 1, got {text!r}")
     return widths
+
+
+# argparse names the option in front of these messages: "argument --seed: must be …".
+
+def _integer(low: int):
+    """An argparse type: an integer ≥ ``low``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be an integer ≥ {low}, got {value}")
+        return value
+    parse.__name__ = "integer"
+    return parse
+
+
+def _real(low: float, high: float = math.inf, *, low_open: bool = False,
+          high_open: bool = False):
+    """An argparse type: a finite number in the interval from ``low`` to ``high``."""
+    interval = (f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+                if math.isfinite(high) else f"{'>' if low_open else '≥'} {low:g}")
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        inside = ((value > low if low_open else value >= low)
+                  and (value < high if high_open else value <= high))
+        if not (math.isfinite(value) and inside):
+            raise argparse.ArgumentTypeError(f"must be a finite number {'in ' * math.isfinite(high)}"
+                                             f"{interval}, got {text}")
+        return value
+    parse.__name__ = "number"
+    return parse
+
+
+def _nonempty(text: str) -> str:
+    if not text.strip():  # Path("") is the current folder: never what was meant
+        raise argparse.ArgumentTypeError("expected a dataset name or path, got an empty one")
+    return text
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -174,6 +233,7 @@ def load_data(args, val_fraction=0.0, seed=0, download=False):
 def cmd_train(args) -> int:
     from nnviz.cli.train import run_training
     from nnviz.engine.checkpoint import MAX_LAYERS, MAX_PARAMETERS, parameter_count
+    check_outputs(args, "save", "history")  # before the data is read and the hour of training
     config = train_config(args)
     data = load_data(args, args.val_fraction, config.seed, args.download)
     if config.arch:
@@ -214,8 +274,7 @@ def cmd_evaluate(args) -> int:
     from nnviz.engine.checkpoint import load_model
     if args.map is not None and args.png_dir is None:
         raise UserError("--map writes map.png: give --png-dir DIR too")
-    if args.robustness_n < 1:
-        raise UserError(f"--robustness-n must be ≥ 1, got {args.robustness_n}")
+    check_outputs(args, "png_dir", folder=("confusion.png", "robustness.png", "map.png"))
     ck = load_model(args.model)
     if args.dataset is None:
         args.dataset = ck.extra.get("dataset", "mnist")
@@ -244,7 +303,29 @@ def cmd_gui(args) -> int:
         from nnviz.gui.app import run_app
     except ImportError as exc:
         raise UserError(f"the window needs Qt, which failed to load: {exc}") from None
+    check_outputs(args, "screenshot")
     return run_app(args)
+
+
+def check_outputs(args, *names: str, folder: tuple[str, ...] = ()) -> None:
+    """Check the output options ``names`` that were given before any work starts (an error
+    names the option and the path: `nnviz.files.outputs`). With ``folder`` (the file names
+    written in it), each option is a folder and those files in it are checked too."""
+    import os
+
+    from nnviz.files.outputs import check_output_path
+    seen = {}
+    for name in names:
+        path, option = getattr(args, name, None), f"--{name.replace('_', '-')}"
+        if path is None:
+            continue
+        out = check_output_path(path, option, folder=bool(folder))
+        for file_name in folder:
+            check_output_path(path / file_name, option)
+        key = os.path.realpath(path)
+        if not out.stream and key in seen:
+            raise UserError(f"{seen[key]} and {option} name the same file {path}; give two")
+        seen[key] = option
 
 
 def _download_bar():

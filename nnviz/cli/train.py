@@ -10,7 +10,6 @@ from pathlib import Path
 def run_training(args, config, data) -> int:
     """Train with per-epoch progress bars; save the model/history even after divergence."""
     from nnviz.cli.errors import EXIT_DIVERGED, EXIT_INTERRUPTED
-    from nnviz.engine.checkpoint import save_model
     from nnviz.engine.training import Trainer, TrainingDiverged, make_network
     net = make_network(config, data.n_features, data.n_classes,
                        image_shape=tuple(data.image_shape))
@@ -26,13 +25,74 @@ def run_training(args, config, data) -> int:
     except KeyboardInterrupt:
         print("\nnnviz: interrupted; keeping what was trained so far", file=sys.stderr)
         code = EXIT_INTERRUPTED
-    if args.history:
-        write_json_atomic(args.history, trainer.history)
+    return save_outputs(args, net, trainer, data) or code
+
+
+def save_outputs(args, net, trainer, data) -> int:
+    """``--save`` (first: the weights are worth most), then ``--history``; return 0, or the
+    exit code of a failed write. The paths were checked before training, but a disk can fill
+    up since: what cannot go where asked goes to the model library folder (else the temporary
+    folder), and the one error line says where."""
+    from nnviz.cli.errors import EXIT_ERROR
+    from nnviz.engine.checkpoint import save_model
+
+    def write_model(path):
+        save_model(path, net, trainer.config, trainer.history,
+                   extra={"dataset": data.name, "source": data.source,
+                          "class_names": list(data.class_names)})
+    code, saved = 0, None
     if args.save:
-        save_model(args.save, net, trainer.config, trainer.history,
-                   extra={"dataset": data.name, "source": data.source, "class_names": list(data.class_names)})
-        print(f"saved {args.save}", file=sys.stderr)
+        try:
+            write_model(args.save)
+            saved = args.save
+            print(f"saved {args.save}", file=sys.stderr)
+        except OSError as exc:
+            saved = rescue(write_model, ".npz")
+            print(f"nnviz: error: --save {_said(exc, args.save)}; {_went(saved, 'model')}",
+                  file=sys.stderr)
+            code = EXIT_ERROR
+    if args.history:
+        try:
+            write_json_atomic(args.history, trainer.history)
+        except OSError as exc:
+            where = (f"the history is also in the model {saved}" if saved else
+                     _went(rescue(lambda p: write_json_atomic(p, trainer.history), ".json"),
+                           "history"))
+            print(f"nnviz: error: --history {_said(exc, args.history)}; {where}",
+                  file=sys.stderr)
+            code = EXIT_ERROR
     return code
+
+
+def rescue(write, suffix: str) -> Path | None:
+    """Write with ``write(path)`` to a new file in the model library folder (the window lists
+    it), else in the temporary folder; the path written, or None when both fail."""
+    import os
+    import tempfile
+    import time
+
+    import platformdirs
+    name = f"unsaved {time.strftime('%Y-%m-%d %H.%M.%S')} {os.getpid()}{suffix}"
+    for folder in (Path(platformdirs.user_data_dir("nnviz")) / "models",
+                   Path(tempfile.gettempdir())):
+        try:
+            write(folder / name)
+        except OSError:
+            continue
+        return folder / name
+    return None
+
+
+def _said(exc: OSError, path) -> str:
+    """The error as ``path: problem; advice`` (an OSError of ours names ``path`` already)."""
+    from nnviz.files.atomic import explain
+    return str(explain(exc, path))
+
+
+def _went(path: Path | None, what: str) -> str:
+    if path is None:
+        return f"the {what} could not be written anywhere else either (is every disk full?)"
+    return f"the {what} was saved instead to {path}"
 
 
 def _loop(trainer, quiet: bool) -> None:

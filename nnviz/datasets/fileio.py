@@ -15,6 +15,8 @@ import os
 import zlib
 from pathlib import Path
 
+from nnviz.files.regular import NotRegularFile, open_regular
+
 from .errors import DatasetError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -79,7 +81,7 @@ def read_payload_head(path: str | os.PathLike[str], size: int) -> bytes:
     head = read_raw(path, limit=None, size=size)
     if not head.startswith(GZIP_MAGIC):
         return head
-    with _raw_errors(path), open(path, "rb") as raw:
+    with _raw_errors(path), open_regular(path) as raw:
         compressed_size = os.fstat(raw.fileno()).st_size
         with _gzip_errors(path, compressed_size), gzip.GzipFile(fileobj=raw) as stream:
             return stream.read(size)
@@ -88,10 +90,11 @@ def read_payload_head(path: str | os.PathLike[str], size: int) -> bytes:
 def read_raw(path: Path, limit: int | None = MAX_PAYLOAD_BYTES, size: int = -1) -> bytes:
     """Return the stored bytes of ``path`` (only the first ``size`` if given).
 
-    Raises `DatasetError` if it is missing, unreadable or empty, `PayloadTooLarge` if it is
+    Raises `DatasetError` if it is missing, unreadable, empty or not a regular file (a FIFO
+    would block for ever), `PayloadTooLarge` if it is
     longer than ``limit`` (checked before reading).
     """
-    with _raw_errors(path), open(path, "rb") as stream:
+    with _raw_errors(path), open_regular(path) as stream:
         length = os.fstat(stream.fileno()).st_size
         if limit is not None and length > limit:
             raise PayloadTooLarge(f"{path}: {length:,} bytes, more than the {limit:,} a dataset "
@@ -111,6 +114,8 @@ def _raw_errors(path: Path):
         raise DatasetError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise DatasetError(f"{path}: is a folder, expected a file") from None
+    except NotRegularFile as exc:  # a FIFO would block the read for ever
+        raise DatasetError(f"{path}: {exc.strerror}; not read") from None
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
@@ -132,7 +137,7 @@ def _gzip_errors(path: Path, compressed_size: int):
 def sha256_file(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
     """Return the hex sha256 of a file's stored bytes (raises `OSError` if unreadable)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as stream:
+    with open_regular(path) as stream:
         while chunk := stream.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()

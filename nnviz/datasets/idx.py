@@ -190,6 +190,10 @@ def _read_checked(path: Path, wanted: int | None, describe) -> tuple[int, tuple,
     if expected > MAX_PAYLOAD_BYTES:
         raise DatasetError(f"{path}: header says {declared}, {expected:,} bytes, more than the "
                            f"{MAX_PAYLOAD_BYTES:,} a dataset file may hold")
+    # A zero among huge sizes (0 × 3e9 × 3e9) holds nothing, but NumPy refuses the shape.
+    if prod(d for d in dims if d) * dtype.itemsize > MAX_PAYLOAD_BYTES:
+        raise DatasetError(f"{path}: header says {declared}: sizes past the "
+                           f"{MAX_PAYLOAD_BYTES:,} bytes a dataset file may hold")
     limit = offset + expected + _TRAILING_SLACK
     try:
         payload = read_payload(path, limit)

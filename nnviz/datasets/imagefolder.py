@@ -12,11 +12,15 @@ Decoding needs Pillow, imported only when a folder of images is actually read.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from nnviz.files.regular import kind_of, open_regular
 
 from .errors import DatasetError
 
@@ -66,7 +70,10 @@ def class_folders(root: Path) -> dict[str, Path]:
     """Return the class subfolders of ``root`` by name, in label order."""
     if not root.is_dir():
         raise DatasetError(f"{root}: no such folder")
-    folders = {p.name: p for p in _entries(root) if p.is_dir() and not p.name.startswith(".")}
+    entries = [p for p in _entries(root) if not p.name.startswith(".")]
+    for entry in entries:
+        _check_link(entry)
+    folders = {p.name: p for p in entries if p.is_dir()}
     if not folders:
         raise DatasetError(
             f"{root}: no class subfolders (expected one folder per class, e.g. 0/ 1/ ... 9/, "
@@ -98,7 +105,8 @@ def decode_image(path: str | os.PathLike[str]) -> np.ndarray:
             # Past MAX_IMAGE_PIXELS Pillow only warns (past twice that it refuses): refuse both,
             # before the pixels are decoded into memory.
             warnings.simplefilter("error", image_module.DecompressionBombWarning)
-            with image_module.open(path) as image:
+            # open_regular: Pillow's own open() of a FIFO named *.png would block for ever.
+            with open_regular(path) as stream, image_module.open(stream) as image:
                 grey = _to_grey(image_module, image)
     except (image_module.DecompressionBombWarning, image_module.DecompressionBombError):
         raise DatasetError(f"{path}: image too large (over {image_module.MAX_IMAGE_PIXELS:,} "
@@ -117,8 +125,13 @@ def _image_files(folder: Path) -> list[Path]:
     for entry in sorted(_entries(folder)):
         if entry.name.startswith(".") or entry.name.lower() in _IGNORED_NAMES:
             continue
-        if entry.is_dir():
+        _check_link(entry)
+        mode = entry.stat().st_mode
+        if stat.S_ISDIR(mode):
             raise DatasetError(f"{entry}: unexpected folder inside class folder '{folder.name}'")
+        if not stat.S_ISREG(mode):  # a FIFO would block the read for ever
+            raise DatasetError(f"{entry}: is {kind_of(mode)}, not an image file; not read "
+                               f"(remove it from class folder '{folder.name}')")
         if entry.suffix.lower() not in IMAGE_SUFFIXES:
             raise DatasetError(
                 f"{entry}: not an image (expected one of {', '.join(IMAGE_SUFFIXES)})"
@@ -127,6 +140,35 @@ def _image_files(folder: Path) -> list[Path]:
     if not files:
         raise DatasetError(f"{folder}: class folder holds no images")
     return files
+
+
+def _check_link(entry: Path) -> None:
+    """Refuse a symbolic link that cannot be followed (a loop, or a target that is gone):
+    skipping it would silently drop a class or an image."""
+    try:
+        entry.stat()
+    except OSError as exc:
+        if not entry.is_symlink():
+            raise DatasetError(f"{entry}: cannot read: {exc.strerror or exc}") from None
+        if exc.errno == errno.ELOOP:
+            raise DatasetError(f"{entry}: symbolic link loop ({_link_chain(entry)}); not read, "
+                               "fix or remove the link") from None
+        raise DatasetError(f"{entry}: symbolic link to {os.readlink(entry)!r}, which "
+                           f"cannot be read ({exc.strerror or exc}); fix or remove the link"
+                           ) from None
+
+
+def _link_chain(entry: Path, longest: int = 8) -> str:
+    """``8 → 8b → 8``: the links followed from ``entry`` until one repeats."""
+    chain, seen, path = [entry.name], {entry.absolute()}, entry
+    while path.is_symlink() and len(chain) <= longest:
+        target = os.readlink(path)
+        chain.append(target)
+        path = (path.parent / target).absolute()
+        if path in seen:
+            break
+        seen.add(path)
+    return " → ".join(chain)
 
 
 def _entries(folder: Path) -> list[Path]:

@@ -14,6 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nnviz.files.regular import kind_of
+
 from .cache import load_cached
 from .csvfile import check_csv_labels, read_csv_table
 from .dataset import Dataset, normalize
@@ -127,11 +129,16 @@ def _read_source(
     known = find_known(source) if isinstance(source, str) else None
     if known is not None:
         return _read_known(known, data_dir, download, progress)
+    if not str(source):  # Path("") is the current folder: never meant
+        raise DatasetError("the dataset is an empty name; give a known name or a path")
     path = Path(source).expanduser()
     if path.is_file():
         return _read_file(path)
     if path.is_dir():
         return _read_folder(path)
+    if path.exists():  # a FIFO, socket or device: opening it could block for ever
+        raise DatasetError(f"{path}: is {kind_of(path.stat().st_mode)}, not a dataset file or "
+                           "folder; not read")
     raise DatasetError(
         f"{source}: neither a known dataset (mnist, fashion-mnist) nor an existing file or folder"
     )
@@ -180,7 +187,9 @@ def _read_folder(folder: Path) -> _Raw:
     if csv_pair:
         (x_train, y_train), (x_test, y_test) = map(_read_csv_cached, csv_pair)
         return _Raw(folder.name, _digits(), x_train, y_train, x_test, y_test, str(folder))
-    if any(p.is_dir() and not p.name.startswith(".") for p in folder.iterdir()):
+    # Links count: one that loops or is broken is then named by the image-folder reader.
+    if any((p.is_dir() or p.is_symlink()) and not p.name.startswith(".")
+           for p in folder.iterdir()):
         return _read_image_folders(folder)
     raise DatasetError(
         f"{folder}: no dataset here; expected the four IDX files ({', '.join(names.values())}), "

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from nnviz.files.npz import NPZ_ERRORS, ArrayRefused, member_names, read_array
+from nnviz.files.regular import NotRegularFile, open_regular
 
 from .errors import DatasetError
 from .fileio import MAX_PAYLOAD_BYTES
@@ -63,10 +64,12 @@ def read_npz(path: str | os.PathLike[str], n_classes: int = 10) -> dict[str, np.
 def _check_signature(path: Path) -> None:
     """Tell a missing, empty, single-``.npy`` or non-zip file from an ``.npz`` before loading."""
     try:
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:
             head = stream.read(6)
     except FileNotFoundError:
         raise DatasetError(f"{path}: no such file") from None
+    except (IsADirectoryError, NotRegularFile) as exc:  # a FIFO would block for ever
+        raise DatasetError(f"{path}: {exc.strerror}; not read") from None
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if not head:
@@ -86,7 +89,7 @@ def _load_arrays(path: Path) -> dict[str, np.ndarray]:
     `MAX_PAYLOAD_BYTES` before the array is allocated (`nnviz.files.npz`).
     """
     try:
-        with open(path, "rb") as stream, zipfile.ZipFile(stream) as archive:
+        with open_regular(path) as stream, zipfile.ZipFile(stream) as archive:
             names = member_names(archive)
             missing = [key for key in NPZ_KEYS if key not in names]
             if missing:

@@ -31,6 +31,7 @@ from nnviz.engine.init import init_weights
 from nnviz.engine.network import MLP
 from nnviz.files.atomic import atomic_write
 from nnviz.files.npz import NPZ_ERRORS, member_names, read_array, read_header
+from nnviz.files.regular import NotRegularFile, open_regular
 
 FORMAT = "nnviz-model"
 FORMAT_VERSION = 2  # 1: an MLP's sizes and activations; 2: also any layer stack
@@ -61,10 +62,13 @@ class Checkpoint:
 
 
 def save_model(path, net: MLP, config: TrainConfig | None = None,
-               history: list[dict] | None = None, extra: dict | None = None) -> Path:
+               history: list[dict] | None = None, extra: dict | None = None, *,
+               wait: bool = True) -> Path:
     """Write ``net`` (and its config and history) to ``path`` atomically; return the path.
 
-    Stale temporary files of earlier saves that were killed are swept from the folder.
+    Stale temporary files of earlier saves that were killed are swept from the folder; a
+    device or FIFO is written into, ``wait`` as :func:`~nnviz.files.atomic.atomic_write`'s.
+    Raises its `OutputError` (an `OSError` naming ``path``) when the file cannot be written.
     """
     path = Path(path)
     # An MLP keeps version 1, which every nnviz reads; a layer stack needs version 2.
@@ -75,7 +79,7 @@ def save_model(path, net: MLP, config: TrainConfig | None = None,
             "history": history or [], "extra": extra or {}}
     arrays = {k: np.ascontiguousarray(v) for k, v in net.parameters().items()}
     arrays["meta"] = np.array(json.dumps(meta, allow_nan=True))
-    with atomic_write(path) as stream:
+    with atomic_write(path, wait=wait) as stream:
         np.savez(stream, **arrays)
     return path
 
@@ -86,7 +90,7 @@ def load_model(path) -> Checkpoint:
     Raises
     ------
     CheckpointError
-        Missing file, not an npz, not an nnviz model, metadata of the wrong type or
+        Missing file, not a regular file (a FIFO is refused unread), not an npz, not an nnviz model, metadata of the wrong type or
         architecture beyond the bounds, or parameters that do not fit the stated architecture
         (wrong shape, dtype, or non-finite values).
     """
@@ -118,10 +122,12 @@ def read_meta(path) -> dict:
 def _archive(path: Path):
     """The open zip of ``path``; any way reading it fails becomes a `CheckpointError`."""
     try:
-        with open(path, "rb") as stream, zipfile.ZipFile(stream) as archive:
+        with open_regular(path) as stream, zipfile.ZipFile(stream) as archive:
             yield archive
     except FileNotFoundError:
         raise CheckpointError(f"{path}: no such file") from None
+    except (IsADirectoryError, NotRegularFile) as exc:  # a FIFO would block for ever
+        raise CheckpointError(f"{path}: {exc.strerror}; not read") from None
     except CheckpointError:
         raise
     except NPZ_ERRORS as exc:

@@ -73,7 +73,7 @@ class TrainConfig:
             (len(self.activations) == len(self.hidden),
              f"{len(self.activations)} activations given for {len(self.hidden)} hidden layers"),
             (self.init in INITIALISERS, f"init must be one of {', '.join(INITIALISERS)}, got {self.init!r}"),
-            (self.init_scale > 0, f"init_scale must be > 0, got {self.init_scale}"),
+            (0 < self.init_scale <= 100, f"init_scale must be in (0, 100], got {self.init_scale}"),
             (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"),
             (0 < self.lr < 100, f"learning rate must be in (0, 100), got {self.lr}"),
@@ -81,11 +81,12 @@ class TrainConfig:
             (self.schedule in SCHEDULES, f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}"),
             (self.step_epochs > 0 and 0 < self.gamma <= 1 and 0 <= self.min_lr_factor <= 1,
              "schedule needs step_epochs > 0, 0 < gamma ≤ 1 and 0 ≤ min_lr_factor ≤ 1"),
-            (self.l2 >= 0, f"L2 weight decay must be ≥ 0, got {self.l2}"),
+            (0 <= self.l2 <= 1, f"L2 weight decay must be in [0, 1], got {self.l2}"),
             (0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}"),
             (self.batch_size >= 0, f"batch size must be ≥ 1 (or 0 for full batch), got {self.batch_size}"),
             (self.epochs >= 0, f"epochs must be ≥ 0, got {self.epochs}"),
             (self.train_subset >= 0, f"training subset must be ≥ 0, got {self.train_subset}"),
+            (self.seed >= 0, f"seed must be ≥ 0, got {self.seed}"),
         ]
         for ok, message in checks:
             if not ok:

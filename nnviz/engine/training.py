@@ -8,6 +8,7 @@ itself so it can pause, single-step and add epochs. No Qt here.
 
 from __future__ import annotations
 
+import collections
 import threading
 import time
 from collections.abc import Callable
@@ -23,9 +24,26 @@ from nnviz.engine.network import MLP
 from nnviz.engine.optim import effective_momentum, make_optimizer
 from nnviz.engine.schedules import lr_factor
 
+# A batch's loss this many times the run's recent losses (or a network that knows nothing's,
+# whichever is larger) means the step blew up: finite, yet far past anything training does.
+DIVERGENCE_FACTOR = 100.0
+RECENT_STEPS = 50  # the window of accepted losses the factor is measured against
+
 
 class TrainingDiverged(ArithmeticError):
-    """The loss or gradient became NaN or infinite; the last good weights were restored."""
+    """The loss blew up (or became NaN or infinite); the last good weights were restored.
+
+    Attributes
+    ----------
+    kept_step : int
+        The step whose weights were kept (0: the starting weights).
+    kept_loss : float or None
+        The loss those weights gave on that step's batch (None if no step was accepted).
+    """
+
+    def __init__(self, message: str, kept_step: int = 0, kept_loss: float | None = None):
+        super().__init__(message)
+        self.kept_step, self.kept_loss = kept_step, kept_loss
 
 
 @dataclass(frozen=True)
@@ -107,6 +125,8 @@ class Trainer:
         self._epoch_sums = np.zeros(3)  # loss·m, correct, m over the current epoch
         self._epoch_grad: list[float] = []
         self._backup = net.theta.copy()
+        self._recent: collections.deque[float] = collections.deque(maxlen=RECENT_STEPS)
+        self._chance_loss: float | None = None  # the loss of all-zero logits: knowing nothing
         self._pending: dict = {}
         self._lock = threading.Lock()
 
@@ -161,8 +181,10 @@ class Trainer:
         Raises
         ------
         TrainingDiverged
-            When the loss or gradient is not finite. The weights are restored to those of
-            the last finite step; training can go on after, say, lowering the rate.
+            When the loss or gradient is not finite, or the loss is more than
+            `DIVERGENCE_FACTOR` times the recent losses. The weights are restored to those of
+            the last step accepted (its loss was sane); training can go on after, say,
+            lowering the rate.
         """
         t0 = time.perf_counter()
         self._apply_pending()
@@ -186,15 +208,13 @@ class Trainer:
                 for layer in net.layers:
                     layer.dW += layer.W.dtype.type(c.l2) * layer.W
             g2 = float(np.dot(net.grad, net.grad))
-        if not (np.isfinite(loss) and np.isfinite(g2)):
+        bound = self._loss_bound(y, z.shape[1])
+        if not (np.isfinite(loss) and np.isfinite(g2) and loss <= bound):
             net.theta[...] = self._backup
             net.clear_caches()
-            raise TrainingDiverged(
-                f"training diverged at step {self.step_count + 1} (epoch {self.epoch_progress:.2f}): "
-                f"the {'loss' if not np.isfinite(loss) else 'gradient'} became infinite or NaN "
-                f"(loss {loss:.4g}); the weights of the last good step were kept. "
-                f"Try a smaller learning rate (now {self.current_lr():.3g}).")
+            raise self._diverged(loss, g2, bound)
         np.copyto(self._backup, net.theta)
+        self._recent.append(float(loss))
         lr = self.current_lr()
         self.optimizer.lr = lr
         self.optimizer.step([net.theta], [net.grad])
@@ -209,6 +229,35 @@ class Trainer:
         record = self._end_epoch() if self._pos >= n else None
         return StepReport(self.step_count, self.epoch_progress if record is None else float(self.epochs_done),
                           loss, correct / m, lr, m, self.samples_seen, self.elapsed_s, grads, record)
+
+    def _loss_bound(self, y: np.ndarray, n_out: int) -> float:
+        """The largest loss a sane step has: `DIVERGENCE_FACTOR` times the median of the recent
+        accepted losses, or of the loss of knowing nothing (zero logits) if that is larger, so
+        a noisy batch late in training is not mistaken for a blow-up."""
+        if not self._recent:  # the starting weights' loss, however large, is where we start
+            return np.inf
+        if self._chance_loss is None:
+            zeros = np.zeros((len(y), n_out), dtype=self.net.theta.dtype)
+            self._chance_loss = float(self._loss.value_and_delta(zeros, y)[0])
+        return DIVERGENCE_FACTOR * max(float(np.median(self._recent)), self._chance_loss)
+
+    def _diverged(self, loss: float, g2: float, bound: float) -> TrainingDiverged:
+        """The error for a bad step; the weights have been put back to the last good ones."""
+        step = self.step_count + 1
+        if not np.isfinite(loss) or not np.isfinite(g2):
+            what = (f"the {'loss' if not np.isfinite(loss) else 'gradient'} became infinite "
+                    f"or NaN (loss {loss:.4g})")
+        else:
+            what = (f"the loss jumped to {loss:.4g}, more than {DIVERGENCE_FACTOR:g}× the recent "
+                    f"losses (limit {bound:.4g})")
+        kept_loss = self._recent[-1] if self._recent else None
+        kept = (f"the weights step {self.step_count} measured were kept (loss {kept_loss:.4g} "
+                "on its batch)"
+                if kept_loss is not None else "the starting weights were kept")
+        return TrainingDiverged(
+            f"training diverged at step {step} (epoch {self.epoch_progress:.2f}): {what}; "
+            f"{kept}. Try a smaller learning rate (now {self.current_lr():.3g}).",
+            self.step_count, kept_loss)
 
     def _end_epoch(self) -> dict:
         """Evaluate on the test (and validation) set and append the epoch's history record."""

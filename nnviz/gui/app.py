@@ -9,6 +9,7 @@ import sys
 import time
 
 SHOT_TIMEOUT_S = 300
+EXIT_INTERRUPTED = 130  # as nnviz.cli.errors says for Ctrl-C (cli is a layer above)
 
 
 def run_app(args) -> int:
@@ -19,6 +20,7 @@ def run_app(args) -> int:
 
     app = make_app()
     window = MainWindow(data_dir=getattr(args, "data_dir", None))
+    interrupted = quit_on_sigint(app, window)
     preset = getattr(args, "preset", None)
     if preset:
         window.views["controls"].set_config(get_preset(preset).config)
@@ -34,7 +36,33 @@ def run_app(args) -> int:
     if getattr(args, "screenshot", None):
         director = Director(app, window, getattr(args, "train_steps", 0) or 0, args.screenshot)
         director.start()  # referenced until exec() returns, or its timer would be collected
-    return app.exec()
+    code = app.exec()
+    if interrupted:
+        print("nnviz: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return code
+
+
+def quit_on_sigint(app, window) -> list:
+    """Ctrl+C closes the window as its close button does (settings saved, helpers ended),
+    instead of a ``KeyboardInterrupt`` traceback from whatever slot was running. Returns a list
+    that holds True once it happened."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+    interrupted: list = []
+
+    def on_sigint(signum, frame):
+        if not interrupted:
+            interrupted.append(True)
+            QTimer.singleShot(0, window.close)
+            QTimer.singleShot(0, app.quit)
+    signal.signal(signal.SIGINT, on_sigint)
+    # Python runs its signal handlers between bytecodes: a timer makes sure some run while
+    # the event loop idles in C++.
+    app._sigint_timer = QTimer(interval=200, timeout=lambda: None)
+    app._sigint_timer.start()
+    return interrupted
 
 
 class Director:

@@ -40,9 +40,26 @@ def titled_scene(theme: Theme, header: str, size) -> tuple[pg.GraphicsLayoutWidg
 
 def grab_png(widget, path) -> None:
     """Save ``widget`` as it is painted now (with its children) as a PNG at ``path``: the
-    window's ``--screenshot``, the docs' screenshots and the charts' PNGs all end here."""
-    if not widget.grab().save(str(path)):
-        raise OSError(f"cannot write the picture {path}")
+    window's ``--screenshot``, the docs' screenshots and the charts' PNGs all end here.
+    Written as every file of nnviz is (:func:`~nnviz.files.atomic.atomic_write`); raises
+    its `OutputError` naming ``path``."""
+    write_image(widget.grab(), path)
+
+
+def write_image(image, path, fmt: str = "PNG") -> None:
+    """Encode a QImage or QPixmap in memory, then write it with
+    :func:`~nnviz.files.atomic.atomic_write` (Qt's own ``save`` would write in place)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    from nnviz.files.atomic import atomic_write
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, fmt):
+        raise OSError(f"cannot encode the picture {path} as {fmt}")
+    buffer.close()
+    with atomic_write(path) as stream:
+        stream.write(data.data())
 
 
 def save_png(app, glw: pg.GraphicsLayoutWidget, path) -> None:

@@ -166,7 +166,7 @@ def test_map_hook_is_called_by_name(trained, tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("extra, message", [
     (["--map", "1"], "--map writes map.png: give --png-dir DIR too"),
     (["--map", "3", "--png-dir", "PNG"], "--map 3: this network's layers are 0 (pixels) to 2"),
-    (["--robustness-n", "0"], "--robustness-n must be ≥ 1"),
+    (["--robustness-n", "0"], "argument --robustness-n: must be an integer ≥ 1, got 0"),
 ])
 def test_bad_options_are_one_line_and_exit_2(trained, tmp_path, capsys, extra, message):
     model, data, _ = trained

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fifos import own_fifo, release
 
 from nnviz.cli.main import main
 from nnviz.engine.checkpoint import save_model
@@ -180,3 +181,68 @@ def test_a_real_process_prints_one_line_and_no_traceback(tmp_path, argv, message
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
     assert out.stderr.startswith("nnviz: error: ") and message in out.stderr
+
+
+# -- issue 16: nothing blocks for ever ------------------------------------------------------
+
+def image_folder(root, labels="01"):
+    from PIL import Image
+    for label in labels:
+        (root / label).mkdir(parents=True)
+        for i in range(3):
+            Image.fromarray(np.full((28, 28), 40 * i, np.uint8)).save(root / label / f"{i}.png")
+    return root
+
+
+fifo_only = pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")
+
+
+@fifo_only
+def test_a_fifo_in_an_image_folder_is_refused_by_name(tmp_path, capsys):
+    folder = image_folder(tmp_path / "digits")
+    fifo = own_fifo(folder / "1" / "pipe.png")
+    assert main([*TRAIN, str(folder)]) == 2
+    assert one_error_line(capsys) == (f"nnviz: error: {fifo}: is a FIFO (named pipe), not an "
+                                      "image file; not read (remove it from class folder '1')")
+    release(fifo)
+
+
+@fifo_only
+@pytest.mark.parametrize("argv", [["evaluate", "FIFO"], [*TRAIN, "FIFO"]])
+def test_a_fifo_as_a_model_or_a_dataset_is_refused_unread(tmp_path, capsys, argv):
+    fifo = own_fifo(tmp_path / "mfifo.npz")
+    assert main([str(fifo) if a == "FIFO" else a for a in argv]) == 2
+    kind = "a regular file" if argv[0] == "evaluate" else "a dataset file or folder"
+    assert one_error_line(capsys) == (f"nnviz: error: {fifo}: is a FIFO (named pipe), not "
+                                      f"{kind}; not read")
+    release(fifo)
+
+
+@fifo_only
+def test_a_fifo_in_an_idx_or_csv_pair_is_refused_by_name(tmp_path, capsys):
+    folder = tmp_path / "pair"
+    folder.mkdir()
+    csv_file(folder / "mnist_test.csv", range(10))
+    fifo = own_fifo(folder / "mnist_train.csv")
+    assert main([*TRAIN, str(folder)]) == 2
+    assert one_error_line(capsys) == (f"nnviz: error: {fifo}: is a FIFO (named pipe), not a "
+                                      "regular file; not read")
+    release(fifo)
+
+
+def test_a_class_folder_that_is_a_symlink_loop_is_named(tmp_path, capsys):
+    folder = image_folder(tmp_path / "digits")
+    (folder / "8").symlink_to("8b")
+    (folder / "8b").symlink_to("8")
+    assert main([*TRAIN, str(folder)]) == 2  # before: trained on 0 and 1 without a word
+    assert one_error_line(capsys) == (f"nnviz: error: {folder / '8'}: symbolic link loop "
+                                      "(8 → 8b → 8); not read, fix or remove the link")
+
+
+def test_a_broken_class_folder_link_is_named(tmp_path, capsys):
+    folder = image_folder(tmp_path / "digits")
+    (folder / "7").symlink_to(tmp_path / "gone")
+    assert main([*TRAIN, str(folder)]) == 2
+    assert one_error_line(capsys) == (f"nnviz: error: {folder / '7'}: symbolic link to "
+                                      f"{str(tmp_path / 'gone')!r}, which cannot be read (No such "
+                                      "file or directory); fix or remove the link")

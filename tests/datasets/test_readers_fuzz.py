@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from synthetic_data import make_images, make_labels
@@ -229,6 +229,7 @@ def test_npz_reader_on_headers_declaring_any_size(scratch, data):
 
 
 @FUZZ
+@example(dims=[0, 3036988439, 3037012561], gz=False, body=b"")  # NumPy's "array is too big"
 @given(dims=st.lists(st.integers(0, 2**32 - 1), min_size=3, max_size=3),
        gz=st.booleans(), body=st.sampled_from([b"", bytes(100), IMAGES.tobytes()]))
 def test_idx_images_reader_on_headers_declaring_any_size(scratch, dims, gz, body):

@@ -281,3 +281,30 @@ def test_one_activation_per_hidden_layer():
     assert TrainConfig(hidden=(8, 6)).activations == ("relu", "relu")
     with pytest.raises(ValueError, match="1 activations given for 2 hidden layers"):
         TrainConfig(hidden=(8, 6), activation=("tanh",))
+
+
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 50.0), ("adam", 10.0)])
+def test_a_diverging_run_keeps_weights_whose_loss_is_near_the_recent_losses(optimizer, lr):
+    # Issue 16: the weights "of the last good step" gave a loss around 2e21 (only an infinite
+    # loss counted as bad). MNIST-like data: 784 pixels in [0, 1], the default network.
+    from synthetic_data import make_images, make_labels
+
+    from nnviz.engine.losses import get_loss
+    from nnviz.engine.metrics import evaluate
+    x = make_images(512, seed=3).reshape(512, -1).astype(np.float32) / 255
+    y = make_labels(512, seed=3).astype(np.int64)
+    data = types.SimpleNamespace(x_train=x, y_train=y, x_test=x[:64], y_test=y[:64],
+                           image_shape=(28, 28))
+    cfg = TrainConfig(optimizer=optimizer, lr=lr, batch_size=128, epochs=50, seed=0)
+    tr = Trainer(make_network(cfg, 784, 10), data, cfg)
+    losses = []
+    with pytest.raises(TrainingDiverged) as caught:
+        for _ in range(200):
+            losses.append(tr.step().loss)
+    recent = np.median(losses[-50:])
+    exc = caught.value
+    assert exc.kept_step == tr.step_count == len(losses) and exc.kept_loss == losses[-1]
+    assert f"step {exc.kept_step} measured were kept (loss {exc.kept_loss:.4g}" in str(exc)
+    assert exc.kept_loss <= 10 * recent
+    # The kept weights on the whole training set: near the recent losses, not 1e21.
+    assert evaluate(tr.net, x, y, get_loss("cross_entropy")).loss <= 10 * recent

@@ -1,22 +1,23 @@
 """File menu commands of the main window: datasets, models, exports. Errors become dialogs.
 
-Loading and downloading run off the GUI thread, each in a lane of its own
-(:mod:`nnviz.gui.workers.tasks`: a newer request supersedes an older one); a dialog shows the
-download's progress and the window stays live.
+Loading (datasets and models) and downloading run off the GUI thread, each in a lane of its
+own (:mod:`nnviz.gui.workers.tasks`: a newer request supersedes an older one); a dialog shows
+the download's progress and the window stays live. Loads run in daemon threads, so a read that
+never ends cannot keep the application from quitting.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QProgressDialog
 
 from nnviz.gui.views.data.stats import dataset_stats
 from nnviz.gui.views.data.view import SAMPLES_PER_CLASS
-from nnviz.gui.workers.tasks import Lane, Task
+from nnviz.gui.workers.tasks import Lane, Task, run_in_daemon_thread
 
 DATASET_FILTER = "Datasets (*.gz *.idx *ubyte *.csv *.npz);;All files (*)"
 MODEL_FILTER = "nnviz models (*.npz)"
@@ -62,7 +63,7 @@ class FileCommands:
             return ds
         task = Task(load)
         task.source, task.offer_download = str(source), offer_download
-        return self.lane("dataset").start(task, done=self._on_dataset_loaded,
+        return self.lane("dataset").start(task, run_in_daemon_thread, done=self._on_dataset_loaded,
                                           failed=self._on_dataset_error)
 
     def _on_dataset_loaded(self, ds) -> None:
@@ -139,36 +140,62 @@ class FileCommands:
         if path:
             self.load_model(path)
 
-    def load_model(self, path) -> bool:
+    def load_model(self, path) -> Task:
+        """Read the model at ``path`` in the background (the window stays live), then continue
+        from it; a file that cannot be read (a FIFO, a damaged file) becomes an error dialog."""
         from nnviz.engine.checkpoint import load_model
-        try:
-            ck = load_model(path)
-        except ValueError as exc:
-            self.show_error("Cannot load the model", str(exc))
-            return False
-        return self.continue_from(ck.net, ck.config, ck.history, "Cannot load the model")
+        self.statusBar().showMessage(f"loading the model {path}…")
+        return self.lane("model").start(Task(lambda task: load_model(path)), run_in_daemon_thread,
+                                        done=self._on_model_loaded, failed=self._on_model_error)
 
-    def on_save_model(self):
+    def _on_model_loaded(self, ck) -> None:
+        self.statusBar().clearMessage()
+        self.continue_from(ck.net, ck.config, ck.history, "Cannot load the model")
+
+    def _on_model_error(self, message: str) -> None:
+        self.statusBar().clearMessage()
+        self.show_error("Cannot load the model", message)
+
+    def on_save_model(self, snap=None):
         path, _ = QFileDialog.getSaveFileName(self, "Save model as", "model.npz", MODEL_FILTER)
         if path:
-            self.save_model(path)
+            self.save_model(path, snap)
 
-    def save_model(self, path) -> bool:
-        """Save the newest snapshot's weights: a consistent state while training goes on."""
+    def save_model(self, path, snap=None) -> bool:
+        """Save the newest snapshot's weights (or ``snap``'s): a consistent state while training
+        goes on. When the file cannot be written, the message names ``path`` and offers
+        *Save as…* for these very weights, which stay in memory."""
         from nnviz.engine.checkpoint import save_model
-        snap = self.session.latest
+        from nnviz.files.outputs import check_output_path
+        snap = self.session.latest if snap is None else snap
         if snap is None:
             self.show_error("Nothing to save", "build or load a network first")
             return False
         ds = self.session.dataset
         try:
+            check_output_path(path)
             save_model(path, snap.network(), snap.config, list(snap.history),
-                       extra={"dataset": ds.name, "source": ds.source, "class_names": list(ds.class_names)})
+                       extra={"dataset": ds.name, "source": ds.source, "class_names": list(ds.class_names)},
+                       wait=False)  # a FIFO nothing reads is an error, not a frozen window
         except OSError as exc:
-            self.show_error("Cannot save the model", f"{path}: {exc.strerror or exc}")
+            self._save_failed(f"{_said(exc, path)}.\n\nThe weights are kept: Save as… writes "
+                              "them somewhere else.", snap)
             return False
         self.statusBar().showMessage(f"saved {path}", 5000)
         return True
+
+    def _save_failed(self, message: str, snap) -> None:
+        """The error box of a failed save, with a *Save as…* button for the same snapshot."""
+        self.errors.append(message)
+        box = QMessageBox(QMessageBox.Icon.Critical, "Cannot save the model", message,
+                          QMessageBox.StandardButton.Close, self)
+        again = box.addButton("Save as…", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(again)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(lambda: self.on_save_model(snap))  # GUI-thread signal: fine
+        self._dialogs.append(box)
+        self.save_failed_box = box
+        box.open()
 
     # -- exports ---------------------------------------------------------------------------------
 
@@ -197,13 +224,20 @@ class FileCommands:
     def export_view(self, name: str, path) -> bool:
         """PNG or SVG (by the suffix) of view ``name``."""
         from pyqtgraph.exporters import ImageExporter
+
+        from nnviz.files.outputs import check_output_path
+        from nnviz.render.offscreen import write_image
         path = str(path)
         item = self.views[name].export_item()
         try:
+            check_output_path(path)
             if path.lower().endswith(".svg"):
                 export_svg(item, path)
             else:
-                ImageExporter(item).export(path)
+                write_image(ImageExporter(item).export(toBytes=True), path)
+        except OSError as exc:
+            self.show_error("Cannot export", _said(exc, path))
+            return False
         except Exception as exc:  # noqa: BLE001 - exporter errors vary; the user sees the message
             self.show_error("Cannot export", f"{path}: {exc}")
             return False
@@ -222,15 +256,20 @@ class FileCommands:
 
     def export_history(self, path) -> bool:
         """The per-epoch history as CSV (flat columns) or JSON (records), by suffix."""
+        from nnviz.files.atomic import atomic_write
+        from nnviz.files.outputs import check_output_path
         history = list(self.session.latest.history) if self.session.latest else []
+        text = io.StringIO(newline="")
+        if str(path).lower().endswith(".json"):
+            json.dump(history, text, indent=1)
+        else:
+            write_history_csv(text, history)
         try:
-            with open(path, "w", newline="") as fh:
-                if str(path).lower().endswith(".json"):
-                    json.dump(history, fh, indent=1)
-                else:
-                    write_history_csv(fh, history)
+            check_output_path(path)
+            with atomic_write(path, wait=False) as stream:
+                stream.write(text.getvalue().encode("utf-8"))
         except OSError as exc:
-            self.show_error("Cannot export the history", f"{path}: {exc.strerror or exc}")
+            self.show_error("Cannot export the history", _said(exc, path))
             return False
         return True
 
@@ -241,12 +280,17 @@ def export_svg(item, path: str) -> None:
     pyqtgraph 0.14's SVGExporter fails on PySide6 6.11 when parsing the ViewBox's path
     (pyqtgraph issue #3485); Qt's own generator keeps vectors and text.
     """
-    from PySide6.QtCore import QRectF, QSize
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
     from PySide6.QtGui import QPainter
     from PySide6.QtSvg import QSvgGenerator
+
+    from nnviz.files.atomic import atomic_write
     rect = item.sceneBoundingRect()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     gen = QSvgGenerator()
-    gen.setFileName(path)
+    gen.setOutputDevice(buffer)
     gen.setSize(QSize(int(rect.width()), int(rect.height())))
     gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
     painter = QPainter(gen)
@@ -254,8 +298,17 @@ def export_svg(item, path: str) -> None:
         item.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
     finally:
         painter.end()
-    if not Path(path).is_file():
-        raise OSError("the SVG file was not written")
+    buffer.close()
+    if data.isEmpty():
+        raise OSError("the SVG drawing came out empty")
+    with atomic_write(path, wait=False) as stream:  # as every file nnviz writes
+        stream.write(data.data())
+
+
+def _said(exc: OSError, path) -> str:
+    """A failed write said for the user: the path they chose, the problem, what to do."""
+    from nnviz.files.atomic import explain
+    return str(explain(exc, path))
 
 
 def write_history_csv(fh, history: list[dict]) -> None:

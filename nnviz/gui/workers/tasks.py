@@ -1,8 +1,10 @@
 """The window's one mechanism for background work: a :class:`Task` that reports progress, can
 be cancelled and ends with one answer, and a :class:`Lane` whose one rule drops stale answers.
 
-A task runs either in Qt's global thread pool (:func:`run_in_pool`: loading a dataset,
-evaluations, robustness curves, the explorer's accuracies) or in a helper process that
+A task runs in Qt's global thread pool (:func:`run_in_pool`: evaluations, robustness curves,
+the explorer's accuracies), in a daemon thread of its own when it reads files
+(:func:`run_in_daemon_thread`: loading a dataset or a model, whose read may wait on the operating
+system for ever, and the application's exit must not wait for it), or in a helper process that
 answers through it (the map server, :mod:`nnviz.gui.views.map.jobs`). Either way its signals
 arrive in the GUI thread, and it ends with exactly one of ``done``, ``failed`` or
 ``cancelled``, then ``ended``.
@@ -16,6 +18,7 @@ cancelled.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 
 import shiboken6
@@ -61,7 +64,11 @@ class Task(QObject):
         self.fn = fn
         self.stop_requested = False  # a plain bool: read by the work in its own thread
         self.on_cancel: Callable[[], None] | None = None  # e.g. tell the process to stop
-        self.is_ended = False
+        self.is_ended = False  # set by the work's thread as it answers
+        # Set in the GUI thread once the answer and ``ended`` have been delivered there: what
+        # GUI code must look at (``is_ended`` turns True before any receiver has run).
+        self.is_delivered = False
+        self.ended.connect(self._on_delivered)
 
     def report(self, done, total=None) -> None:
         """Progress, from the work's thread (queued to the GUI thread)."""
@@ -89,6 +96,10 @@ class Task(QObject):
         else:
             self.cancelled.emit()
         self.ended.emit()
+
+    @Slot()
+    def _on_delivered(self) -> None:
+        self.is_delivered = True
 
     def run(self) -> None:
         """Run ``fn`` here and answer: in a pool thread (see :func:`run_in_pool`)."""
@@ -151,6 +162,19 @@ def run_in_pool(task: Task) -> Task:
     """Run ``task.fn`` in Qt's global thread pool; the task is kept until it has ended."""
     keep_until_ended(task)
     QThreadPool.globalInstance().start(_Runnable(task))
+    return task
+
+
+def run_in_daemon_thread(task: Task) -> Task:
+    """Run ``task.fn`` in a daemon thread of its own; the task is kept until it has ended.
+
+    For work that may block in the operating system (a read from a file system that hangs):
+    Qt's pool waits for every running task when the application ends, a daemon thread is
+    simply left behind by the exiting interpreter. Its signals reach the GUI thread as the
+    pool's do (queued: the task lives there).
+    """
+    keep_until_ended(task)
+    threading.Thread(target=task.run, name="nnviz-task", daemon=True).start()
     return task
 
 

@@ -1,10 +1,14 @@
 """The main window end to end: dataset → network → training → views, files, errors, close."""
 
 import json
+import os
+import threading
 
 import numpy as np
 import pytest
+from fifos import own_fifo, release
 from gui_helpers import latest, trained
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
 from nnviz.engine.checkpoint import load_model
@@ -152,13 +156,51 @@ def test_save_and_load_model_round_trip(qtbot, window, tmp_path):
     assert np.array_equal(ck.net.layers[0].W, snap.layers[0].W)
     assert ck.extra["dataset"] == "tiny-digits"
     window.new_network()
-    assert window.load_model(path)
+    window.load_model(path)
     qtbot.waitUntil(lambda: latest(window, "step") == 5, timeout=20_000)
     assert np.array_equal(window.session.latest.layers[0].W, snap.layers[0].W)
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"garbage")
-    assert not window.load_model(bad)
+    window.load_model(bad)
+    qtbot.waitUntil(lambda: bool(window.errors), timeout=10_000)
     assert "not a readable .npz" in window.errors[-1]
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    """A FIFO of our own (see fifos.own_fifo), released at the end."""
+    path = own_fifo(tmp_path / "mfifo.npz")
+    yield path
+    release(path)  # lets the writer go if still waiting
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_as_a_model_is_refused_without_reading_it(qtbot, window, fifo):
+    window.load_model(fifo)
+    qtbot.waitUntil(lambda: bool(window.errors), timeout=10_000)
+    assert window.errors == [f"{fifo}: is a FIFO (named pipe), not a regular file; not read"]
+
+
+def test_the_window_stays_live_while_a_model_loads(qtbot, window, monkeypatch, tmp_path):
+    # A load that waits on the file system: before issue 16 it ran on the window's thread.
+    ticks, released = [], threading.Event()
+
+    def slow_load(path):
+        released.wait(30)  # let go by the event loop's timer below; bounded on old code
+        return real_load(path)
+    from nnviz.engine import checkpoint
+    real_load = checkpoint.load_model
+    trained(qtbot, window, 2)
+    path = tmp_path / "m.npz"
+    assert window.save_model(path)
+    monkeypatch.setattr(checkpoint, "load_model", slow_load)
+    timer = QTimer(interval=10, timeout=lambda: (ticks.append(1), released.set()))
+    timer.start()
+    task = window.load_model(path)
+    assert not released.is_set()  # the load has not returned yet...
+    qtbot.waitUntil(lambda: task.is_ended, timeout=30_000)
+    timer.stop()
+    assert ticks and window.errors == []  # ...and the event loop ran while it waited
 
 
 def test_exports(qtbot, window, tmp_path):

@@ -130,3 +130,20 @@ def test_the_lane_is_not_busy_when_the_answer_arrives(qtbot):
     task = lane.start(Task(lambda task: 1), done=lambda r: seen.append((lane.busy, lane.running)))
     qtbot.waitUntil(lambda: task.is_ended and bool(seen), timeout=5000)
     assert seen == [(False, False)]
+
+
+def finished_in_a_thread(task):
+    """A start that runs the work in another thread and returns once it has answered: the
+    worst timing, where the work ends before the GUI thread looks at the task."""
+    worker = threading.Thread(target=task.run)
+    worker.start()
+    worker.join()
+
+
+def test_is_delivered_waits_for_the_gui_thread_while_is_ended_does_not(qtbot):
+    lane, log = Lane(), []
+    task = record(lane, Task(lambda task: 1 / 0), log, "t", start=finished_in_a_thread)
+    # Answered in its thread, not yet heard: GUI code must not act on is_ended here.
+    assert task.is_ended and not task.is_delivered and log == []
+    qtbot.waitUntil(lambda: task.is_delivered, timeout=5000)
+    assert log == [("t", "failed", "division by zero")]  # the receiver ran first

@@ -121,7 +121,9 @@ def digits() -> SetupStep:
     def until(window) -> bool:
         if is_digits(window.session.dataset):
             return True
-        if loading and getattr(loading[0], "is_ended", False):  # failed, or was replaced
+        # Its failure delivered (the download offered), or it was replaced: not merely
+        # ended in its thread, which can happen before this first look.
+        if loading and loading[0].is_delivered:
             raise SetupError("MNIST could not be opened (File → Download dataset… gets it; "
                              "then set the chapter up again)")
         return False

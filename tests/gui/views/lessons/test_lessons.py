@@ -19,6 +19,7 @@ from nnviz.gui.views.lessons.chapters import CHAPTERS
 from nnviz.gui.views.lessons.steps import MODERN, TINY, at_first_delta, at_loss, at_output
 from nnviz.gui.views.lessons.view import LessonsView
 from nnviz.gui.widgets.mathtext import math_family
+from nnviz.gui.workers.tasks import Task
 
 READING_WPM = 120   # technical text with equations, read with the app beside it
 LOOKING_S = 30      # per chapter: looking at the view, finding the button, drawing
@@ -355,6 +356,7 @@ def test_set_up_opens_mnist_in_place_of_other_data(qtbot, make_window, digits, m
     def open_dataset(source, offer_download=False):  # loads in 300 ms, as a task would
         opened.append((source, offer_download))
         QTimer.singleShot(300, lambda: w.set_dataset(digits, "mnist"))
+        return Task()  # as the window's: a task, here one that never answers
     monkeypatch.setattr(w, "open_dataset", open_dataset)
     w.on_lessons()
     view = w.lessons_window.centralWidget()
@@ -367,6 +369,37 @@ def test_set_up_opens_mnist_in_place_of_other_data(qtbot, make_window, digits, m
     assert view.setup_report.text().startswith("Set up ✓ MNIST's handwritten digits; a network")
     assert w.session.dataset is digits and w.session.config.hidden == (10,)
     assert opened == [("mnist", True)]  # once
+
+
+def test_set_up_waits_for_the_failure_to_be_delivered(qtbot, make_window, digits, tmp_path,
+                                                     monkeypatch):
+    """The loading may fail in its thread before the set-up first looks (a fast failure on a
+    loaded machine): the set-up still waits for the failure to reach the window, which
+    offers the download, and only then says it cannot go on (it gave up at once before,
+    with no offer made yet: the race behind the flaky test below)."""
+    import threading
+
+    from nnviz.gui.window import file_commands
+
+    def finished_in_a_thread(task):  # the loading runs in a thread, answered before it returns
+        worker = threading.Thread(target=task.run)
+        worker.start()
+        worker.join()
+        return task
+    monkeypatch.setattr(file_commands, "run_in_daemon_thread", finished_in_a_thread)
+    letters = replace(digits, name="letters", class_names=tuple("ABCDEFGHIJ"))
+    w = make_window()
+    w.data_dir = tmp_path
+    w.set_dataset(letters, "letters")
+    offered = []
+    w._offer_download = lambda source, message: offered.append(source)
+    w.on_lessons()
+    view = w.lessons_window.centralWidget()
+    view.setup_button.click()
+    assert view.setting_up and offered == []
+    qtbot.waitUntil(lambda: not view.setting_up, timeout=20_000)
+    assert offered == ["mnist"]
+    assert view.setup_report.text().startswith("Cannot set this chapter up: MNIST could not")
 
 
 def test_set_up_says_so_when_mnist_cannot_be_opened(qtbot, make_window, digits, tmp_path):
