@@ -161,59 +161,12 @@ def layer_shapes(input_shape, specs: Sequence[LayerSpec], n_classes: int | None 
         raise ValueError("a network needs at least one layer")
     shapes, n_params, units = [], 0, prod(shape)
     for i, s in enumerate(specs, 1):
-        where = f"layer {i} ({s.text})"
-        spatial = len(shape) == 3
-        if s.kind == "conv":
-            if not spatial:
-                raise ValueError(f"{where}: a convolution needs a map, but the input here is a "
-                                 f"vector of {shape[0]} (flattened)")
-            if not (1 <= s.units <= MAX_FILTERS and 1 <= s.kernel <= MAX_KERNEL):
-                raise ValueError(f"{where}: filters must be 1…{MAX_FILTERS} and kernel "
-                                 f"1…{MAX_KERNEL}")
-            if s.stride not in (1, 2):
-                raise ValueError(f"{where}: stride must be 1 or 2, got {s.stride}")
-            if s.padding not in PADDINGS:
-                raise ValueError(f"{where}: padding must be same or valid, got {s.padding!r}")
-            h, w, c = shape
-            if s.kernel > min(h, w):
-                raise ValueError(f"{where}: a {s.kernel}×{s.kernel} kernel is larger than the "
-                                 f"{h}×{w} map it slides over")
-            ho = conv_geometry(h, s.kernel, s.stride, s.padding)[0]
-            wo = conv_geometry(w, s.kernel, s.stride, s.padding)[0]
-            n_params += s.units * (s.kernel * s.kernel * c + 1)
-            shape = (ho, wo, s.units)
-            if s.activation not in ACTIVATIONS:
-                raise ValueError(f"{where}: unknown activation {s.activation!r}")
-        elif s.kind == "pool":
-            if not spatial:
-                raise ValueError(f"{where}: pooling needs a map, but the input here is a vector")
-            h, w, c = shape
-            if s.size < 1 or s.mode not in ("max", "avg"):
-                raise ValueError(f"{where}: pooling needs a size ≥ 1 and mode max or avg")
-            if h % s.size or w % s.size:
-                raise ValueError(f"{where}: {s.size}×{s.size} pooling needs sides that are "
-                                 f"multiples of {s.size}, but the map here is {h}×{w}")
-            shape = (h // s.size, w // s.size, c)
-        elif s.kind == "flatten":
-            if not spatial:
-                raise ValueError(f"{where}: the input here is already flat")
-            shape = (prod(shape),)
-        elif s.kind == "dense":
-            if spatial:
-                raise ValueError(f"{where}: a dense layer needs a vector, but the input here "
-                                 f"is a {'×'.join(map(str, shape))} map: put flatten before it")
-            if not 1 <= s.units <= 1 << 20:
-                raise ValueError(f"{where}: units must be 1…{1 << 20}")
-            if s.activation not in ACTIVATIONS:
-                raise ValueError(f"{where}: unknown activation {s.activation!r}")
-            n_params += s.units * (shape[0] + 1)
-            shape = (s.units,)
-        else:
-            raise ValueError(f"{where}: unknown layer kind {s.kind!r}")
+        shape, n = layer_output(shape, s, i)
+        n_params += n
         units += prod(shape)
         if units > MAX_UNITS_PER_EXAMPLE:
-            raise ValueError(f"{where}: the maps up to here hold {units:,} values per image, "
-                             f"more than the {MAX_UNITS_PER_EXAMPLE:,} nnviz allows")
+            raise ValueError(f"layer {i} ({s.text}): the maps up to here hold {units:,} values "
+                             f"per image, more than the {MAX_UNITS_PER_EXAMPLE:,} nnviz allows")
         shapes.append(shape)
     last = specs[-1]
     if last.kind != "dense":
@@ -223,6 +176,62 @@ def layer_shapes(input_shape, specs: Sequence[LayerSpec], n_classes: int | None 
         raise ValueError(f"layer {len(specs)} ({last.text}): the output layer must have one "
                          f"unit per class: dense{n_classes}")
     return shapes, n_params
+
+
+def layer_output(shape: tuple[int, ...], s: LayerSpec, i: int) -> tuple[tuple[int, ...], int]:
+    """Output shape and parameter count of layer ``i`` (1-based, for the message), ``s``,
+    receiving ``shape`` ((H, W, C) or (n,)); ``ValueError`` names the layer at fault."""
+    n = 0
+    where = f"layer {i} ({s.text})"
+    spatial = len(shape) == 3
+    if s.kind == "conv":
+        if not spatial:
+            raise ValueError(f"{where}: a convolution needs a map, but the input here is a "
+                             f"vector of {shape[0]} (flattened)")
+        if not (1 <= s.units <= MAX_FILTERS and 1 <= s.kernel <= MAX_KERNEL):
+            raise ValueError(f"{where}: filters must be 1…{MAX_FILTERS} and kernel "
+                             f"1…{MAX_KERNEL}")
+        if s.stride not in (1, 2):
+            raise ValueError(f"{where}: stride must be 1 or 2, got {s.stride}")
+        if s.padding not in PADDINGS:
+            raise ValueError(f"{where}: padding must be same or valid, got {s.padding!r}")
+        h, w, c = shape
+        if s.kernel > min(h, w):
+            raise ValueError(f"{where}: a {s.kernel}×{s.kernel} kernel is larger than the "
+                             f"{h}×{w} map it slides over")
+        ho = conv_geometry(h, s.kernel, s.stride, s.padding)[0]
+        wo = conv_geometry(w, s.kernel, s.stride, s.padding)[0]
+        n = s.units * (s.kernel * s.kernel * c + 1)
+        shape = (ho, wo, s.units)
+        if s.activation not in ACTIVATIONS:
+            raise ValueError(f"{where}: unknown activation {s.activation!r}")
+    elif s.kind == "pool":
+        if not spatial:
+            raise ValueError(f"{where}: pooling needs a map, but the input here is a vector")
+        h, w, c = shape
+        if s.size < 1 or s.mode not in ("max", "avg"):
+            raise ValueError(f"{where}: pooling needs a size ≥ 1 and mode max or avg")
+        if h % s.size or w % s.size:
+            raise ValueError(f"{where}: {s.size}×{s.size} pooling needs sides that are "
+                             f"multiples of {s.size}, but the map here is {h}×{w}")
+        shape = (h // s.size, w // s.size, c)
+    elif s.kind == "flatten":
+        if not spatial:
+            raise ValueError(f"{where}: the input here is already flat")
+        shape = (prod(shape),)
+    elif s.kind == "dense":
+        if spatial:
+            raise ValueError(f"{where}: a dense layer needs a vector, but the input here "
+                             f"is a {'×'.join(map(str, shape))} map: put flatten before it")
+        if not 1 <= s.units <= 1 << 20:
+            raise ValueError(f"{where}: units must be 1…{1 << 20}")
+        if s.activation not in ACTIVATIONS:
+            raise ValueError(f"{where}: unknown activation {s.activation!r}")
+        n = s.units * (shape[0] + 1)
+        shape = (s.units,)
+    else:
+        raise ValueError(f"{where}: unknown layer kind {s.kind!r}")
+    return shape, n
 
 
 def parameter_shapes(input_shape, specs) -> dict[str, tuple[int, ...]]:
