@@ -49,6 +49,10 @@ class LayerTrace:
     argmax : ndarray or None
         Max pooling: (m, C, Ho, Wo), the flat index ``r·W + c`` into the input map of the
         maximum each output took, where its δ is routed back.
+    position : int
+        The layer's place ``l`` in the network, from 1: ``layers[l - 1]`` of its trace. For
+        an MLP it is ``index``; a ConvNet's counts pooling and flatten layers too, and is
+        the ``l`` of the stepper's, the cells' and the diagram's layers and of unit edits.
     spec : LayerSpec or None
         A ``ConvNet`` layer's description (kernel, stride, padding, pooling size and mode),
         so that its arithmetic can be spelled out and the network rebuilt; None for an MLP.
@@ -68,6 +72,7 @@ class LayerTrace:
     grad_in: np.ndarray | None = None
     argmax: np.ndarray | None = None
     spec: LayerSpec | None = None
+    position: int = 0
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -123,7 +128,7 @@ def _records(net: MLP, with_backward: bool) -> tuple[LayerTrace, ...]:
     for i, L in enumerate(net.layers, 1):
         extra = {"delta": frozen(L.delta), "dW": frozen(L.dW), "db": frozen(L.db)} if with_backward else {}
         out.append(LayerTrace(i, L.activation.name, frozen(L.W), frozen(L.b), frozen(L.x),
-                              frozen(L.z), frozen(L.a), **extra))
+                              frozen(L.z), frozen(L.a), position=i, **extra))
     return tuple(out)
 
 
@@ -168,7 +173,8 @@ def _stack_records(net, grads_in=None) -> tuple[LayerTrace, ...]:
                               _kernel(L.W) if has_params else None,
                               frozen(L.b) if has_params else None,
                               _chw(L.x), _chw(L.z), _chw(L.a), kind=spec.kind,
-                              argmax=_pool_argmax(L), spec=spec, **back))
+                              argmax=_pool_argmax(L), spec=spec,
+                              position=i + 1, **back))
     return tuple(out)
 
 
