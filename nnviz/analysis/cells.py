@@ -403,6 +403,8 @@ class MapCells:
         Mean ``|a|`` of each shown map (what chose them).
     geometry : (k, stride, top, left) or None
         A conv layer's kernel size, stride and padding before the first row and column.
+    pool : (p, mode) or None
+        A pooling layer's block size and ``max`` or ``avg``.
     """
 
     layer: int

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnviz.engine.conv import conv_geometry
+from nnviz.engine.conv import conv_geometry as axis_geometry
 from nnviz.engine.convnet import LayerSpec
 from nnviz.engine.losses import get_loss, softmax
 from nnviz.engine.network import MLP
@@ -92,8 +92,8 @@ class LayerTrace:
         if self.kind != "conv":
             raise ValueError(f"a {self.kind} layer has no kernel geometry")
         k, s = self.W.shape[-1], self.spec.stride
-        top = conv_geometry(self.x.shape[2], k, s, self.spec.padding)[1]
-        left = conv_geometry(self.x.shape[3], k, s, self.spec.padding)[1]
+        top = axis_geometry(self.x.shape[2], k, s, self.spec.padding)[1]
+        left = axis_geometry(self.x.shape[3], k, s, self.spec.padding)[1]
         return k, s, top, left
 
 

@@ -201,3 +201,17 @@ def test_flatten_backward_reshapes_the_gradient_back_to_maps():
     np.testing.assert_allclose(vec, dense.W.T @ dense.delta[0], rtol=1e-12)
     assert maps.shape == (3, 4, 4)
     np.testing.assert_array_equal(maps, vec.reshape(4, 4, 3).transpose(2, 0, 1))
+
+
+@pytest.mark.parametrize("arch", ["avgpool2,flatten,dense7,dense3", "flatten,dense3"])
+def test_a_stack_without_a_first_convolution_passes_the_gradient_down_to_the_image(arch):
+    st = _stepper(arch, (6, 6, 2))
+    last = st.steps[-1]
+    assert last.equations == ("∂L/∂x as layer 1 passed it down   (2×6×6)",)
+    np.testing.assert_array_equal(
+        last.arrays["∂L/∂x"], st.trace.input_grad[0].reshape(6, 6, 2).transpose(2, 0, 1))
+    first_back = [s for s in st.steps if s.kind == "backward"][-1]
+    assert first_back.layer == 1 and "∂L/∂x" in first_back.arrays
+    if arch.startswith("avgpool"):
+        assert first_back.equations[1].startswith(
+            "∂L/∂x[c, 2i + u, 2j + v] = ∂L/∂a¹[c, i, j] / 4")
