@@ -274,7 +274,8 @@ def layer_cells(record, example: int = 0, units=None, inputs=None,
     shown = p_all[:, mask].sum(axis=1)
     rest = p_all[:, ~mask].sum(axis=1)
     return LayerCells(
-        layer=int(record.position or record.index), activation=str(record.activation), n_out=n_out, n_in=n_in,
+        layer=int(record.position or record.index), activation=str(record.activation),
+        n_out=n_out, n_in=n_in,
         units=frozen(units), inputs=frozen(inputs), W=frozen(W[np.ix_(units, inputs)]),
         product=frozen(p_all[:, inputs]), x=frozen(x[inputs]), b=frozen(b[units]),
         z=frozen(z[units]), a=frozen(a[units]), shown=frozen(shown), rest=frozen(rest))
