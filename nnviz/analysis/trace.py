@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnviz.engine.conv import conv_geometry as axis_geometry
+from nnviz.engine.convnet import LayerSpec
 from nnviz.engine.losses import get_loss, softmax
 from nnviz.engine.network import MLP
 from nnviz.engine.snapshot import frozen
@@ -47,6 +49,13 @@ class LayerTrace:
     argmax : ndarray or None
         Max pooling: (m, C, Ho, Wo), the flat index ``r·W + c`` into the input map of the
         maximum each output took, where its δ is routed back.
+    position : int
+        The layer's place ``l`` in the network, from 1: ``layers[l - 1]`` of its trace. For
+        an MLP it is ``index``; a ConvNet's counts pooling and flatten layers too, and is
+        the ``l`` of the stepper's, the cells' and the diagram's layers and of unit edits.
+    spec : LayerSpec or None
+        A ``ConvNet`` layer's description (kernel, stride, padding, pooling size and mode),
+        so that its arithmetic can be spelled out and the network rebuilt; None for an MLP.
     """
 
     index: int
@@ -62,11 +71,30 @@ class LayerTrace:
     kind: str = "dense"
     grad_in: np.ndarray | None = None
     argmax: np.ndarray | None = None
+    spec: LayerSpec | None = None
+    position: int = 0
 
     @property
     def shape(self) -> tuple[int, ...]:
         """The output of one example: (C, H, W) for a map, (n,) for a vector."""
         return self.a.shape[1:]
+
+    @property
+    def in_shape(self) -> tuple[int, ...]:
+        """The input of one example: (C, H, W) for a map, (n,) for a vector."""
+        return self.x.shape[1:]
+
+    @property
+    def conv_geometry(self) -> tuple[int, int, int, int]:
+        """A conv record's ``(k, stride, top, left)``: output pixel ``(i, j)`` reads the input
+        rows ``stride·i − top + u`` and columns ``stride·j − left + v``, ``u, v < k`` (0 for
+        the rows and columns outside the map, 'same' padding)."""
+        if self.kind != "conv":
+            raise ValueError(f"a {self.kind} layer has no kernel geometry")
+        k, s = self.W.shape[-1], self.spec.stride
+        top = axis_geometry(self.x.shape[2], k, s, self.spec.padding)[1]
+        left = axis_geometry(self.x.shape[3], k, s, self.spec.padding)[1]
+        return k, s, top, left
 
 
 @dataclass(frozen=True)
@@ -100,7 +128,7 @@ def _records(net: MLP, with_backward: bool) -> tuple[LayerTrace, ...]:
     for i, L in enumerate(net.layers, 1):
         extra = {"delta": frozen(L.delta), "dW": frozen(L.dW), "db": frozen(L.db)} if with_backward else {}
         out.append(LayerTrace(i, L.activation.name, frozen(L.W), frozen(L.b), frozen(L.x),
-                              frozen(L.z), frozen(L.a), **extra))
+                              frozen(L.z), frozen(L.a), position=i, **extra))
     return tuple(out)
 
 
@@ -145,7 +173,8 @@ def _stack_records(net, grads_in=None) -> tuple[LayerTrace, ...]:
                               _kernel(L.W) if has_params else None,
                               frozen(L.b) if has_params else None,
                               _chw(L.x), _chw(L.z), _chw(L.a), kind=spec.kind,
-                              argmax=_pool_argmax(L), **back))
+                              argmax=_pool_argmax(L), spec=spec,
+                              position=i + 1, **back))
     return tuple(out)
 
 
