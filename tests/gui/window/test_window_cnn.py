@@ -13,8 +13,9 @@ def test_loading_a_cnn_says_so_in_one_line_and_keeps_the_view(qtbot, window, tmp
     snap = trained(qtbot, window, 5)
     cnn = ConvNet((28, 28, 1), "conv4k5,pool2,flatten,dense10", seed=0)
     path = save_model(tmp_path / "cnn.npz", cnn)
-    assert not window.load_model(path)  # File > Load model
-    assert window.errors[-1] == MESSAGE
+    window.load_model(path)  # File > Load model: read in the background, then refused
+    qtbot.waitUntil(lambda: bool(window.errors), timeout=10_000)
+    assert window.errors == [MESSAGE]
     # The library's and the runs' loads go through the same door.
     assert not window.continue_from(cnn, None, [], "Cannot load the run")
     assert window.errors[-1] == MESSAGE and len(window.errors) == 2
