@@ -7,6 +7,14 @@ activation ``a^l_j`` and connection ``i → j`` carries ``a^{l-1}_i · W^l_{ji}`
 ``z^l_j``). Backward, the quantity is ``δ^l_j = ∂L/∂z^l_j`` and the same connection carries
 ``W^l_{ji} · δ^l_j`` back to unit ``i`` (its share of ``(W^lᵀ δ^l)_i``).
 
+In a convolutional network a conv or pooling layer's unit is a channel, whose strength is
+the mean ``|a|`` of its map forward (the mean ``|δ|``, or ``|∂L/∂a|`` for pooling, backward),
+and a flatten layer's units are the strongest entries of its vector. A conv connection
+``c′ → c`` carries the mean over the output map of the part of ``z[c]`` that comes from input
+channel ``c′`` (backward: the mean over the input map of the part of ``∂L/∂a[c′]`` that
+``δ[c]`` sends back); pooling joins each channel to itself, and flatten each entry to the
+channel it was read from.
+
 Pure NumPy, no Qt: the view only maps these numbers to items.
 """
 
@@ -148,7 +156,11 @@ class DiagramFrame:
         Colour range of each layer, from all its units (not only the shown ones); (0, 1)
         for the output's probabilities.
     edges : tuple of Edges
-        ``edges[l − 1]`` joins layer ``l − 1`` (pixels for ``l = 1``) to layer ``l``.
+        ``edges[l − 1]`` joins layer ``l − 1`` (pixels for ``l = 1``; a ConvNet's input
+        channels) to layer ``l``.
+    kinds : tuple of str
+        Each layer's kind: ``dense``, or a ConvNet's ``conv``, ``pool`` (units are channels)
+        and ``flatten`` (units are entries of its vector).
     """
 
     direction: str
@@ -156,14 +168,86 @@ class DiagramFrame:
     values: tuple[np.ndarray, ...]
     levels: tuple[tuple[float, float], ...]
     edges: tuple[Edges, ...]
+    kinds: tuple[str, ...] = ()
 
 
 def layer_quantity(trace: ForwardTrace, l: int, direction: str) -> np.ndarray:
-    """What colours layer ``l``'s units for example 0: ``a`` (``p`` at the output) or ``δ``."""
+    """What colours layer ``l``'s units for example 0: ``a`` (``p`` at the output) or ``δ``.
+
+    A conv or pooling layer's units are its channels, (C,): the mean ``|a|`` of each map,
+    backward the mean ``|δ|`` (pooling, which has no ``z``: of ``∂L/∂a``, what the layer
+    above passed down). A flatten layer's are its vector's ``a``, backward ``∂L/∂a``.
+    """
     rec = trace.layers[l - 1]
+    if rec.kind == "dense":
+        if direction == "backward":
+            return rec.delta[0]
+        return trace.probabilities[0] if l == len(trace.layers) else rec.a[0]
     if direction == "backward":
-        return rec.delta[0]
-    return trace.probabilities[0] if l == len(trace.layers) else rec.a[0]
+        v = rec.delta[0] if rec.kind == "conv" else trace.layers[l].grad_in[0]
+    else:
+        v = rec.a[0]
+    return v if rec.kind == "flatten" else np.abs(v.astype(np.float64)).mean(axis=(1, 2))
+
+
+def _kernel_reach(rec, n_in: int, axis: int) -> np.ndarray:
+    """(k, n_out) bools: whether offset ``u`` of output ``i`` reads a pixel inside the map
+    along ``axis`` (1: rows, 2: columns) rather than the zero padding."""
+    k, stride, top, left = rec.conv_geometry
+    before = top if axis == 1 else left
+    n_out = rec.shape[axis]
+    pos = stride * np.arange(n_out)[None, :] + np.arange(k)[:, None] - before
+    return (pos >= 0) & (pos < n_in)
+
+
+def channel_contributions(rec, direction: str = "forward", example: int = 0) -> np.ndarray:
+    """What each input channel ``c′`` gives each output channel ``c`` of a conv record.
+
+    Forward, ``C[c, c′]`` is the mean over the output map of the part of ``z[c]`` that the
+    kernel slice ``W[c, c′]`` takes from channel ``c′``, so ``Σ_c′ C[c, c′] + b[c]`` is the
+    mean of ``z[c]``. Backward, ``C[c, c′]`` is the mean over the input map of the part of
+    ``∂L/∂x[c′]`` that ``δ[c]`` sends back, so ``Σ_c C[c, c′]`` is the mean of ``∂L/∂x[c′]``.
+
+    Returns
+    -------
+    ndarray of float64, shape (C_out, C_in)
+    """
+    W = rec.W.astype(np.float64)   # (C_out, C_in, k, k)
+    _, h, w = rec.in_shape
+    rows, cols = _kernel_reach(rec, h, 1), _kernel_reach(rec, w, 2)   # (k, Ho), (k, Wo)
+    k, stride, top, left = rec.conv_geometry
+    if direction == "backward":
+        d = rec.delta[example].astype(np.float64)
+        S = np.einsum("ui,vj,cij->cuv", rows, cols, d)   # δ[c] summed where (u, v) lands
+        return np.einsum("cduv,cuv->cd", W, S) / (h * w)
+    x = rec.x[example].astype(np.float64)
+    ho, wo = rec.shape[1:]
+    xp = np.pad(x, ((0, 0), (k, k), (k, k)))
+    M = np.empty((x.shape[0], k, k))
+    for u in range(k):   # the mean input under each kernel offset
+        r0 = u - top + k
+        for v in range(k):
+            c0 = v - left + k
+            M[:, u, v] = xp[:, r0:r0 + stride * (ho - 1) + 1:stride,
+                            c0:c0 + stride * (wo - 1) + 1:stride].mean(axis=(1, 2))
+    return np.einsum("cduv,duv->cd", W, M)
+
+
+def _map_edges(trace, l: int, rec, rows, cols, direction: str, k: int) -> Edges:
+    """Connections into a conv, pooling or flatten layer from the shown units below."""
+    rows, cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
+    if rec.kind == "conv":
+        C = channel_contributions(rec, direction)[np.ix_(rows, cols)]
+        return _top(C, rows, cols, k)
+    if direction == "backward":
+        g = rec.grad_in[0]   # what the layer passes down, in its input's shape
+        carried = g.mean(axis=(1, 2)) if rec.kind == "pool" else \
+            np.moveaxis(g, 0, 2).ravel()   # flatten: entry q came from channel q % C
+    else:
+        carried = rec.a[0].mean(axis=(1, 2)) if rec.kind == "pool" else rec.a[0]
+    channel = rows if rec.kind == "pool" else rows % rec.in_shape[0]
+    C = np.where(channel[:, None] == cols[None, :], carried[rows][:, None], 0.0)
+    return _top(C, rows, cols, k)
 
 
 def select(trace: ForwardTrace, direction: str = "forward", max_units: int = MAX_UNITS,
@@ -178,11 +262,14 @@ def select(trace: ForwardTrace, direction: str = "forward", max_units: int = MAX
     if direction == "backward" and not isinstance(trace, BackwardTrace):
         direction = "forward"
     units, values, levels, edges = [], [], [], []
-    shown_below = np.arange(trace.layers[0].x.shape[1])  # every pixel may send an edge
+    # Every pixel (a ConvNet's every input channel) may send an edge.
+    shown_below = np.arange(trace.layers[0].x.shape[1])
     for l, rec in enumerate(trace.layers, 1):
         v = layer_quantity(trace, l, direction)
         rows = strongest_units(v, max_units, keep[1] if keep and keep[0] == l else None)
-        if direction == "backward":
+        if rec.kind != "dense":
+            e = _map_edges(trace, l, rec, rows, shown_below, direction, max_edges)
+        elif direction == "backward":
             e = strongest_backward_edges(rec.delta[0], rec.W, rows, shown_below, max_edges)
         else:
             e = strongest_edges(rec.x[0], rec.W, rows, shown_below, max_edges)
@@ -194,4 +281,5 @@ def select(trace: ForwardTrace, direction: str = "forward", max_units: int = MAX
             levels.append(value_levels(v, symmetric=direction == "backward"))
         edges.append(e)
         shown_below = rows
-    return DiagramFrame(direction, tuple(units), tuple(values), tuple(levels), tuple(edges))
+    return DiagramFrame(direction, tuple(units), tuple(values), tuple(levels), tuple(edges),
+                        tuple(rec.kind for rec in trace.layers))

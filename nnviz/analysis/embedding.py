@@ -60,7 +60,9 @@ def layer_features(net: MLP, x: np.ndarray, layer: int, batch_size: int = 2048) 
     out = np.empty((len(x), net.sizes[layer]), dtype=np.float32)
     for s in range(0, len(x), batch_size):
         a = x[s:s + batch_size]
-        for L in net.layers[:layer]:
+        if hasattr(net, "stack"):  # a ConvNet: its layer's maps, flattened (H·W·C)
+            a = net.hidden_activations(a)[layer - 1]
+        for L in () if hasattr(net, "stack") else net.layers[:layer]:
             a = L.activation.forward(a @ L.W.T + L.b)
         out[s:s + batch_size] = softmax(a) if layer == n_layers else a
     return out

@@ -23,6 +23,11 @@ def shape_text(*dims: int) -> str:
     return "(" + "×".join(str(d) for d in dims) + ")"
 
 
+def maps_text(channels: int, height: int, width: int) -> str:
+    """``maps_text(8, 28, 28)`` → ``8 maps of 28×28``: a layer of feature maps in words."""
+    return f"{channels} map{'s' if channels != 1 else ''} of {height}×{width}"
+
+
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 F_NAMES = {"relu": "relu", "leaky_relu": "leaky_relu", "sigmoid": "σ", "tanh": "tanh"}
 

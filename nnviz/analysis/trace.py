@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnviz.engine.conv import conv_geometry as axis_geometry
+from nnviz.engine.convnet import LayerSpec
 from nnviz.engine.losses import get_loss, softmax
 from nnviz.engine.network import MLP
 from nnviz.engine.snapshot import frozen
@@ -36,6 +38,24 @@ class LayerTrace:
     delta, dW, db : ndarray or None
         Backward pass only: ``δ^l = ∂L/∂z^l`` (m, n_out), ``∂L/∂W^l`` (n_out, n_in),
         ``∂L/∂b^l`` (n_out,).
+    kind : str
+        ``dense`` for an MLP's layers; for a ``ConvNet`` one record per layer of its stack,
+        ``conv``, ``pool``, ``flatten`` or ``dense``. Maps are then (m, C, H, W), a conv's
+        ``W`` and ``dW`` (C_out, C_in, k, k); pool and flatten have ``W``, ``b`` None and
+        ``z`` = ``a`` = their output.
+    grad_in : ndarray or None
+        Backward pass of a ``ConvNet``: ``∂L/∂x``, the gradient the layer passes down, in
+        the shape of ``x``.
+    argmax : ndarray or None
+        Max pooling: (m, C, Ho, Wo), the flat index ``r·W + c`` into the input map of the
+        maximum each output took, where its δ is routed back.
+    position : int
+        The layer's place ``l`` in the network, from 1: ``layers[l - 1]`` of its trace. For
+        an MLP it is ``index``; a ConvNet's counts pooling and flatten layers too, and is
+        the ``l`` of the stepper's, the cells' and the diagram's layers and of unit edits.
+    spec : LayerSpec or None
+        A ``ConvNet`` layer's description (kernel, stride, padding, pooling size and mode),
+        so that its arithmetic can be spelled out and the network rebuilt; None for an MLP.
     """
 
     index: int
@@ -48,6 +68,33 @@ class LayerTrace:
     delta: np.ndarray | None = None
     dW: np.ndarray | None = None
     db: np.ndarray | None = None
+    kind: str = "dense"
+    grad_in: np.ndarray | None = None
+    argmax: np.ndarray | None = None
+    spec: LayerSpec | None = None
+    position: int = 0
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The output of one example: (C, H, W) for a map, (n,) for a vector."""
+        return self.a.shape[1:]
+
+    @property
+    def in_shape(self) -> tuple[int, ...]:
+        """The input of one example: (C, H, W) for a map, (n,) for a vector."""
+        return self.x.shape[1:]
+
+    @property
+    def conv_geometry(self) -> tuple[int, int, int, int]:
+        """A conv record's ``(k, stride, top, left)``: output pixel ``(i, j)`` reads the input
+        rows ``stride·i − top + u`` and columns ``stride·j − left + v``, ``u, v < k`` (0 for
+        the rows and columns outside the map, 'same' padding)."""
+        if self.kind != "conv":
+            raise ValueError(f"a {self.kind} layer has no kernel geometry")
+        k, s = self.W.shape[-1], self.spec.stride
+        top = axis_geometry(self.x.shape[2], k, s, self.spec.padding)[1]
+        left = axis_geometry(self.x.shape[3], k, s, self.spec.padding)[1]
+        return k, s, top, left
 
 
 @dataclass(frozen=True)
@@ -81,14 +128,61 @@ def _records(net: MLP, with_backward: bool) -> tuple[LayerTrace, ...]:
     for i, L in enumerate(net.layers, 1):
         extra = {"delta": frozen(L.delta), "dW": frozen(L.dW), "db": frozen(L.db)} if with_backward else {}
         out.append(LayerTrace(i, L.activation.name, frozen(L.W), frozen(L.b), frozen(L.x),
-                              frozen(L.z), frozen(L.a), **extra))
+                              frozen(L.z), frozen(L.a), position=i, **extra))
+    return tuple(out)
+
+
+def _chw(a):
+    """An NHWC map as a frozen (m, C, H, W) copy; vectors as they are."""
+    if a is None:
+        return None
+    return frozen(np.moveaxis(a, 3, 1) if a.ndim == 4 else a)
+
+
+def _kernel(W):
+    """A conv kernel (C_out, k, k, C_in) as (C_out, C_in, k, k); dense weights unchanged."""
+    return None if W is None else frozen(np.moveaxis(W, 3, 1) if W.ndim == 4 else W)
+
+
+def _pool_argmax(layer) -> np.ndarray | None:
+    """Max pooling's window positions as flat indices into its input map, (m, C, Ho, Wo)."""
+    if getattr(layer, "argmax", None) is None:
+        return None
+    p, w = layer.size, layer.in_shape[1]
+    ho, wo = layer.out_shape[:2]
+    r, c = np.divmod(layer.argmax, p)  # (m, Ho, Wo, C) position inside each window
+    rows = r + p * np.arange(ho)[None, :, None, None]
+    cols = c + p * np.arange(wo)[None, None, :, None]
+    return frozen(np.moveaxis(rows * w + cols, 3, 1))
+
+
+def _stack_records(net, grads_in=None) -> tuple[LayerTrace, ...]:
+    """One record per layer of a ConvNet's stack, maps as (m, C, H, W)."""
+    out, index = [], 0
+    for i, (spec, L) in enumerate(zip(net.specs, net.stack)):
+        has_params = spec.kind in ("conv", "dense")
+        index += has_params
+        back = {}
+        if grads_in is not None:
+            back = {"delta": _chw(L.delta) if has_params else None,
+                    "dW": _kernel(L.dW) if has_params else None,
+                    "db": frozen(L.db) if has_params else None,
+                    "grad_in": grads_in[i]}
+        out.append(LayerTrace(index if has_params else 0,
+                              L.activation.name if has_params else spec.text,
+                              _kernel(L.W) if has_params else None,
+                              frozen(L.b) if has_params else None,
+                              _chw(L.x), _chw(L.z), _chw(L.a), kind=spec.kind,
+                              argmax=_pool_argmax(L), spec=spec,
+                              position=i + 1, **back))
     return tuple(out)
 
 
 def forward_trace(net: MLP, x) -> ForwardTrace:
     """Run ``x`` (n_in,) or (m, n_in) forward (no dropout) and record every layer."""
     z = net.forward(_as_batch(x, net.dtype))
-    trace = ForwardTrace(_records(net, False), frozen(softmax(z)))
+    records = _stack_records(net) if hasattr(net, "stack") else _records(net, False)
+    trace = ForwardTrace(records, frozen(softmax(z)))
     net.clear_caches()
     return trace
 
@@ -109,8 +203,19 @@ def backward_trace(net: MLP, x, y, loss="cross_entropy") -> BackwardTrace:
     loss_fn = get_loss(loss)
     z = net.forward(xb)
     value, delta = loss_fn.value_and_delta(z, yb)
-    input_grad = net.backward(delta, need_input_grad=True)
-    trace = BackwardTrace(_records(net, True), frozen(softmax(z)), y=frozen(yb), loss=value,
+    if hasattr(net, "stack"):  # layer by layer, keeping what each passes down
+        grads_in, grad = [None] * len(net.stack), delta
+        for i in range(len(net.stack) - 1, -1, -1):
+            grad = net.stack[i].backward(grad, need_input_grad=True)
+            # Frozen now: the layer below applies f' to it in place.
+            grads_in[i] = _chw(grad)
+        input_grad = grads_in[0].reshape(len(grad), -1) if grad.ndim == 2 else \
+            np.moveaxis(grads_in[0], 1, 3).reshape(len(grad), -1)
+        records = _stack_records(net, grads_in)
+    else:
+        input_grad = net.backward(delta, need_input_grad=True)
+        records = _records(net, True)
+    trace = BackwardTrace(records, frozen(softmax(z)), y=frozen(yb), loss=value,
                           loss_name=loss_fn.name, input_grad=frozen(input_grad))
     net.clear_caches()
     return trace

@@ -109,6 +109,9 @@ def _add_train(sub):
                        description="Options left out take the preset's value.")
     t.add_argument("--preset", default="default", help="starting point (see `nnviz presets`)")
     t.add_argument("--layers", type=_widths, metavar="W1,W2,…", help="hidden layer widths, e.g. 256,128")
+    t.add_argument("--arch", metavar="LAYERS",
+                   help="a layer stack instead of --layers, e.g. "
+                        "conv8k5,pool2,conv16k5,pool2,flatten,dense10 (see the README)")
     t.add_argument("--activation", choices=["relu", "leaky_relu", "sigmoid", "tanh"])
     t.add_argument("--loss", choices=["cross_entropy", "mse"])
     t.add_argument("--init", choices=["he", "xavier", "uniform", "normal"])
@@ -207,6 +210,9 @@ def train_config(args):
     changes = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     if args.layers is not None:
         changes["hidden"] = args.layers
+        changes.setdefault("arch", "")  # widths given: an MLP, even from a convolutional preset
+    if getattr(args, "arch", None) is not None:
+        changes["arch"] = args.arch
     if changes.get("optimizer") == "momentum" and "momentum" not in changes and not config.momentum:
         changes["momentum"] = 0.9  # asking for momentum means some: 0 is plain SGD
     aug = {n: getattr(args, n) for n in ("noise_std", "max_rotation_deg", "max_shift_px", "thickness")
@@ -230,6 +236,9 @@ def cmd_train(args) -> int:
     check_outputs(args, "save", "history")  # before the data is read and the hour of training
     config = train_config(args)
     data = load_data(args, args.val_fraction, config.seed, args.download)
+    if config.arch:
+        check_arch(config, data)
+        return run_training(args, config, data)
     sizes = config.sizes(data.n_features, data.n_classes)
     if len(sizes) - 1 > MAX_LAYERS or parameter_count(sizes) > MAX_PARAMETERS:
         raise UserError(f"a {'-'.join(map(str, sizes))} network has {len(sizes) - 1} layers and "
@@ -237,6 +246,20 @@ def cmd_train(args) -> int:
                         f"{MAX_LAYERS} layers and {MAX_PARAMETERS:,} parameters (and could not "
                         "save or load more)")
     return run_training(args, config, data)
+
+
+def check_arch(config, data) -> None:
+    """A layer stack that fits the data and the bounds, else one line naming the layer."""
+    from nnviz.engine.checkpoint import MAX_LAYERS, MAX_PARAMETERS
+    from nnviz.engine.convnet import layer_shapes, parse_arch
+    from nnviz.engine.training import conv_input_shape
+    specs = parse_arch(config.arch, config.activations[0] if config.activations else "relu")
+    shape = conv_input_shape(data.n_features, tuple(data.image_shape))
+    _, n_params = layer_shapes(shape, specs, data.n_classes)
+    if len(specs) > MAX_LAYERS or n_params > MAX_PARAMETERS:
+        raise UserError(f"--arch {config.arch}: {len(specs)} layers and {n_params:,} parameters; "
+                        f"nnviz builds at most {MAX_LAYERS} layers and {MAX_PARAMETERS:,} "
+                        "parameters (and could not save or load more)")
 
 
 def cmd_download(args) -> int:

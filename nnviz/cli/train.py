@@ -11,7 +11,8 @@ def run_training(args, config, data) -> int:
     """Train with per-epoch progress bars; save the model/history even after divergence."""
     from nnviz.cli.errors import EXIT_DIVERGED, EXIT_INTERRUPTED
     from nnviz.engine.training import Trainer, TrainingDiverged, make_network
-    net = make_network(config, data.n_features, data.n_classes)
+    net = make_network(config, data.n_features, data.n_classes,
+                       image_shape=tuple(data.image_shape))
     trainer = Trainer(net, data, config)
     print(f"{net!r}, {net.n_parameters:,} parameters; {data.name}: {len(data.y_train):,} train, "
           f"{len(data.y_val):,} validation, {len(data.y_test):,} test", file=sys.stderr)

@@ -26,6 +26,7 @@ import numpy as np
 from nnviz import __version__
 from nnviz.engine.activations import get_activation
 from nnviz.engine.config import TrainConfig
+from nnviz.engine.convnet import ConvNet, layer_shapes, parameter_shapes, spec_from_dict
 from nnviz.engine.init import init_weights
 from nnviz.engine.network import MLP
 from nnviz.files.atomic import atomic_write
@@ -33,7 +34,7 @@ from nnviz.files.npz import NPZ_ERRORS, member_names, read_array, read_header
 from nnviz.files.regular import NotRegularFile, open_regular
 
 FORMAT = "nnviz-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1: an MLP's sizes and activations; 2: also any layer stack
 # Sane bounds, checked before allocating: far above any network nnviz trains (the default
 # preset has 235,146 parameters), far below what would exhaust a machine's memory.
 MAX_PARAMETERS = 250_000_000  # 1 GB as float32
@@ -70,7 +71,9 @@ def save_model(path, net: MLP, config: TrainConfig | None = None,
     Raises its `OutputError` (an `OSError` naming ``path``) when the file cannot be written.
     """
     path = Path(path)
-    meta = {"format": FORMAT, "version": FORMAT_VERSION, "nnviz": __version__,
+    # An MLP keeps version 1, which every nnviz reads; a layer stack needs version 2.
+    version = 2 if isinstance(net, ConvNet) else 1
+    meta = {"format": FORMAT, "version": version, "nnviz": __version__,
             "architecture": net.architecture(),
             "config": config.to_dict() if config is not None else None,
             "history": history or [], "extra": extra or {}}
@@ -96,7 +99,8 @@ def load_model(path) -> Checkpoint:
         meta = _read_meta(path, archive)
         params = _read_parameters(path, archive, meta["architecture"])
     try:
-        net = MLP.from_architecture(meta["architecture"], params)
+        kind = ConvNet if "layers" in meta["architecture"] else MLP
+        net = kind.from_architecture(meta["architecture"], params)
     except (TypeError, KeyError, ValueError) as exc:  # _check_architecture lets none through
         raise CheckpointError(f"{path}: bad architecture ({exc})") from None
     config = config_from_meta(path, meta)
@@ -147,8 +151,9 @@ def _read_meta(path: Path, archive: zipfile.ZipFile) -> dict:
         raise CheckpointError(f"{path}: metadata is not an object")
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not an nnviz model (format {_short(meta.get('format'))})")
-    _check_version(path, meta.get("version", FORMAT_VERSION))
-    _check_architecture(path, meta.get("architecture"))
+    version = meta.get("version", 1)
+    _check_version(path, version)
+    _check_architecture(path, meta.get("architecture"), version)
     for key, kind, name in (("config", dict, "an object"), ("history", list, "a list"),
                             ("extra", dict, "an object")):
         if meta.get(key) is not None and not isinstance(meta[key], kind):
@@ -168,13 +173,31 @@ def _check_version(path: Path, version) -> None:
         raise CheckpointError(f"{path}: unknown model format version {version}")
 
 
-def _check_architecture(path: Path, arch) -> None:
-    """Check every field :meth:`MLP.from_architecture` reads, and the size, allocating nothing."""
+def _check_architecture(path: Path, arch, version: int = 1) -> None:
+    """Check every field ``from_architecture`` reads, and the size, allocating nothing."""
     def bad(problem: str) -> CheckpointError:
         return CheckpointError(f"{path}: bad architecture ({problem})")
 
     if not isinstance(arch, dict):
         raise bad(f"{_json_type(arch)}, expected an object with 'sizes' and 'activations'")
+    if "layers" in arch and version < 2:
+        raise bad("a layer stack ('layers') needs model format version 2")
+    names = _check_stack(bad, arch) if "layers" in arch else _check_sizes(bad, arch)
+    if arch.get("dtype", "float32") not in DTYPES:
+        raise bad(f"dtype {_short(arch.get('dtype'))}: expected one of {', '.join(DTYPES)}")
+    scale = arch.get("init_scale", 1.0)
+    if not (_is_number(scale) and math.isfinite(scale) and scale > 0):
+        raise bad(f"init_scale {_short(scale)}: expected a number > 0")
+    try:
+        for name in names:
+            get_activation(name)
+        init_weights(arch.get("init", "he"), np.random.default_rng(0), 1, 1)
+    except (TypeError, ValueError) as exc:  # an unknown name, or init that is not a string
+        raise bad(str(exc)) from None
+
+
+def _check_sizes(bad, arch: dict) -> list[str]:
+    """An MLP (version 1): ``sizes`` and ``activations``, bounded; returns the activations."""
     sizes = arch.get("sizes")
     if not (isinstance(sizes, list) and all(type(s) is int for s in sizes)):
         raise bad(f"sizes {_short(sizes)}: expected a list of integers")
@@ -190,17 +213,26 @@ def _check_architecture(path: Path, arch) -> None:
             and len(names) == len(sizes) - 2):
         raise bad(f"activations {_short(names)}: expected a list of {len(sizes) - 2} "
                   "name(s), one per hidden layer")
-    if arch.get("dtype", "float32") not in DTYPES:
-        raise bad(f"dtype {_short(arch.get('dtype'))}: expected one of {', '.join(DTYPES)}")
-    scale = arch.get("init_scale", 1.0)
-    if not (_is_number(scale) and math.isfinite(scale) and scale > 0):
-        raise bad(f"init_scale {_short(scale)}: expected a number > 0")
+    return names
+
+
+def _check_stack(bad, arch: dict) -> list[str]:
+    """A layer stack (version 2): ``input_shape`` and ``layers`` checked, shapes and parameter
+    count computed by arithmetic, before anything is allocated; returns its activations."""
+    shape, layers = arch.get("input_shape"), arch.get("layers")
+    if not (isinstance(shape, list) and len(shape) == 3 and all(type(s) is int for s in shape)):
+        raise bad(f"input_shape {_short(shape)}: expected [height, width, channels]")
+    if not (isinstance(layers, list) and 1 <= len(layers) <= MAX_LAYERS):
+        raise bad(f"layers {_short(layers)}: expected a list of 1 to {MAX_LAYERS} layers")
     try:
-        for name in names:
-            get_activation(name)
-        init_weights(arch.get("init", "he"), np.random.default_rng(0), 1, 1)
-    except (TypeError, ValueError) as exc:  # an unknown name, or init that is not a string
+        specs = [spec_from_dict(d) for d in layers]
+        _, n_params = layer_shapes(shape, specs)
+    except (TypeError, ValueError) as exc:
         raise bad(str(exc)) from None
+    if n_params > MAX_PARAMETERS:
+        raise bad(f"the layers make {n_params:,} parameters, more than the "
+                  f"{MAX_PARAMETERS:,} a model may have")
+    return [s.activation for s in specs if s.kind in ("conv", "dense")]
 
 
 def parameter_count(sizes) -> int:
@@ -229,10 +261,13 @@ def _check_history(path: Path, history: list) -> None:
 
 def _read_parameters(path: Path, archive: zipfile.ZipFile, arch: dict) -> dict[str, np.ndarray]:
     """``W1, b1, …`` checked against the shapes ``arch`` implies, each before it is read."""
-    sizes, dtype = arch["sizes"], np.dtype(arch.get("dtype", "float32"))
-    shapes = {}
-    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), 1):
-        shapes[f"W{i}"], shapes[f"b{i}"] = (n_out, n_in), (n_out,)
+    dtype = np.dtype(arch.get("dtype", "float32"))
+    if "layers" in arch:  # a stack _check_stack accepted
+        shapes = parameter_shapes(arch["input_shape"], [spec_from_dict(d) for d in arch["layers"]])
+    else:
+        sizes, shapes = arch["sizes"], {}
+        for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), 1):
+            shapes[f"W{i}"], shapes[f"b{i}"] = (n_out, n_in), (n_out,)
     names = member_names(archive)
     names.pop("meta")
     missing, unknown = set(shapes) - set(names), set(names) - set(shapes)

@@ -30,6 +30,9 @@ class TrainConfig:
     Adam's β₁ when > 0 (0 keeps Adam's 0.9); see :func:`nnviz.engine.optim.effective_momentum`.
     ``train_subset = 0`` trains on all training examples.
     ``activation`` is one name for every hidden layer, or a tuple with one per hidden layer.
+    ``arch``, when not empty, describes a layer stack in :func:`nnviz.engine.convnet.parse_arch`'s
+    syntax (``conv8k5,pool2,…,flatten,dense10``) and replaces ``hidden``; ``activation`` is
+    then the default of its layers.
     """
 
     hidden: tuple[int, ...] = (256, 128)
@@ -51,6 +54,7 @@ class TrainConfig:
     augmentation: Augmentation = field(default_factory=Augmentation)
     train_subset: int = 0
     seed: int = 0
+    arch: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -87,6 +91,9 @@ class TrainConfig:
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+        if self.arch:
+            from nnviz.engine.convnet import parse_arch
+            parse_arch(self.arch, self.activations[0] if self.activations else "relu")
 
     @property
     def activations(self) -> tuple[str, ...]:

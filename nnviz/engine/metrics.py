@@ -80,6 +80,8 @@ def inactive_fraction(net: MLP, x: np.ndarray, tol: float = 1e-3) -> list[float]
     dead ReLU, or a saturated sigmoid/tanh. Such a unit passes no gradient back and so
     stops learning. Returns one float per hidden layer.
     """
+    if not isinstance(net, MLP):  # a ConvNet walks its own stack
+        return net.inactive_fraction(x, tol)
     out, a = [], np.asarray(x, dtype=net.dtype)
     for layer in net.layers[:-1]:
         z = a @ layer.W.T

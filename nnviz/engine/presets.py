@@ -20,12 +20,15 @@ class Preset:
 
     def describe(self) -> str:
         c = self.config
-        arch = "-".join(map(str, (784, *c.hidden, 10)))
+        arch = f"28×28×1 {c.arch}" if c.arch else "-".join(map(str, (784, *c.hidden, 10)))
         batch = "full batch" if c.batch_size == 0 else f"batch {c.batch_size}"
         acts = c.activation if isinstance(c.activation, str) else "/".join(c.activation)
         return (f"{arch} {acts}, {c.init} init, {c.loss}, {c.optimizer} lr {c.lr:g}, "
                 f"{batch}, {c.epochs} epochs")
 
+
+LENET_SMALL = "conv16k5valid,pool2,conv32k5valid,pool2,flatten,dense64,dense10"
+LENET = "conv32k5valid,pool2,conv64k5valid,pool2,flatten,dense128,dense10"
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("default", "Modern: ReLU, He init, Adam, mini-batches of 128, cross-entropy, "
@@ -53,6 +56,16 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            TrainConfig(hidden=(128, 64), activation="sigmoid", init="xavier",
                        loss="cross_entropy", optimizer="momentum", lr=0.01, momentum=0.9,
                        batch_size=64, epochs=3)),
+    Preset("lenet-small", "A small convolutional network (LeNet's shape: two unpadded 5×5 "
+           "convolutions of 16 and 32 filters, each followed by 2×2 max pooling, a dense "
+           "layer of 64): 46,730 parameters, 99.0 % on MNIST in 3 epochs.",
+           TrainConfig(arch=LENET_SMALL, activation="relu", init="he", loss="cross_entropy",
+                       optimizer="adam", lr=2e-3, schedule="cosine", batch_size=128, epochs=3)),
+    Preset("lenet", "The larger convolutional network: 32 and 64 unpadded filters of 5×5, "
+           "each followed by 2×2 max pooling, a dense layer of 128: 184,586 parameters, "
+           "99.2 % on MNIST in 6 epochs.",
+           TrainConfig(arch=LENET, activation="relu", init="he", loss="cross_entropy",
+                       optimizer="adam", lr=1e-3, schedule="cosine", batch_size=128, epochs=6)),
 ]}
 
 

@@ -108,6 +108,8 @@ class TrainingSnapshot:
     n_train : int
         Training examples per epoch.
     epochs_done : int
+    layer_stack : dict or None
+        :meth:`ConvNet.architecture` for a layer stack; None for an MLP.
     """
 
     run_id: int
@@ -124,18 +126,25 @@ class TrainingSnapshot:
     sizes: tuple[int, ...]
     n_train: int = 0
     epochs_done: int = 0
+    layer_stack: dict | None = None
 
     def architecture(self) -> dict:
-        """What :meth:`MLP.architecture` says of the network this snapshot was taken of."""
+        """What :meth:`MLP.architecture` (or ``ConvNet.architecture``) says of the network
+        this snapshot was taken of."""
+        if self.layer_stack is not None:
+            return self.layer_stack
         c = self.config
         return {"sizes": list(self.sizes), "activations": [L.activation for L in self.layers[:-1]],
                 "init": c.init if c else "he", "init_scale": c.init_scale if c else 1.0,
                 "dtype": self.layers[0].W.dtype.name}
 
     def network(self):
-        """A new :class:`MLP` holding this snapshot's weights (for probes and traces)."""
+        """A new network (:class:`MLP` or ``ConvNet``) holding this snapshot's weights."""
         from nnviz.engine.network import MLP
         params = {f"{k}{L.index}": getattr(L, k) for L in self.layers for k in ("W", "b")}
+        if self.layer_stack is not None:
+            from nnviz.engine.convnet import ConvNet
+            return ConvNet.from_architecture(self.layer_stack, params)
         return MLP.from_architecture(self.architecture(), params)
 
 
@@ -165,7 +174,8 @@ def take_snapshot(trainer, curves: CurveBuffer, initial: tuple[np.ndarray, ...],
                             curves.columns(), tuple(dict(r) for r in trainer.history),
                             trainer.current_lr(), trainer.elapsed_s, trainer.samples_seen,
                             samples_per_s, trainer.config, tuple(net.sizes),
-                            len(trainer.x_train), trainer.epochs_done)
+                            len(trainer.x_train), trainer.epochs_done,
+                            net.architecture() if hasattr(net, "stack") else None)
 
 
 def refreeze(snap: TrainingSnapshot) -> TrainingSnapshot:

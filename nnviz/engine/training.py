@@ -63,10 +63,31 @@ class StepReport:
     record: dict | None = None
 
 
-def make_network(config: TrainConfig, n_in: int, n_out: int, dtype=np.float32) -> MLP:
-    """The network ``config`` describes, for data of ``n_in`` features and ``n_out`` classes."""
+def make_network(config: TrainConfig, n_in: int, n_out: int, dtype=np.float32,
+                 image_shape: tuple[int, int] | None = None):
+    """The network ``config`` describes, for data of ``n_in`` features and ``n_out`` classes.
+
+    With ``config.arch`` a :class:`~nnviz.engine.convnet.ConvNet` whose input maps are
+    ``image_shape`` (default: the square ``n_in`` implies) × the channels left over; else an
+    :class:`MLP`. ``ValueError`` names a layer that does not fit.
+    """
+    if config.arch:
+        from nnviz.engine.convnet import ConvNet, layer_shapes, parse_arch
+        specs = parse_arch(config.arch, config.activations[0] if config.activations else "relu")
+        input_shape = conv_input_shape(n_in, image_shape)
+        layer_shapes(input_shape, specs, n_out)
+        return ConvNet(input_shape, specs, config.init, config.init_scale, seed=config.seed,
+                       dtype=dtype)
     return MLP(config.sizes(n_in, n_out), list(config.activations), config.init, config.init_scale,
                seed=config.seed, dtype=dtype)
+
+
+def conv_input_shape(n_in: int, image_shape=None) -> tuple[int, int, int]:
+    """(H, W, C) of rows of ``n_in`` pixels: ``image_shape`` (else the square) × channels."""
+    h, w = image_shape if image_shape else (int(round(np.sqrt(n_in))),) * 2
+    if h * w == 0 or n_in % (h * w):
+        raise ValueError(f"{n_in} inputs are not images of {h}×{w} pixels")
+    return (h, w, n_in // (h * w))
 
 
 class Trainer:

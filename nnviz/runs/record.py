@@ -28,7 +28,12 @@ def utc_now() -> datetime:
 
 
 def architecture_text(arch: dict) -> str:
-    """``784-256-128-10 ReLU`` (``ReLU/tanh`` for one activation per hidden layer)."""
+    """``784-256-128-10 ReLU`` (``ReLU/tanh`` for one activation per hidden layer); a layer
+    stack as ``28×28×1 conv8k5,pool2,…``."""
+    if "layers" in arch:
+        from nnviz.engine.convnet import spec_from_dict
+        stack = ",".join(spec_from_dict(d).text for d in arch["layers"])
+        return f"{'×'.join(map(str, arch['input_shape']))} {stack}"
     sizes = "-".join(str(int(s)) for s in arch["sizes"])
     names = [ACTIVATION_TEXT.get(a, a) for a in arch.get("activations") or ()]
     if not names:

@@ -57,7 +57,8 @@ def test_each_row_gives_the_presets_real_numbers(name):
     assert row["batch"] == ("full" if c.batch_size == 0 else str(c.batch_size))
     assert int(row["epochs"]) == c.epochs
     what = row["what it is"]
-    assert what.startswith("-".join(map(str, (784, *c.hidden, 10))) + " ")
+    network = f"`{c.arch}`" if c.arch else "-".join(map(str, (784, *c.hidden, 10)))
+    assert what.startswith(network + " ")
     for key in (*c.activations, c.init, c.loss):
         assert WORDS[key] in what, f"{name}: {WORDS[key]!r} missing from {what!r}"
     assert (f"×{c.init_scale:g}" in what) == (c.init_scale != 1)

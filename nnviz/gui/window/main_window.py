@@ -218,6 +218,11 @@ class MainWindow(FileCommands, QMainWindow):
         """Make ``net`` the training process's network (paused), with ``config`` (None: one
         is made up from the network) and ``history``; the controls show the configuration
         and the explorer follows the new run. False, after a message, when impossible."""
+        if hasattr(net, "stack"):  # a ConvNet: the views draw dense layers only (part 2)
+            self.show_error(error_title, f"{net.arch_text}: a convolutional network; this "
+                            "window does not show convolutional layers yet (nnviz evaluate "
+                            "reads it)")
+            return False
         try:
             self.session.adopt_model(net, config, list(history))
         except ValueError as exc:

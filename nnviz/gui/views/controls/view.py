@@ -29,6 +29,10 @@ from nnviz.charts.theme import LIGHT, Theme
 from nnviz.engine.augment import MAX_ROTATION_DEG, MAX_SHIFT_PX, Augmentation
 from nnviz.engine.config import TrainConfig
 from nnviz.engine.presets import PRESETS
+
+# The window does not show convolutional layers yet: its Controls offer the presets it can
+# train and show (a CNN preset's arch would be dropped, training a linear classifier).
+WINDOW_PRESETS = {name: p for name, p in PRESETS.items() if not p.config.arch}
 from nnviz.gui.views.controls.arch_editor import ArchitectureEditor
 from nnviz.gui.views.controls.text import (
     BANNER_TEXT,
@@ -166,7 +170,7 @@ class ControlsPanel(QWidget):
     def apply_preset(self, name: str) -> None:
         """Fill every control from preset ``name``; emits ``preset_chosen`` and
         ``structure_changed``."""
-        self.set_config(PRESETS[name].config)
+        self.set_config(WINDOW_PRESETS[name].config)
         self.preset_chosen.emit(name)
         self._structure_edited()
 
@@ -231,7 +235,7 @@ class ControlsPanel(QWidget):
 
     def _preset_group(self) -> QGroupBox:
         box, form = self._group("Preset")
-        self.preset = combo_box(((name, name) for name in PRESETS), TIPS["preset"])
+        self.preset = combo_box(((name, name) for name in WINDOW_PRESETS), TIPS["preset"])
         self.preset.setPlaceholderText("custom settings")
         self.preset_summary = self._muted_label("")
         form.addRow(self.preset)
@@ -379,7 +383,7 @@ class ControlsPanel(QWidget):
         self.schedule_form.setRowVisible(self.min_lr_factor, name == "cosine")
         self.batch_size.setEnabled(not self.full_batch.isChecked())
         cfg = self.config()
-        match = next((p for p in PRESETS.values() if p.config == cfg), None)
+        match = next((p for p in WINDOW_PRESETS.values() if p.config == cfg), None)
         self.preset.setCurrentIndex(self.preset.findData(match.name) if match else -1)
         self.preset_summary.setText(match.summary if match else
                                     "Your own settings: choose a preset to start over from one.")

@@ -26,7 +26,7 @@ from nnviz.engine.presets import PRESETS
 from nnviz.engine.training import Trainer, make_network
 from nnviz.gui.views.controls.arch_editor import MAX_LAYERS, parameter_count
 from nnviz.gui.views.controls.text import HELP
-from nnviz.gui.views.controls.view import ControlsPanel
+from nnviz.gui.views.controls.view import WINDOW_PRESETS, ControlsPanel
 from nnviz.gui.widgets.fields import format_number
 from nnviz.gui.widgets.help import HelpButton
 
@@ -62,7 +62,15 @@ def type_into(qtbot, box, text):
 
 # -- configurations ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", list(PRESETS))
+def test_the_window_offers_no_convolutional_preset_yet(panel):
+    offered = [panel.preset.itemData(i) for i in range(panel.preset.count())]
+    assert offered == [n for n, p in PRESETS.items() if not p.config.arch]
+    assert "lenet-small" in PRESETS and "lenet-small" not in offered
+    with pytest.raises(KeyError):
+        panel.apply_preset("lenet")
+
+
+@pytest.mark.parametrize("name", list(WINDOW_PRESETS))
 def test_every_preset_round_trips_field_by_field_without_signals(panel, name):
     rec = Recorder(panel)
     expected = PRESETS[name].config
