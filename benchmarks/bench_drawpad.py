@@ -79,7 +79,7 @@ def main() -> int:
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     total, compute = [], []
     rng = np.random.default_rng(0)
-    for s in range(args.strokes):
+    for _ in range(args.strokes):
         w.pad.clear()
         app.processEvents()
         r0, c0 = rng.uniform(60, 220, 2)

@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from math import prod
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,8 @@ def save_model(path, net: MLP, config: TrainConfig | None = None,
             "architecture": net.architecture(),
             "config": config.to_dict() if config is not None else None,
             "history": history or [], "extra": extra or {}}
-    arrays = {k: np.ascontiguousarray(v) for k, v in net.parameters().items()}
+    # Any: numpy's stub would match **arrays against savez's allow_pickle.
+    arrays: dict[str, Any] = {k: np.ascontiguousarray(v) for k, v in net.parameters().items()}
     arrays["meta"] = np.array(json.dumps(meta, allow_nan=True))
     with atomic_write(path, wait=wait) as stream:
         np.savez(stream, **arrays)
@@ -230,7 +232,7 @@ def _check_history(path: Path, history: list) -> None:
 def _read_parameters(path: Path, archive: zipfile.ZipFile, arch: dict) -> dict[str, np.ndarray]:
     """``W1, b1, …`` checked against the shapes ``arch`` implies, each before it is read."""
     sizes, dtype = arch["sizes"], np.dtype(arch.get("dtype", "float32"))
-    shapes = {}
+    shapes: dict[str, tuple[int, ...]] = {}
     for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), 1):
         shapes[f"W{i}"], shapes[f"b{i}"] = (n_out, n_in), (n_out,)
     names = member_names(archive)

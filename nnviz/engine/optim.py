@@ -18,6 +18,7 @@ class Optimizer:
     """Base class: ``step(params, grads)`` applies one update with learning rate ``lr``."""
 
     name = "base"
+    momentum: float  # SGD's μ or Adam's β₁ (see effective_momentum)
 
     def __init__(self, lr: float):
         self.lr = float(lr)

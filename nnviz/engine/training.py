@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -102,7 +103,7 @@ class Trainer:
         self._pos = 0
         self._perm = self._permutation()
         self._epoch_sums = np.zeros(3)  # loss·m, correct, m over the current epoch
-        self._epoch_grad: list[float] = []
+        self._epoch_grad: list[tuple[float, ...]] = []  # per step, each layer's gradient RMS
         self._backup = net.theta.copy()
         self._recent: collections.deque[float] = collections.deque(maxlen=RECENT_STEPS)
         self._chance_loss: float | None = None  # the loss of all-zero logits: knowing nothing
@@ -244,12 +245,14 @@ class Trainer:
         self.epochs_done += 1
         self._pos = 0
         self._perm = self._permutation()
-        record = {"epoch": self.epochs_done, "step": self.step_count, "samples": self.samples_seen,
-                  "train_loss": loss_sum / m, "train_accuracy": correct / m,
-                  "lr": self.optimizer.lr, "elapsed_s": self.elapsed_s}
+        record: dict[str, Any] = {
+            "epoch": self.epochs_done, "step": self.step_count, "samples": self.samples_seen,
+            "train_loss": loss_sum / m, "train_accuracy": correct / m,
+            "lr": self.optimizer.lr, "elapsed_s": self.elapsed_s}
         for split in ("val", "test"):
             x, y = getattr(self.data, f"x_{split}", None), getattr(self.data, f"y_{split}", None)
-            ev = evaluate(self.net, x, y, self._loss) if x is not None and len(x) else None
+            ev = (evaluate(self.net, x, y, self._loss) if x is not None and y is not None and len(x)
+                  else None)
             record[f"{split}_loss"] = ev.loss if ev else None
             record[f"{split}_accuracy"] = ev.accuracy if ev else None
         record["grad_rms"] = np.mean(self._epoch_grad, axis=0).tolist()

@@ -108,7 +108,7 @@ class Driver:
 
     def cmd_request(self, changes: dict) -> None:
         try:
-            self.trainer.request(**changes)
+            self._run().request(**changes)
         except ValueError as exc:
             self._out.append(("failed", str(exc)))
 
@@ -131,6 +131,12 @@ class Driver:
         self._set_state(PAUSED)
         self._snapshot()
 
+    def _run(self) -> Trainer:
+        """The trainer, where one is sure to exist (``has_work``, ``RUN_COMMANDS``)."""
+        if self.trainer is None:
+            raise RuntimeError("the training process has no run")
+        return self.trainer
+
     # -- the loop ------------------------------------------------------------------------------
 
     @property
@@ -139,7 +145,7 @@ class Driver:
 
     def tick(self) -> list[tuple]:
         """Train one batch if there is work; return (and forget) the pending messages."""
-        if self.has_work and self.trainer.finished:
+        if self.has_work and self._run().finished:
             self.cmd_pause()
             self._set_state(FINISHED)
             self._snapshot()
@@ -158,7 +164,7 @@ class Driver:
     def _one_step(self):
         t0 = time.perf_counter()
         try:
-            r = self.trainer.step()
+            r = self._run().step()
         except TrainingDiverged as exc:
             self.cmd_pause()
             self._out.append(("diverged", str(exc)))

@@ -105,7 +105,7 @@ def test_robustness_table_at_zero_is_the_plain_accuracy(trained, capsys):
     code, out, _ = run(["evaluate", str(model), "--dataset", str(data), "--robustness",
                         "--robustness-n", "50"], capsys)
     curves = robustness_curves(load_model(model).net, ds.x_test, ds.y_test, n=50)
-    for kind, (levels, accs) in robustness_table(out)[1].items():
+    for kind, (_, accs) in robustness_table(out)[1].items():
         np.testing.assert_allclose(accs, curves[kind][1], atol=5e-5)
 
 
