@@ -7,9 +7,10 @@ every hand-over can wait a whole switch interval — and training ran at 25 % of
 headless speed with 150 ms event-loop stalls even at 5 redraws a second. In its own
 process the trainer never waits for the GUI, and the GUI never waits for the trainer.
 
-This QObject keeps DESIGN.md's thread shape: it lives in a QThread, blocks in ``poll`` on
-the message pipe, and re-emits what arrives as Qt signals (snapshots re-frozen). The GUI
-sends commands with its thread-safe methods, which write to the command pipe.
+This QObject lives in a QThread, blocks in ``poll`` on the message pipe, and re-emits what
+arrives as Qt signals (snapshots re-frozen), so the GUI thread never blocks on the pipe and
+Qt queues each signal into the receiver's thread. The GUI sends commands with its
+thread-safe methods, which write to the command pipe.
 """
 
 from __future__ import annotations
