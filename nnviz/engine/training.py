@@ -9,7 +9,6 @@ itself so it can pause, single-step and add epochs. No Qt here.
 from __future__ import annotations
 
 import collections
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,30 +107,27 @@ class Trainer:
         self._recent: collections.deque[float] = collections.deque(maxlen=RECENT_STEPS)
         self._chance_loss: float | None = None  # the loss of all-zero logits: knowing nothing
         self._pending: dict = {}
-        self._lock = threading.Lock()
 
-    # -- hyperparameter changes from other threads ------------------------------------
+    # -- hyperparameter changes mid-run ---------------------------------------------------
 
     def request(self, **changes) -> None:
         """Ask for hyperparameter changes, applied before the next batch.
 
-        Safe to call from any thread. Only ``LIVE_FIELDS`` may change mid-run; the values
-        are validated here, so a bad one raises ``ValueError`` in the caller's thread.
+        Only ``LIVE_FIELDS`` may change mid-run; the values are validated here, so a bad one
+        raises ``ValueError`` at once rather than at the next batch.
         """
         fixed = set(changes) - LIVE_FIELDS
         if fixed:
             raise ValueError(f"{', '.join(sorted(fixed))} cannot change during training; "
                              "start a new network")
-        with self._lock:
-            self.config.replace(**{**self._pending, **changes})  # validates
-            self._pending.update(changes)
+        self.config.replace(**{**self._pending, **changes})  # validates
+        self._pending.update(changes)
 
     def _apply_pending(self) -> None:
-        with self._lock:
-            if not self._pending:
-                return
-            changes, self._pending = self._pending, {}
-            self.config = self.config.replace(**changes)
+        if not self._pending:
+            return
+        changes, self._pending = self._pending, {}
+        self.config = self.config.replace(**changes)
         if "momentum" in changes:  # the same rule as at the start (0 → plain SGD, Adam's 0.9)
             self.optimizer.momentum = effective_momentum(self.config.optimizer, changes["momentum"])
 
@@ -146,8 +142,7 @@ class Trainer:
     def finished(self) -> bool:
         """True once ``config.epochs`` epochs are done, counting a requested change of
         ``epochs`` not yet applied (``epochs`` may be raised later)."""
-        with self._lock:
-            epochs = self._pending.get("epochs", self.config.epochs)
+        epochs = self._pending.get("epochs", self.config.epochs)
         return self.epochs_done >= epochs
 
     def current_lr(self) -> float:

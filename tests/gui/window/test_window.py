@@ -17,7 +17,8 @@ from nnviz.engine.training import Trainer, make_network
 
 def test_training_reaches_every_view_and_the_status_bar(qtbot, window):
     snap = trained(qtbot, window, 12)
-    assert window._shown_step == (snap.run_id, 12)
+    shown = window.state.shown
+    assert (shown.run_id, shown.step) == (snap.run_id, 12)
     assert window.errors == []
     labels = window.status.labels
     assert labels["step"].text() == "step 12"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from nnviz.analysis.diagram import MAX_UNITS, DiagramFrame, select
@@ -281,14 +281,6 @@ class NetworkDiagram(QWidget):
         self.ring.setData([column.x], [column.ys[slot]])
 
     # -- mouse ---------------------------------------------------------------------------
-
-    def unit_scene_pos(self, layer: int, unit: int) -> QPointF | None:
-        """Scene position of a drawn unit's centre, or None when it is not drawn."""
-        slot = self._slot(layer, unit)
-        if slot is None:
-            return None
-        column = self.columns[layer - 1]
-        return self.vb.mapViewToScene(QPointF(column.x, column.ys[slot]))
 
     def unit_at(self, scene_pos) -> tuple[int, int] | None:
         """The (layer, unit) whose circle holds ``scene_pos``, or None."""
