@@ -222,6 +222,7 @@ def test_exports(qtbot, window, tmp_path):
     assert len(lines) == 3 and "test_accuracy" in lines[0] and "grad_rms_1" in lines[0]
 
 
+@pytest.mark.slow
 def test_theme_layout_and_hyperparameters_are_restored(qtbot, make_window):
     w = make_window()
     w.set_theme("dark")

@@ -1,6 +1,5 @@
 """The data view: every chart holds the dataset's own numbers."""
 
-import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -195,17 +194,12 @@ def test_tile_and_grid_shape():
 
 
 @pytest.mark.mnist
-def test_mnist_statistics_are_fast_and_exact(mnist_dir):
+def test_mnist_statistics_are_exact(mnist_dir):
+    # What it costs: benchmarks/bench_costs.py ("histogram").
     ds = load_dataset("mnist", mnist_dir.parent)
-    times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        counts = pixel_histogram(ds.x_train)
-        times.append(time.perf_counter() - start)
+    counts = pixel_histogram(ds.x_train)
     assert counts.sum() == ds.x_train.size == 60000 * 784
     assert counts[0] == np.count_nonzero(ds.x_train == 0)
-    # ~70 ms on an idle machine; the plain bincount of every pixel takes ~350 ms.
-    assert min(times) < 0.25, times
 
 
 def test_statistics_computed_while_loading_are_used_as_they_are(qtbot, digits):

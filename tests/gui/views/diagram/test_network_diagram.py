@@ -6,6 +6,7 @@ import pyqtgraph as pg
 import pyqtgraph.exporters
 import pytest
 from gui_helpers import shown
+from mouse import hover, hover_view
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
@@ -290,23 +291,23 @@ def test_selected_unit_stays_on_screen_with_a_ring(diagram, net, x):
     assert len(diagram.ring.data) == 0
 
 
-def test_hover_shows_z_a_and_delta(diagram, net, x):
+def test_hover_shows_z_a_and_delta(qtbot, diagram, net, x, no_rate_limit):
     tr = backward_trace(net, x, 3)
     diagram.set_trace(tr)
     column = diagram.columns[0]
     j = int(column.units[2])
-    diagram._on_mouse_moved(diagram.vb.mapViewToScene(QPointF(column.x, column.ys[2])))
+    hover_view(qtbot, diagram.glw, diagram.vb, QPointF(column.x, column.ys[2]))
     rec = tr.layers[0]
     assert diagram.hover.isVisible()
     assert diagram.hover.toPlainText() == (f"layer 1, unit {j}\nz = {rec.z[0, j]:.4g}\n"
                                            f"a = {rec.a[0, j]:.4g}\nδ = {rec.delta[0, j]:.4g}")
     out = diagram.columns[2]
-    diagram._on_mouse_moved(diagram.vb.mapViewToScene(QPointF(out.x, out.ys[3])))
+    hover_view(qtbot, diagram.glw, diagram.vb, QPointF(out.x, out.ys[3]))
     assert f"p = {tr.probabilities[0, 3]:.4f}" in diagram.hover.toPlainText()
     pixel = diagram.image.mapToParent(QPointF(5.5, 7.5))             # pixel (7, 5)
-    diagram._on_mouse_moved(diagram.vb.mapViewToScene(pixel))
+    hover_view(qtbot, diagram.glw, diagram.vb, pixel)
     assert diagram.hover.toPlainText().startswith(f"pixel (7, 5)\nx = {x[7 * 28 + 5]:.3f}")
-    diagram._on_mouse_moved(diagram.vb.mapViewToScene(QPointF(column.x + 20, 2)))
+    hover(diagram.glw, diagram.vb.mapViewToScene(QPointF(column.x + 20, 2)))  # between units
     assert not diagram.hover.isVisible()
 
 

@@ -59,8 +59,9 @@ def test_every_step_shows_the_engines_trace(explorer, qtbot):
     sv = w.stepper_view
     seen = []
     for position in range(len(w.stepper.steps)):
-        w.stepper.seek(position)
-        sv._show()
+        if position:
+            qtbot.keyClick(w.pad, Qt.Key.Key_Right)  # as the learner steps
+        assert w.stepper.position == position
         step = w.stepper.current
         drawn = {sp.name: sp.values for sp in sv.plots if sp.values is not None}
         seen.append(step.kind)
@@ -101,11 +102,12 @@ def test_keyboard_steps_runs_and_resets(explorer, qtbot):
     qtbot.waitUntil(lambda: w.stepper.at_end and not w.stepper_view.running, timeout=3000)
 
 
-def test_stepping_keeps_its_place_while_drawing(explorer):
+def test_stepping_keeps_its_place_while_drawing(explorer, qtbot):
     w = explorer
     draw_seven(w)
-    w.stepper.seek(3)
-    w.stepper_view._show()
+    for _ in range(3):
+        qtbot.keyClick(w.pad, Qt.Key.Key_Right)
+    assert w.stepper.position == 3
     drag(w.pad, [(200, 60), (200, 220)])  # another stroke: new numbers, same step
     assert w.stepper.position == 3
     np.testing.assert_array_equal(w.stepper.trace.layers[0].x[0], w.x)

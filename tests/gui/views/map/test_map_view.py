@@ -186,6 +186,7 @@ def test_refresh_every_epoch_only_when_the_epoch_changes(qtbot, view, data, snap
     assert "after 3 epochs" in view.scene.caption.text()
 
 
+@pytest.mark.slow
 def test_tsne_map_with_progress_equals_tsne_of_the_features(qtbot, view, data, snaps):
     shown_with(qtbot, view, snaps[2])
     values = []
@@ -260,6 +261,7 @@ def test_each_epoch_follows_the_previous_map_until_layer_points_or_run_change(
     qtbot.waitUntil(lambda: not view.busy, timeout=20_000)
 
 
+@pytest.mark.slow
 def test_tsne_of_the_next_epoch_starts_from_the_map_drawn(qtbot, view, data, snaps,
                                                           monkeypatch):
     given = spy_previous(view, monkeypatch)
