@@ -8,7 +8,7 @@ import pytest
 from gui_helpers import shown
 from PySide6.QtGui import QImage
 
-from nnviz.charts.parts import grid_shape, tile, tile_origin
+from nnviz.charts.parts import tile_origin
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.datasets import Dataset, load_dataset
 from nnviz.engine.augment import Augmentation, Augmenter
@@ -180,17 +180,6 @@ def test_export_gives_a_picture(view):
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
                for y in range(0, image.height(), 7)}
     assert len(colours) > 20  # charts, not a blank page
-
-
-def test_tile_and_grid_shape():
-    images = np.arange(5 * 2 * 3, dtype=np.float32).reshape(5, 2, 3)
-    mosaic = tile(images, cols=2, gap=1)
-    assert mosaic.shape == (3 * 3 - 1, 2 * 4 - 1)
-    r, c = tile_origin(3, 2, (2, 3))
-    np.testing.assert_array_equal(mosaic[r:r + 2, c:c + 3], images[3])
-    assert np.isnan(mosaic[6:, 4:]).all()  # the unused sixth cell
-    assert [grid_shape(n) for n in (256, 128, 10, 97, 1)] == [(16, 16), (8, 16), (2, 5),
-                                                              (9, 11), (1, 1)]
 
 
 @pytest.mark.mnist
