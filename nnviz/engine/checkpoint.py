@@ -89,8 +89,9 @@ def load_model(path) -> Checkpoint:
     Raises
     ------
     CheckpointError
-        Missing file, not a regular file (a FIFO is refused unread), not an npz, not an nnviz model, metadata of the wrong type or
-        architecture beyond the bounds, or parameters that do not fit the stated architecture
+        Missing file, not a regular file (a FIFO is refused unread), not an npz, not an nnviz
+        model, metadata of the wrong type or architecture beyond the bounds, or parameters
+        that do not fit the stated architecture
         (wrong shape, dtype, or non-finite values).
     """
     path = Path(path)

@@ -129,7 +129,8 @@ class Adam(Optimizer):
         p -= u
 
     def hyperparameters(self):
-        return {**super().hyperparameters(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        return {**super().hyperparameters(), "beta1": self.beta1, "beta2": self.beta2,
+                "eps": self.eps}
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": SGD, "adam": Adam}

@@ -163,7 +163,8 @@ def take_snapshot(trainer, curves: CurveBuffer, initial: tuple[np.ndarray, ...],
     layers, offset = [], 0
     for i, L in enumerate(net.layers):
         n_w, n_b = L.W.size, L.b.size
-        u = update[offset:offset + n_w + n_b] if update is not None else np.zeros(n_w + n_b, L.W.dtype)
+        u = (update[offset:offset + n_w + n_b] if update is not None
+             else np.zeros(n_w + n_b, L.W.dtype))
         grads = (frozen(L.dW), frozen(L.db)) if "dW" in fields else (None, None)
         steps = ((frozen(u[:n_w].reshape(L.W.shape)), frozen(u[n_w:])) if "uW" in fields
                  else (None, None))

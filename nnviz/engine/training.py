@@ -148,7 +148,8 @@ class Trainer:
     def current_lr(self) -> float:
         c = self.config
         return c.lr * lr_factor(c.schedule, self.epoch_progress, total_epochs=c.epochs,
-                                step_epochs=c.step_epochs, gamma=c.gamma, min_factor=c.min_lr_factor)
+                                step_epochs=c.step_epochs, gamma=c.gamma,
+                                min_factor=c.min_lr_factor)
 
     def step(self) -> StepReport:
         """Train on the next batch; at the end of an epoch, evaluate and record it.
@@ -202,8 +203,9 @@ class Trainer:
         self._epoch_grad.append(grads)
         self.elapsed_s += time.perf_counter() - t0
         record = self._end_epoch() if self._pos >= n else None
-        return StepReport(self.step_count, self.epoch_progress if record is None else float(self.epochs_done),
-                          loss, correct / m, lr, m, self.samples_seen, self.elapsed_s, grads, record)
+        epoch = self.epoch_progress if record is None else float(self.epochs_done)
+        return StepReport(self.step_count, epoch, loss, correct / m, lr, m, self.samples_seen,
+                          self.elapsed_s, grads, record)
 
     def _loss_bound(self, y: np.ndarray, n_out: int) -> float:
         """The largest loss a sane step has: `DIVERGENCE_FACTOR` times the median of the recent

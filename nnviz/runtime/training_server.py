@@ -3,8 +3,8 @@
 :class:`Driver` is the control logic of a training run with no threads and no Qt: a caller
 feeds it commands (:meth:`command`) and calls :meth:`tick` in a loop; every tick trains at
 most one batch and returns the messages to publish (snapshots, state changes, divergence).
-:func:`serve` runs a Driver in a child process over two pipes — see :mod:`nnviz.gui.workers.training`
-for why training does not share the GUI's process.
+:func:`serve` runs a Driver in a child process over two pipes — see
+:mod:`nnviz.gui.workers.training` for why training does not share the GUI's process.
 
 Pause and stop differ in what comes after: a paused run (``PAUSED``) goes on where it was
 with ``resume``, ``step`` or ``epoch``; a stopped run (``STOPPED``) is over — its last
@@ -141,7 +141,8 @@ class Driver:
 
     @property
     def has_work(self) -> bool:
-        return self.trainer is not None and (self._running or self._budget > 0 or self._to_epoch_end)
+        return self.trainer is not None and (self._running or self._budget > 0
+                                             or self._to_epoch_end)
 
     def tick(self) -> list[tuple]:
         """Train one batch if there is work; return (and forget) the pending messages."""

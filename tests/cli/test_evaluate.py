@@ -139,7 +139,8 @@ def test_png_files_of_the_charts(trained, tmp_path, capsys, theme):
 def test_the_text_report_does_not_load_qt(trained):
     model, data, _ = trained
     code = ("import sys; from nnviz.cli.main import main; "
-            f"code = main(['evaluate', {str(model)!r}, '--dataset', {str(data)!r}, '--robustness']); "
+            f"code = main(['evaluate', {str(model)!r}, '--dataset', {str(data)!r}, "
+            "'--robustness']); "
             "print(code, sorted({m.split('.')[0] for m in sys.modules} & "
             "{'PySide6', 'shiboken6', 'pyqtgraph'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

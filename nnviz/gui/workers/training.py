@@ -1,7 +1,7 @@
 """The training worker: a QObject in a QThread that relays a training *process*.
 
-Training runs in a child process (:func:`nnviz.runtime.training_server.serve`), not in a thread of the
-GUI's process. Measured here (``benchmarks/bench_gui.py``): with the engine in a QThread,
+Training runs in a child process (:func:`nnviz.runtime.training_server.serve`), not in a thread
+of the GUI's process. Measured here (``benchmarks/bench_gui.py``): with the engine in a QThread,
 the GUI thread's pyqtgraph painting and the trainer's Python glue fought over the GIL —
 every hand-over can wait a whole switch interval — and training ran at 25 % of its
 headless speed with 150 ms event-loop stalls even at 5 redraws a second. In its own
@@ -59,7 +59,8 @@ class TrainingWorker(QObject):
     # -- commands, from any thread ----------------------------------------------------------------
 
     def send(self, *command) -> None:
-        """Queue a command for the training process (see :class:`nnviz.runtime.training_server.Driver`)."""
+        """Queue a command for the training process (see
+        :class:`nnviz.runtime.training_server.Driver`)."""
         with self._lock:
             if self._stop.is_set():
                 return
@@ -74,7 +75,7 @@ class TrainingWorker(QObject):
         self.send("quit")
         self._stop.set()
 
-    # -- the relay, in the worker thread ------------------------------------------------------------
+    # -- the relay, in the worker thread ---------------------------------------------------
 
     @Slot()
     def run(self) -> None:

@@ -25,8 +25,8 @@ def test_explorer_follows_training_and_shows_the_same_answer(qtbot, window, digi
     window.explorer_window.present()
     snap = trained(qtbot, window, 10)
     ex = window.views["explorer"]
-    qtbot.waitUntil(lambda: ex.base_net is not None and f"step {snap.step}" in ex.source_label.text(),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: ex.base_net is not None
+                    and f"step {snap.step}" in ex.source_label.text(), timeout=5000)
     for L, layer in zip(snap.layers, ex.base_net.layers):
         np.testing.assert_array_equal(layer.W, L.W)
     window.send_to_pad(7)

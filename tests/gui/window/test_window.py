@@ -144,7 +144,8 @@ def test_close_during_training_stops_the_thread(qtbot, make_window, digits):
     w.views["controls"].set_config(w.views["controls"].config().replace(epochs=10_000))
     w.new_network()
     w.session.train()
-    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step > 5, timeout=20_000)
+    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step > 5,
+                    timeout=20_000)
     w.close()
     assert w.session._thread is None and w.session.state == "stopped"
 
@@ -246,7 +247,8 @@ def test_menus_and_shortcuts():
 
 
 def test_menu_titles(window):
-    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Training", "&View", "&Help"]
+    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Training", "&View",
+                                                              "&Help"]
 
 
 def test_download_with_progress_then_the_dataset_opens(qtbot, make_window, tmp_path, http_server,

@@ -204,8 +204,9 @@ class ControlsPanel(QWidget):
             back, edge, text = "#3a3320", "#fdd663", theme.foreground
         else:
             back, edge, text = "#fef7e0", "#f9ab00", theme.foreground
-        self.banner.setStyleSheet(f"QLabel {{ background: {back}; color: {text}; border: 1px solid "
-                                  f"{edge}; border-radius: 4px; padding: 6px; font-weight: bold; }}")
+        self.banner.setStyleSheet(f"QLabel {{ background: {back}; color: {text}; "
+                                  f"border: 1px solid {edge}; border-radius: 4px; padding: 6px; "
+                                  "font-weight: bold; }")
 
     # -- building ------------------------------------------------------------------------
 

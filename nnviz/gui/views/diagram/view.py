@@ -166,7 +166,8 @@ class NetworkDiagram(QWidget):
         self._apply_focus()
 
     def set_selected(self, layer: int | None, unit: int | None) -> None:
-        """Ring unit ``unit`` of layer ``layer`` (kept on screen even if not strong); None clears."""
+        """Ring unit ``unit`` of layer ``layer`` (kept on screen even if not strong); None
+        clears."""
         self.selected = None if layer is None or unit is None else (int(layer), int(unit))
         shown = self._slot(*self.selected) is not None if self.selected else True
         if not shown and self._trace is not None:
@@ -248,7 +249,8 @@ class NetworkDiagram(QWidget):
         """The gap whose edges compute the focused layer: below it forward, above it backward."""
         if self.focus is None:
             return None
-        return self.focus if self.frame is None or self.frame.direction == "forward" else self.focus + 1
+        forward = self.frame is None or self.frame.direction == "forward"
+        return self.focus if forward else self.focus + 1
 
     def _apply_focus(self) -> None:
         """A band behind the focused column; other columns and gaps dimmed."""

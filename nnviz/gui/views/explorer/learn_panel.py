@@ -61,7 +61,8 @@ class LearnThisPanel(QWidget):
         super().__init__(parent)
         self.result: Lesson | None = None  # the last learn_example
         self.names = [str(k) for k in range(10)]
-        self.lr = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=5.0, value=0.01, singleStep=0.005)
+        self.lr = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=5.0, value=0.01,
+                                 singleStep=0.005)
         self.lr.setToolTip("Learning rate η of the plain gradient step θ ← θ − η ∇L")
         self.steps = QSpinBox(minimum=1, maximum=50, value=1)
         self.steps.setToolTip("How many gradient steps on this one example")
@@ -123,7 +124,8 @@ class LearnThisPanel(QWidget):
             return
         k = np.arange(len(result.p_before))
         t = self._theme
-        pens = [pg.mkPen(t.foreground, width=2) if i == result.target else pg.mkPen(None) for i in k]
+        pens = [pg.mkPen(t.foreground, width=2) if i == result.target else pg.mkPen(None)
+                for i in k]
         self.before_bars.setOpts(x=k - WIDTH / 2, height=result.p_before, width=WIDTH,
                                  brush=pg.mkBrush(t.muted), pens=pens)
         self.after_bars.setOpts(x=k + WIDTH / 2, height=result.p_after, width=WIDTH,

@@ -62,7 +62,8 @@ def test_accuracy(net: MLP, x: np.ndarray, y: np.ndarray) -> float:
 
 
 class ExplorerView(QWidget):
-    """Drawing pad, answer, diagram, stepper, unit inspector, cells and "Learn this", wired together.
+    """Drawing pad, answer, diagram, stepper, unit inspector, cells and "Learn this", wired
+    together.
 
     Signals
     -------
@@ -184,8 +185,9 @@ class ExplorerView(QWidget):
 
     def _shortcuts(self) -> None:
         """→/← step, Space runs, Esc resets — while focus is anywhere in the explorer."""
-        keys = {Qt.Key.Key_Right: self.stepper_view.forward, Qt.Key.Key_Left: self.stepper_view.back,
-                Qt.Key.Key_Space: self.stepper_view.toggle_run, Qt.Key.Key_Escape: self.stepper_view.reset,
+        sv = self.stepper_view
+        keys = {Qt.Key.Key_Right: sv.forward, Qt.Key.Key_Left: sv.back,
+                Qt.Key.Key_Space: sv.toggle_run, Qt.Key.Key_Escape: sv.reset,
                 Qt.Key.Key_L: self._learn_from_key}
         self.shortcuts = {}
         for key, slot in keys.items():
@@ -460,8 +462,8 @@ class ExplorerView(QWidget):
             return
         arch = "-".join(map(str, self.base_net.sizes))
         edits = len(self.edits)
-        self.source_label.setText(f"Network {arch}: {self._source}"
-                                  + (f" · {edits} unit edit{'s' if edits > 1 else ''}" if edits else ""))
+        edited = f" · {edits} unit edit{'s' if edits > 1 else ''}" if edits else ""
+        self.source_label.setText(f"Network {arch}: {self._source}{edited}")
 
     def set_theme(self, theme: Theme) -> None:
         for view in (self.pad, self.answer, self.diagram, self.stepper_view, self.inspector,

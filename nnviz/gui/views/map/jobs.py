@@ -5,9 +5,9 @@ thread of the GUI's process, a map froze the event loop for 0.3–0.8 s (PCA's Q
 neighbour search) as OpenBLAS's two threads took both cores. Holding BLAS to one thread for
 the job (threadpoolctl) fixed that only while the same thread kept control of OpenBLAS:
 threadpoolctl lets one thread at a time set its limits, and quietly ignores the others. So,
-as for training (:mod:`nnviz.gui.workers.training`), maps are made in a process of their own, started
-on the first map with one BLAS thread and kept for the next ones: jobs go out over a pipe
-(from a sender thread, as a job carries a few MB of images), progress and maps come back.
+as for training (:mod:`nnviz.gui.workers.training`), maps are made in a process of their own,
+started on the first map with one BLAS thread and kept for the next ones: jobs go out over a
+pipe (from a sender thread, as a job carries a few MB of images), progress and maps come back.
 
 Each job is a :class:`~nnviz.gui.workers.tasks.Task` answered by the process, started in the
 view's :class:`~nnviz.gui.workers.tasks.Lane`: the window's one way of doing background work.

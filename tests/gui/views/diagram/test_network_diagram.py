@@ -138,7 +138,8 @@ def test_a_real_click_on_a_circle_emits_the_unit(diagram, net, x, qtbot):
                          Qt.KeyboardModifier.NoModifier, pos)
     assert blocker.args == [2, j]
     assert diagram.selected == (2, j)
-    assert list(diagram.ring.data["x"]) == [column.x] and list(diagram.ring.data["y"]) == [column.ys[5]]
+    assert list(diagram.ring.data["x"]) == [column.x]
+    assert list(diagram.ring.data["y"]) == [column.ys[5]]
     # between two circles: nothing
     between = diagram.glw.mapFromScene(diagram.vb.mapViewToScene(
         QPointF(column.x, (column.ys[5] + column.ys[6]) / 2)))
@@ -150,7 +151,8 @@ def test_a_real_click_on_a_circle_emits_the_unit(diagram, net, x, qtbot):
     with qtbot.waitSignal(diagram.unit_clicked) as blocker:
         QTest.mouseClick(diagram.glw.viewport(), Qt.MouseButton.LeftButton,
                          Qt.KeyboardModifier.NoModifier,
-                         diagram.glw.mapFromScene(diagram.vb.mapViewToScene(QPointF(out.x, out.ys[7]))))
+                         diagram.glw.mapFromScene(
+                             diagram.vb.mapViewToScene(QPointF(out.x, out.ys[7]))))
     assert blocker.args == [3, 7]
 
 
@@ -187,7 +189,8 @@ def test_backward_focus_shows_deltas_and_w_delta(diagram, net, x, digits):
         d = tr.layers[l - 1].delta[0]
         assert list(column.units) == top_units(d)
         m = float(np.abs(d).max())
-        assert brush_colours(column) == [lut_colour(div, 0.5 + 0.5 * d[j] / m) for j in column.units]
+        assert brush_colours(column) == [lut_colour(div, 0.5 + 0.5 * d[j] / m)
+                                         for j in column.units]
     # δ¹ is computed from the gap above it: W² and δ² light up
     columns, gaps = opacities(diagram)
     assert columns == [1.0, DIM, DIM] and gaps == [DIM / 2, 1.0, DIM / 2]
@@ -319,7 +322,8 @@ def test_dark_theme_restyles(diagram, net, x):
     assert brush_colours(diagram.columns[0]) == before           # same data, same colormap
     assert diagram.ring.opts["pen"].color() == QColor(DARK.accent)
     pens = {s: c.opts["pen"].color() for (s, t), c in diagram.edges[0].items() if t == 2}
-    assert pens[1] != pens[-1] and pens[1].red() > pens[1].blue() and pens[-1].blue() > pens[-1].red()
+    assert pens[1] != pens[-1]
+    assert pens[1].red() > pens[1].blue() and pens[-1].blue() > pens[-1].red()
     assert pens[1].lightness() > LIGHT.diverging().map(0.9, mode="qcolor").lightness()
 
 

@@ -1,5 +1,6 @@
 """The explorer: a real drag on the pad gives a centred 28×28 input and an answer; every
-step shows the engine's numbers; keys step; edits and "Learn this" change the network as they say."""
+step shows the engine's numbers; keys step; edits and "Learn this" change the network as they
+say."""
 
 import numpy as np
 import pytest
