@@ -5,7 +5,8 @@ thickness 0.3) and with each alone, and times in the same rounds, alternating, s
 hits all: a reference 784-256-128-10 float32 forward+backward in plain matmuls ("matmul step")
 and the engine's real training step (MLP + cross-entropy + Adam, "engine step"). Prints the
 median time per batch and augment/step against both; the target for "all" is <= 0.20 of the
-engine step (an epoch is then at most ~20 % slower). A bilinear warp prototype is timed too: it is why the Augmenter samples nearest-neighbour.
+engine step (an epoch is then at most ~20 % slower). A bilinear warp prototype is timed too:
+it is why the Augmenter samples nearest-neighbour.
 
 Uses the real MNIST training images when the shared datasets (see shared_data.py) hold
 them, else random digit-sized blobs.

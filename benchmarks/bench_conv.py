@@ -129,14 +129,15 @@ def profile(preset: str, batch: int, repeats: int = 5) -> dict[str, float]:
 
     maps = [net._as_maps(xs[0])]
     for i, layer in enumerate(net.stack):
-        out[f"{i + 1} {net.specs[i].text} forward"] = med(lambda: layer.forward(maps[-1]))
+        out[f"{i + 1} {net.specs[i].text} forward"] = med(lambda L=layer: L.forward(maps[-1]))
         maps.append(layer.forward(maps[-1]))
     _, g = loss.value_and_delta(maps[-1], ys[0])
     for i in range(len(net.stack) - 1, -1, -1):
         layer = net.stack[i]
         layer.forward(maps[i])
         need = i > 0
-        out[f"{i + 1} {net.specs[i].text} backward"] = med(lambda: layer.backward(g.copy(), need))
+        out[f"{i + 1} {net.specs[i].text} backward"] = med(
+            lambda L=layer, g=g, need=need: L.backward(g.copy(), need))
         g = layer.backward(g.copy(), True)
     net.loss_and_gradients(xs[0], ys[0])
     out["Adam step"] = med(lambda: opt.step([net.theta], [net.grad]))

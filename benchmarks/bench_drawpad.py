@@ -79,7 +79,7 @@ def main() -> int:
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     total, compute = [], []
     rng = np.random.default_rng(0)
-    for s in range(args.strokes):
+    for _ in range(args.strokes):
         w.pad.clear()
         app.processEvents()
         r0, c0 = rng.uniform(60, 220, 2)
@@ -108,10 +108,13 @@ def main() -> int:
     forward_ms = 1000 * (time.perf_counter() - t) / 200
     med, p95 = statistics.median(total), percentile(total, 95)
     cmed, cp95 = statistics.median(compute), percentile(compute, 95)
-    print(f"strokes {args.strokes}, measured moves {len(total)} (network {'-'.join(map(str, net.sizes))})")
-    print(f"stroke → answer on screen: median {med:.2f} ms, p95 {p95:.2f} ms, max {max(total):.2f} ms")
+    network = "-".join(map(str, net.sizes))
+    print(f"strokes {args.strokes}, measured moves {len(total)} (network {network})")
+    print(f"stroke → answer on screen: median {med:.2f} ms, p95 {p95:.2f} ms, "
+          f"max {max(total):.2f} ms")
     print(f"  compute part (pad → trace → items): median {cmed:.2f} ms, p95 {cp95:.2f} ms")
-    print(f"  ratio to the {TARGET_MS:.0f} ms target: median {med / TARGET_MS:.2f}, p95 {p95 / TARGET_MS:.2f}")
+    print(f"  ratio to the {TARGET_MS:.0f} ms target: median {med / TARGET_MS:.2f}, "
+          f"p95 {p95 / TARGET_MS:.2f}")
     print(f"  bare engine forward of one image: {forward_ms:.3f} ms "
           f"(latency = {med / forward_ms:.0f}× a forward pass)")
     return 0

@@ -90,9 +90,11 @@ def main(argv=None) -> None:
     print(f"headless  {h:,.0f} samples/s")
     print(f"window    {rate:,.0f} samples/s  ({100 * rate / h:.0f}% of headless; target ≥ 80%)")
     print(f"redraws   {statistics.median(r['hz'] for r in win):.1f} Hz (target ≥ 20)")
-    print(f"stall     {max(r['stall_ms'] for r in win):.0f} ms longest event-loop gap (target < 100)")
-    print(f"start-up  {max(r['startup_ms'] for r in win):.0f} ms longest gap while a new network is first drawn")
-    print(f"GUI process CPU {statistics.median(r['gui_cpu'] for r in win):.2f} cores while training")
+    stall, startup = max(r["stall_ms"] for r in win), max(r["startup_ms"] for r in win)
+    print(f"stall     {stall:.0f} ms longest event-loop gap (target < 100)")
+    print(f"start-up  {startup:.0f} ms longest gap while a new network is first drawn")
+    gui_cpu = statistics.median(r["gui_cpu"] for r in win)
+    print(f"GUI process CPU {gui_cpu:.2f} cores while training")
 
 
 if __name__ == "__main__":

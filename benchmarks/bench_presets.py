@@ -23,7 +23,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("names", nargs="*", metavar="NAME", help=f"presets to run (default: all of "
                     f"{', '.join(PRESETS)})")
-    ap.add_argument("--epochs", type=int, help="at most this many epochs of each (default: its own)")
+    ap.add_argument("--epochs", type=int,
+                    help="at most this many epochs of each (default: its own)")
     ap.add_argument("--data-dir", type=Path, default=datasets_dir())
     args = ap.parse_args(argv)
     if unknown := [n for n in args.names if n not in PRESETS]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-SHARED = Path(os.environ.get("NNVIZ_SHARED_DIR", Path(__file__).resolve().parents[1].parent / "shared"))
+SHARED = Path(os.environ.get("NNVIZ_SHARED_DIR",
+                             Path(__file__).resolve().parents[1].parent / "shared"))
 DATASETS = SHARED / "datasets"
 MNIST = DATASETS / "mnist"
 

@@ -15,8 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 LINT = ("from importlinter.cli import lint_imports; raise SystemExit(lint_imports("
         "config_filename='pyproject.toml', no_cache=True, no_logo=True))")
-PACKAGES = {"analysis", "charts", "cli", "datasets", "engine", "gui", "files", "render", "resources", "runs",
-            "runtime"}
+PACKAGES = {"analysis", "charts", "cli", "datasets", "engine", "gui", "files", "render",
+            "resources", "runs", "runtime"}
 
 
 def lint(root: Path) -> subprocess.CompletedProcess:

@@ -159,7 +159,8 @@ class ConfusionPanel:
         style_hover(self.hover, theme)
         style_hover(self.bars_hover, theme)
         self.outline.setPen(pg.mkPen(theme.accent, width=2.5))
-        self.overall.setPen(pg.mkPen(theme.foreground, width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
+        self.overall.setPen(pg.mkPen(theme.foreground, width=1,
+                                     style=pg.QtCore.Qt.PenStyle.DashLine))
         if self.ev is not None:
             self.show(self.ev, self.normalised)
 

@@ -57,7 +57,8 @@ class ThresholdChart:
         self.plot.setXRange(0, 1, padding=0.02)
         self.plot.setYRange(-0.03, 1.05, padding=0)
         self.plot.getViewBox().disableAutoRange()
-        self.plot.getAxis("left").setTicks([[(v / 4, f"{25 * v} %" if v else "0") for v in range(5)], []])
+        ticks = [(v / 4, f"{25 * v} %" if v else "0") for v in range(5)]
+        self.plot.getAxis("left").setTicks([ticks, []])
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.legend = self.plot.addLegend(offset=(8, -40), labelTextSize="8pt")
         self.coverage = self.plot.plot(name="coverage")

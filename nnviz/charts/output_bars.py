@@ -106,7 +106,8 @@ class OutputBars:
         other = pg.mkColor(theme.muted)
         other.setAlpha(150)
         brushes = [other] * len(p)
-        brushes[k] = pg.mkColor(theme.accent if true < 0 else theme.good if k == true else theme.bad)
+        brushes[k] = pg.mkColor(theme.accent if true < 0
+                                else theme.good if k == true else theme.bad)
         pens = [pg.mkPen(None)] * len(p)
         if true >= 0:
             pens[true] = pg.mkPen(theme.foreground, width=1.5)

@@ -38,7 +38,8 @@ def print_evaluation(ev, class_names) -> None:
     print("per-class accuracy:")
     for k, acc in enumerate(ev.per_class_accuracy):
         name = class_names[k] if k < len(class_names) else str(k)
-        print(f"  {k} {name:<12} {100 * acc:6.2f}%" if np.isfinite(acc) else f"  {k} {name:<12}    n/a")
+        print(f"  {k} {name:<12} {100 * acc:6.2f}%" if np.isfinite(acc)
+              else f"  {k} {name:<12}    n/a")
     k = ev.confusion.shape[0]
     width = max(5, len(str(ev.confusion.max())) + 1)
     print("confusion matrix (rows: true class, columns: predicted):")

@@ -47,8 +47,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from nnviz import __version__
-    p = _Parser(prog="nnviz", description="Watch a from-scratch NumPy neural "
-                                "network learn handwritten digits. With no command, opens the window.")
+    p = _Parser(prog="nnviz", description="Watch a from-scratch NumPy neural network learn "
+                                          "handwritten digits. With no command, opens the window.")
     p.add_argument("--version", action="version", version=f"nnviz {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     _add_train(sub)
@@ -62,9 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="open the window (the default)")
     g.add_argument("--preset", default="default")
     _add_data_dir(g)
-    g.add_argument("--train-steps", type=_integer(0), default=0, metavar="N", help="train N batches at start")
-    g.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG of the window and exit")
-    g.add_argument("--theme", choices=["light", "dark"], help="with --screenshot: the theme to show")
+    g.add_argument("--train-steps", type=_integer(0), default=0, metavar="N",
+                   help="train N batches at start")
+    g.add_argument("--screenshot", type=Path, metavar="PATH",
+                   help="save a PNG of the window and exit")
+    g.add_argument("--theme", choices=["light", "dark"],
+                   help="with --screenshot: the theme to show")
     g.add_argument("--presenter", action="store_true",
                    help="start in presenter mode: larger text and lines, fewer panels (F11)")
     g.set_defaults(run=cmd_gui)
@@ -99,8 +102,8 @@ def _add_data_dir(p):
 
 def _add_dataset(p, default="mnist"):
     p.add_argument("--dataset", type=_nonempty, default=default, metavar="NAME|PATH",
-                   help="mnist, fashion-mnist, or a dataset file/folder (IDX, CSV, NPZ, image folders)"
-                        + ("" if default is None else f"; default {default}"))
+                   help="mnist, fashion-mnist, or a dataset file/folder (IDX, CSV, NPZ, "
+                        "image folders)" + ("" if default is None else f"; default {default}"))
     _add_data_dir(p)
 
 
@@ -108,7 +111,8 @@ def _add_train(sub):
     t = sub.add_parser("train", help="train a network headless and report per epoch",
                        description="Options left out take the preset's value.")
     t.add_argument("--preset", default="default", help="starting point (see `nnviz presets`)")
-    t.add_argument("--layers", type=_widths, metavar="W1,W2,…", help="hidden layer widths, e.g. 256,128")
+    t.add_argument("--layers", type=_widths, metavar="W1,W2,…",
+                   help="hidden layer widths, e.g. 256,128")
     t.add_argument("--arch", metavar="LAYERS",
                    help="a layer stack instead of --layers, e.g. "
                         "conv8k5,pool2,conv16k5,pool2,flatten,dense10 (see the README)")
@@ -125,21 +129,26 @@ def _add_train(sub):
                         "or Adam's beta1 (0 keeps Adam's 0.9)")
     t.add_argument("--schedule", choices=["constant", "step", "cosine"])
     t.add_argument("--l2", type=_real(0, 1), help="L2 weight decay, in [0, 1]")
-    t.add_argument("--dropout", type=_real(0, 1, high_open=True), help="dropout rate of the hidden layers")
+    t.add_argument("--dropout", type=_real(0, 1, high_open=True),
+                   help="dropout rate of the hidden layers")
     t.add_argument("--noise", type=_real(0), dest="noise_std", help="augmentation: pixel noise std")
-    t.add_argument("--rotation", type=_real(0), dest="max_rotation_deg", help="augmentation: max degrees")
+    t.add_argument("--rotation", type=_real(0), dest="max_rotation_deg",
+                   help="augmentation: max degrees")
     t.add_argument("--shift", type=_real(0), dest="max_shift_px", help="augmentation: max pixels")
-    t.add_argument("--thickness", type=_real(0), help="augmentation: share of thicker/thinner strokes")
+    t.add_argument("--thickness", type=_real(0),
+                   help="augmentation: share of thicker/thinner strokes")
     t.add_argument("--batch-size", type=_integer(0), help="0 means full batch")
     t.add_argument("--epochs", type=_integer(1), help="epochs to train, ≥ 1")
     t.add_argument("--subset", type=_integer(0), dest="train_subset",
                    help="train on this many examples (0: all of them)")
     t.add_argument("--seed", type=_integer(0), help="an integer ≥ 0")
-    t.add_argument("--val-fraction", type=_real(0, 1, high_open=True), default=0.0, help="share of training data held out")
+    t.add_argument("--val-fraction", type=_real(0, 1, high_open=True), default=0.0,
+                   help="share of training data held out")
     _add_dataset(t)
     t.add_argument("--download", action="store_true", help="download a known dataset if missing")
     t.add_argument("--save", type=Path, metavar="MODEL.npz", help="save the trained model")
-    t.add_argument("--history", type=Path, metavar="PATH", help="write the per-epoch history as JSON")
+    t.add_argument("--history", type=Path, metavar="PATH",
+                   help="write the per-epoch history as JSON")
     t.add_argument("--quiet", action="store_true", help="no progress bars")
     t.set_defaults(run=cmd_train)
 
@@ -186,8 +195,9 @@ def _real(low: float, high: float = math.inf, *, low_open: bool = False,
         inside = ((value > low if low_open else value >= low)
                   and (value < high if high_open else value <= high))
         if not (math.isfinite(value) and inside):
-            raise argparse.ArgumentTypeError(f"must be a finite number {'in ' * math.isfinite(high)}"
-                                             f"{interval}, got {text}")
+            where = "in " * math.isfinite(high)
+            raise argparse.ArgumentTypeError(f"must be a finite number {where}{interval}, "
+                                             f"got {text}")
         return value
     parse.__name__ = "number"
     return parse
@@ -215,7 +225,8 @@ def train_config(args):
         changes["arch"] = args.arch
     if changes.get("optimizer") == "momentum" and "momentum" not in changes and not config.momentum:
         changes["momentum"] = 0.9  # asking for momentum means some: 0 is plain SGD
-    aug = {n: getattr(args, n) for n in ("noise_std", "max_rotation_deg", "max_shift_px", "thickness")
+    aug = {n: getattr(args, n)
+           for n in ("noise_std", "max_rotation_deg", "max_shift_px", "thickness")
            if getattr(args, n) is not None}
     if aug:
         from dataclasses import replace
@@ -283,8 +294,9 @@ def cmd_evaluate(args) -> int:
                             "is not a dataset name or path; give --dataset NAME|PATH")
     data = load_data(args)
     if data.n_features != ck.net.sizes[0] or data.n_classes > ck.net.sizes[-1]:
-        raise UserError(f"{args.model} takes {ck.net.sizes[0]} inputs and {ck.net.sizes[-1]} classes; "
-                        f"{data.name} has {data.n_features} and {data.n_classes}")
+        raise UserError(f"{args.model} takes {ck.net.sizes[0]} inputs and "
+                        f"{ck.net.sizes[-1]} classes; {data.name} has {data.n_features} and "
+                        f"{data.n_classes}")
     if args.map is not None and not 0 <= args.map <= len(ck.net.layers):
         raise UserError(f"--map {args.map}: this network's layers are 0 (pixels) to "
                         f"{len(ck.net.layers)} (output)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
@@ -134,7 +135,7 @@ def _check_header(path: Path, header: str) -> list[str]:
     return columns
 
 
-def _raise_first_bad_line(path: Path, body: list[str], columns: list[str]) -> None:
+def _raise_first_bad_line(path: Path, body: list[str], columns: list[str]) -> NoReturn:
     """Find the first row that does not parse and say why (the slow path, errors only)."""
     for number, line in enumerate(body, start=2):
         if not line.strip():

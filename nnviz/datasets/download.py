@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from nnviz.files.atomic import atomic_write
 
@@ -87,7 +87,8 @@ def download_dataset(
             urls = [base.rstrip("/") + "/" + file.name for base in (mirrors or dataset.mirrors)]
 
             def file_progress(file_done: int, _file_total: int | None, offset: int = done) -> None:
-                progress(offset + file_done, total)  # one bar over the whole dataset
+                if progress:  # always true: file_progress is passed only then
+                    progress(offset + file_done, total)  # one bar over the whole dataset
 
             download_file(urls, dest, sha256=file.sha256, timeout=timeout,
                           progress=file_progress if progress else None)
@@ -147,7 +148,7 @@ def download_file(
     raise DownloadError(f"could not download {dest.name} to {dest.parent}; tried:\n  {tried}")
 
 
-def _fetch(url: str, out: BinaryIO, dest: Path, sha256: str, progress: Progress | None,
+def _fetch(url: str, out: IO[bytes], dest: Path, sha256: str, progress: Progress | None,
            timeout: float) -> None:
     """Stream ``url`` into ``out`` (the temporary file of ``dest``), check length and checksum."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
@@ -174,7 +175,7 @@ def _fetch(url: str, out: BinaryIO, dest: Path, sha256: str, progress: Progress 
         )
 
 
-def _stream(response, out: BinaryIO, dest: Path, total: int | None,
+def _stream(response, out: IO[bytes], dest: Path, total: int | None,
             progress: Progress | None) -> tuple[int, str]:
     """Copy the response body into ``out``; return (bytes written, sha256 hex).
 

@@ -111,7 +111,7 @@ def decode_image(path: str | os.PathLike[str]) -> np.ndarray:
     except (image_module.DecompressionBombWarning, image_module.DecompressionBombError):
         raise DatasetError(f"{path}: image too large (over {image_module.MAX_IMAGE_PIXELS:,} "
                            "pixels); digits need far fewer") from None
-    except Exception as exc:  # Pillow's plugins raise OSError, ValueError, SyntaxError, ...
+    except Exception as exc:  # noqa: BLE001 - Pillow raises OSError, ValueError, SyntaxError, ...
         raise DatasetError(f"{path}: cannot decode image ({exc})") from None
     pixels = np.asarray(grey, dtype=np.uint8)
     if _border_mean(pixels) > 127:

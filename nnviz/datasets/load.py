@@ -92,7 +92,7 @@ def load_dataset(
     x_train, y_train, x_test, y_test = raw.x_train, raw.y_train, raw.x_test, raw.y_test
     if len(y_train) == 0:
         raise DatasetError(f"{raw.source}: holds no training images (0 rows)")
-    if x_test is None:
+    if x_test is None or y_test is None:  # both None, or neither
         keep, held = _split(raw.source, y_train, test_fraction, seed, "the test set")
         x_test, y_test = x_train[held], y_train[held]
         x_train, y_train = x_train[keep], y_train[keep]
@@ -211,7 +211,8 @@ def _read_idx_files(files: dict[str, Path], name: str, class_names: tuple[str, .
             )
         parts += [images, labels]
     source = str(files["train_images"].parent)
-    return _Raw(name, class_names, *parts, source)
+    x_train, y_train, x_test, y_test = parts
+    return _Raw(name, class_names, x_train, y_train, x_test, y_test, source)
 
 
 def _read_csv_cached(path: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -178,7 +178,7 @@ class Architecture:
         if error:
             return error
         parts = ["×".join(map(str, self.input_shape))]
-        parts += [f"{r.spec.text} {'×'.join(map(str, r.shape))}" for r in self.rows()]
+        parts += [f"{r.spec.text} {'×'.join(map(str, r.shape or ()))}" for r in self.rows()]
         return " → ".join(parts) + f" · {self.n_parameters:,} parameters"
 
     def to_config(self, config: TrainConfig) -> TrainConfig:

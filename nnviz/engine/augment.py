@@ -69,8 +69,9 @@ class Augmentation:
                   "max_shift_px": MAX_SHIFT_PX, "thickness": 1.0}
         for f in fields(self):
             value = getattr(self, f.name)
+            real = isinstance(value, numbers.Real)
             # Written so that NaN fails too (every comparison with NaN is False).
-            if not (isinstance(value, numbers.Real) and 0 <= value <= limits[f.name]):
+            if not (real and 0 <= value <= limits[f.name]):
                 raise ValueError(f"Augmentation.{f.name} must be a number in "
                                  f"[0, {limits[f.name]}], got {value!r}")
 
@@ -148,7 +149,8 @@ class Augmenter:
                                                                         dtype=np.float32)
         self._scaled = (0.0, self._noise)
         self._windows = _window_view(h, w)
-        self._pool_key, self._pool = None, None
+        self._pool_key: tuple[int, int] | None = None
+        self._pool: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._src = np.zeros((POOL_ROWS, self._n + 1), dtype=np.float32)  # column n stays 0
 
     def __call__(self, x: np.ndarray, aug: Augmentation, rng: np.random.Generator) -> np.ndarray:
@@ -227,9 +229,10 @@ class Augmenter:
             self._add_noise(out, draw, out)
         return out
 
-    def _pool_for(self, key: tuple[int, int]):
+    def _pool_for(self, key: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                       np.ndarray]:
         """(index (K, 128, n) intp, angle, dx, dy (K, 128) int) for ``key``, built lazily."""
-        if key != self._pool_key:
+        if key != self._pool_key or self._pool is None:
             a, s = key
             rng = np.random.default_rng([a, s, *self._seed.generate_state(4)])
             angle = rng.integers(-a, a + 1, (POOL_ENTRIES, POOL_ROWS))

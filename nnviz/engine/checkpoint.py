@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from math import prod
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -77,7 +78,8 @@ def save_model(path, net: MLP, config: TrainConfig | None = None,
             "architecture": net.architecture(),
             "config": config.to_dict() if config is not None else None,
             "history": history or [], "extra": extra or {}}
-    arrays = {k: np.ascontiguousarray(v) for k, v in net.parameters().items()}
+    # Any: numpy's stub would match **arrays against savez's allow_pickle.
+    arrays: dict[str, Any] = {k: np.ascontiguousarray(v) for k, v in net.parameters().items()}
     arrays["meta"] = np.array(json.dumps(meta, allow_nan=True))
     with atomic_write(path, wait=wait) as stream:
         np.savez(stream, **arrays)
@@ -90,8 +92,9 @@ def load_model(path) -> Checkpoint:
     Raises
     ------
     CheckpointError
-        Missing file, not a regular file (a FIFO is refused unread), not an npz, not an nnviz model, metadata of the wrong type or
-        architecture beyond the bounds, or parameters that do not fit the stated architecture
+        Missing file, not a regular file (a FIFO is refused unread), not an npz, not an nnviz
+        model, metadata of the wrong type or architecture beyond the bounds, or parameters
+        that do not fit the stated architecture
         (wrong shape, dtype, or non-finite values).
     """
     path = Path(path)
@@ -262,8 +265,10 @@ def _check_history(path: Path, history: list) -> None:
 def _read_parameters(path: Path, archive: zipfile.ZipFile, arch: dict) -> dict[str, np.ndarray]:
     """``W1, b1, …`` checked against the shapes ``arch`` implies, each before it is read."""
     dtype = np.dtype(arch.get("dtype", "float32"))
+    shapes: dict[str, tuple[int, ...]]
     if "layers" in arch:  # a stack _check_stack accepted
-        shapes = parameter_shapes(arch["input_shape"], [spec_from_dict(d) for d in arch["layers"]])
+        specs = [spec_from_dict(d) for d in arch["layers"]]
+        shapes = parameter_shapes(arch["input_shape"], specs)
     else:
         sizes, shapes = arch["sizes"], {}
         for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), 1):

@@ -115,8 +115,12 @@ class Conv2D:
         self.out_shape = (ho, wo, W.shape[0])
         self._W2 = W.reshape(W.shape[0], -1)   # (C_out, k·k·C_in) views, no copy
         self._dW2 = dW.reshape(dW.shape[0], -1)
-        self.x = self.z = self.a = self.out = self.delta = None
-        self._cols = None
+        self.x: np.ndarray | None = None
+        self.z: np.ndarray | None = None
+        self.a: np.ndarray | None = None
+        self.out: np.ndarray | None = None
+        self.delta: np.ndarray | None = None
+        self._cols: np.ndarray | None = None
 
     @property
     def n_in(self) -> int:
@@ -151,16 +155,18 @@ class Conv2D:
 
     def forward(self, x: np.ndarray, dropout: float = 0.0, rng=None) -> np.ndarray:
         """Compute and cache ``z`` and ``a`` (m, Ho, Wo, C_out); dropout is not applied."""
-        cols = []
+        cols: list[np.ndarray] = []
         z = self.pre_activation(x, cols)
         self._cols = cols[0]
         self.x, self.z = x, z
-        self.a = self.out = self.activation.forward(z)
-        return self.out
+        self.a = self.out = a = self.activation.forward(z)
+        return a
 
     def backward(self, grad_out: np.ndarray, need_input_grad: bool = True):
         """Fill ``dW``, ``db`` from ``∂L/∂a`` (m, Ho, Wo, C_out); return ``∂L/∂x`` (m, H, W,
         C_in) or None. ``grad_out`` may be overwritten."""
+        if self.z is None or self.a is None or self._cols is None:
+            raise RuntimeError("backward() before forward()")
         delta = self.activation.backward(grad_out, self.z, self.a)
         self.delta = delta
         d = delta.reshape(-1, self.n_out)
@@ -198,7 +204,9 @@ class Pool2D:
         self.size, self.mode = int(size), mode
         self.out_shape = (h // size, w // size, c)
         self.activation = None
-        self.x = self.out = self.argmax = None
+        self.x: np.ndarray | None = None
+        self.out: np.ndarray | None = None
+        self.argmax: np.ndarray | None = None
 
     @property
     def z(self):
@@ -222,8 +230,8 @@ class Pool2D:
     def forward(self, x: np.ndarray, dropout: float = 0.0, rng=None) -> np.ndarray:
         self.x = x
         if self.mode != "max":
-            self.out = self.apply(x)
-            return self.out
+            self.out = mean = self.apply(x)
+            return mean
         # A few passes per window offset over strided views (p² of them, not a loop over
         # pixels), ~4× faster than an argmax over a transposed copy of the windows; argmax is
         # updated arithmetically (argmax += bigger·(k − argmax)) because masked writes

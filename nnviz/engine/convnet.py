@@ -98,7 +98,7 @@ def parse_arch(text: str, activation: str = "relu") -> list[LayerSpec]:
         if act not in ACTIVATIONS or act == "identity":
             raise ValueError(f"layer {i} ({item}): unknown activation {act!r}; choose one of "
                              "relu, leaky_relu, sigmoid, tanh")
-        for pattern, kind in _PATTERNS:
+        for pattern, kind in _PATTERNS:  # noqa: B007 - kind is read after the loop
             m = pattern.fullmatch(body)
             if m:
                 break
@@ -128,7 +128,8 @@ def spec_from_dict(d: dict) -> LayerSpec:
         raise ValueError(f"unknown layer field(s) {', '.join(sorted(unknown))}")
     for key, kind in fields.items():
         if key in d and type(d[key]) is not kind:
-            raise TypeError(f"layer field {key} must be {'an integer' if kind is int else 'a string'}")
+            word = 'an integer' if kind is int else 'a string'
+            raise TypeError(f"layer field {key} must be {word}")
     return LayerSpec(**d)
 
 
@@ -238,7 +239,9 @@ def parameter_shapes(input_shape, specs) -> dict[str, tuple[int, ...]]:
     """``{"W1": (C_out, k, k, C_in) or (n_out, n_in), "b1": (n_out,), …}`` of a stack whose
     shapes :func:`layer_shapes` accepted: what a checkpoint must hold, allocating nothing."""
     shapes, _ = layer_shapes(input_shape, specs)
-    out, shape, i = {}, tuple(input_shape), 0
+    out: dict[str, tuple[int, ...]] = {}
+    shape: tuple[int, ...] = tuple(input_shape)
+    i = 0
     for s, out_shape in zip(specs, shapes):
         if s.kind in ("conv", "dense"):
             i += 1
@@ -290,7 +293,8 @@ class ConvNet:
         self.init, self.init_scale, self.dtype = str(init), float(init_scale), np.dtype(dtype)
         self.theta = np.zeros(total, dtype=self.dtype)
         self.grad = np.zeros(total, dtype=self.dtype)
-        self.stack, self.layers = [], []
+        self.stack: list[Conv2D | Pool2D | Flatten | Dense] = []
+        self.layers: list[Conv2D | Dense] = []
         offset, shape = 0, self.input_shape
         last = len(self.specs) - 1
         for i, (s, out_shape) in enumerate(zip(self.specs, self.shapes)):
@@ -306,11 +310,11 @@ class ConvNet:
                 layer = (Conv2D(W, b, dW, db, act, shape, s.stride, s.padding)
                          if s.kind == "conv" else Dense(W, b, dW, db, act))
                 self.layers.append(layer)
+                self.stack.append(layer)
             elif s.kind == "pool":
-                layer = Pool2D(shape, s.size, s.mode)
+                self.stack.append(Pool2D(shape, s.size, s.mode))
             else:
-                layer = Flatten(shape)
-            self.stack.append(layer)
+                self.stack.append(Flatten(shape))
             shape = out_shape
         self.activations = [L.activation for L in self.layers]
         self.sizes = (prod(self.input_shape),
@@ -352,10 +356,12 @@ class ConvNet:
         return net
 
     def parameters(self) -> dict[str, np.ndarray]:
-        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1) for k, v in (("W", L.W), ("b", L.b))}
+        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1)
+                for k, v in (("W", L.W), ("b", L.b))}
 
     def gradients(self) -> dict[str, np.ndarray]:
-        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1) for k, v in (("W", L.dW), ("b", L.db))}
+        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1)
+                for k, v in (("W", L.dW), ("b", L.db))}
 
     def set_parameters(self, params: dict[str, np.ndarray]) -> None:
         own = self.parameters()
@@ -424,8 +430,7 @@ class ConvNet:
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Output logits (m, K) without dropout and without caching."""
-        for _, a in self._outputs(x):
-            pass
+        *_, (_, a) = self._outputs(x)
         return a
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
@@ -449,7 +454,8 @@ class ConvNet:
         out, a = [], self._as_maps(x)
         for layer in self.stack[:-1]:
             if isinstance(layer, (Conv2D, Dense)):
-                z = layer.pre_activation(a) if isinstance(layer, Conv2D) else a @ layer.W.T + layer.b
+                z = (layer.pre_activation(a) if isinstance(layer, Conv2D)
+                     else a @ layer.W.T + layer.b)
                 a = layer.activation.forward(z)
                 d = layer.activation.derivative(z, a).reshape(len(z), -1)
                 out.append(float(np.mean(np.all(np.abs(d) < tol, axis=0))))

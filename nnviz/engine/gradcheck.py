@@ -44,4 +44,4 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     a, n = np.asarray(analytic, dtype=np.float64), np.asarray(numeric, dtype=np.float64)
     mask = ~np.isnan(n)
     a, n = a[mask], n[mask]
-    return float(np.linalg.norm(a - n) / max(np.linalg.norm(a) + np.linalg.norm(n), 1e-300))
+    return float(np.linalg.norm(a - n) / max(float(np.linalg.norm(a) + np.linalg.norm(n)), 1e-300))

@@ -37,8 +37,12 @@ class Dense:
     def __init__(self, W, b, dW, db, activation: Activation):
         self.W, self.b, self.dW, self.db = W, b, dW, db
         self.activation = activation
-        self.x = self.z = self.a = self.out = self.delta = None
-        self._keep = None  # dropout mask scaled by 1/(1-p), or None
+        self.x: np.ndarray | None = None
+        self.z: np.ndarray | None = None
+        self.a: np.ndarray | None = None
+        self.out: np.ndarray | None = None
+        self.delta: np.ndarray | None = None
+        self._keep: np.ndarray | None = None  # dropout mask scaled by 1/(1-p), or None
 
     @property
     def n_in(self) -> int:
@@ -62,11 +66,12 @@ class Dense:
         if dropout > 0.0:
             keep = rng.random(a.shape, dtype=np.float32) >= dropout
             self._keep = keep.astype(a.dtype) * a.dtype.type(1.0 / (1.0 - dropout))
-            self.out = a * self._keep
+            out = a * self._keep
         else:
             self._keep = None
-            self.out = a
-        return self.out
+            out = a
+        self.out = out
+        return out
 
     def backward(self, grad_out: np.ndarray, need_input_grad: bool = True):
         """Backpropagate ``∂L/∂out`` (m, n_out) through this layer.
@@ -76,6 +81,8 @@ class Dense:
         when ``need_input_grad`` is False (the first layer during training: that product is
         the most expensive one and nobody reads it). ``grad_out`` may be overwritten.
         """
+        if self.x is None or self.z is None or self.a is None:
+            raise RuntimeError("Dense.backward() before forward()")
         if self._keep is not None:
             grad_out = grad_out * self._keep
         delta = self.activation.backward(grad_out, self.z, self.a)

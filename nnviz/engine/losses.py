@@ -22,13 +22,6 @@ def softmax(z: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return s
 
 
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise ``log softmax(z)`` (m, K), computed as ``z - max - log Σ exp(z - max)``."""
-    s = z - z.max(axis=1, keepdims=True)
-    s -= np.log(np.exp(s).sum(axis=1, keepdims=True))
-    return s
-
-
 def _shifted_exp(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``s = z − max z`` and ``exp(s)`` row-wise, both (m, K) in z's dtype."""
     s = z - z.max(axis=1, keepdims=True)

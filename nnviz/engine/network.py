@@ -44,7 +44,8 @@ class MLP:
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"an MLP needs at least an input and an output size ≥ 1, got {sizes}")
         n_hidden = len(sizes) - 2
-        names = [activation] * n_hidden if isinstance(activation, (str, Activation)) else list(activation)
+        names = ([activation] * n_hidden if isinstance(activation, (str, Activation))
+                 else list(activation))
         if len(names) != n_hidden:
             raise ValueError(f"{len(names)} activations given for {n_hidden} hidden layers")
         self.sizes = sizes
@@ -94,19 +95,21 @@ class MLP:
 
         Raises ``KeyError``/``TypeError``/``ValueError`` for a malformed ``arch``."""
         net = cls(arch["sizes"], arch["activations"], arch.get("init", "he"),
-                  arch.get("init_scale", 1.0), seed=None, dtype=np.dtype(arch.get("dtype", "float32")),
-                  initialize=params is None)
+                  arch.get("init_scale", 1.0), seed=None,
+                  dtype=np.dtype(arch.get("dtype", "float32")), initialize=params is None)
         if params is not None:
             net.set_parameters(params)
         return net
 
     def parameters(self) -> dict[str, np.ndarray]:
         """``{"W1": W¹, "b1": b¹, …}`` — live views, layers numbered from 1 as in the math."""
-        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1) for k, v in (("W", L.W), ("b", L.b))}
+        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1)
+                for k, v in (("W", L.W), ("b", L.b))}
 
     def gradients(self) -> dict[str, np.ndarray]:
         """``{"W1": ∂L/∂W¹, "b1": ∂L/∂b¹, …}`` from the last :meth:`backward` (live views)."""
-        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1) for k, v in (("W", L.dW), ("b", L.db))}
+        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1)
+                for k, v in (("W", L.dW), ("b", L.db))}
 
     def set_parameters(self, params: dict[str, np.ndarray]) -> None:
         """Copy arrays into the parameters; shapes must match exactly."""

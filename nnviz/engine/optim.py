@@ -18,6 +18,7 @@ class Optimizer:
     """Base class: ``step(params, grads)`` applies one update with learning rate ``lr``."""
 
     name = "base"
+    momentum: float  # SGD's μ or Adam's β₁ (see effective_momentum)
 
     def __init__(self, lr: float):
         self.lr = float(lr)
@@ -128,7 +129,8 @@ class Adam(Optimizer):
         p -= u
 
     def hyperparameters(self):
-        return {**super().hyperparameters(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        return {**super().hyperparameters(), "beta1": self.beta1, "beta2": self.beta2,
+                "eps": self.eps}
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": SGD, "adam": Adam}

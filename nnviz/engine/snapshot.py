@@ -8,11 +8,20 @@ halves its resolution, so an hour of training costs no more to copy and draw tha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from nnviz.engine.config import TrainConfig
 
 
-def frozen(arr) -> np.ndarray | None:
+@overload
+def frozen(arr: None) -> None: ...
+@overload
+def frozen(arr: ArrayLike) -> np.ndarray: ...
+def frozen(arr: ArrayLike | None) -> np.ndarray | None:
     """A read-only copy of ``arr`` (None stays None)."""
     if arr is None:
         return None
@@ -78,10 +87,10 @@ class LayerState:
     activation: str
     W: np.ndarray
     b: np.ndarray
-    dW: np.ndarray
-    db: np.ndarray
-    uW: np.ndarray
-    ub: np.ndarray
+    dW: np.ndarray | None
+    db: np.ndarray | None
+    uW: np.ndarray | None
+    ub: np.ndarray | None
     W0: np.ndarray
 
 
@@ -122,7 +131,7 @@ class TrainingSnapshot:
     elapsed_s: float
     samples_seen: int
     samples_per_s: float
-    config: object
+    config: TrainConfig | None
     sizes: tuple[int, ...]
     n_train: int = 0
     epochs_done: int = 0
@@ -163,12 +172,13 @@ def take_snapshot(trainer, curves: CurveBuffer, initial: tuple[np.ndarray, ...],
     layers, offset = [], 0
     for i, L in enumerate(net.layers):
         n_w, n_b = L.W.size, L.b.size
-        u = update[offset:offset + n_w + n_b] if update is not None else np.zeros(n_w + n_b, L.W.dtype)
+        u = (update[offset:offset + n_w + n_b] if update is not None
+             else np.zeros(n_w + n_b, L.W.dtype))
         grads = (frozen(L.dW), frozen(L.db)) if "dW" in fields else (None, None)
         steps = ((frozen(u[:n_w].reshape(L.W.shape)), frozen(u[n_w:])) if "uW" in fields
                  else (None, None))
-        layers.append(LayerState(i + 1, L.activation.name, frozen(L.W), frozen(L.b), *grads,
-                                 *steps, initial[i]))
+        layers.append(LayerState(i + 1, L.activation.name, frozen(L.W), frozen(L.b), grads[0],
+                                 grads[1], steps[0], steps[1], initial[i]))
         offset += n_w + n_b
     return TrainingSnapshot(run_id, trainer.step_count, trainer.epoch_progress, tuple(layers),
                             curves.columns(), tuple(dict(r) for r in trainer.history),

@@ -9,10 +9,10 @@ itself so it can pause, single-step and add epochs. No Qt here.
 from __future__ import annotations
 
 import collections
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -123,35 +123,32 @@ class Trainer:
         self._pos = 0
         self._perm = self._permutation()
         self._epoch_sums = np.zeros(3)  # loss·m, correct, m over the current epoch
-        self._epoch_grad: list[float] = []
+        self._epoch_grad: list[tuple[float, ...]] = []  # per step, each layer's gradient RMS
         self._backup = net.theta.copy()
         self._recent: collections.deque[float] = collections.deque(maxlen=RECENT_STEPS)
         self._chance_loss: float | None = None  # the loss of all-zero logits: knowing nothing
         self._pending: dict = {}
-        self._lock = threading.Lock()
 
-    # -- hyperparameter changes from other threads ------------------------------------
+    # -- hyperparameter changes mid-run ---------------------------------------------------
 
     def request(self, **changes) -> None:
         """Ask for hyperparameter changes, applied before the next batch.
 
-        Safe to call from any thread. Only ``LIVE_FIELDS`` may change mid-run; the values
-        are validated here, so a bad one raises ``ValueError`` in the caller's thread.
+        Only ``LIVE_FIELDS`` may change mid-run; the values are validated here, so a bad one
+        raises ``ValueError`` at once rather than at the next batch.
         """
         fixed = set(changes) - LIVE_FIELDS
         if fixed:
             raise ValueError(f"{', '.join(sorted(fixed))} cannot change during training; "
                              "start a new network")
-        with self._lock:
-            self.config.replace(**{**self._pending, **changes})  # validates
-            self._pending.update(changes)
+        self.config.replace(**{**self._pending, **changes})  # validates
+        self._pending.update(changes)
 
     def _apply_pending(self) -> None:
-        with self._lock:
-            if not self._pending:
-                return
-            changes, self._pending = self._pending, {}
-            self.config = self.config.replace(**changes)
+        if not self._pending:
+            return
+        changes, self._pending = self._pending, {}
+        self.config = self.config.replace(**changes)
         if "momentum" in changes:  # the same rule as at the start (0 → plain SGD, Adam's 0.9)
             self.optimizer.momentum = effective_momentum(self.config.optimizer, changes["momentum"])
 
@@ -166,14 +163,14 @@ class Trainer:
     def finished(self) -> bool:
         """True once ``config.epochs`` epochs are done, counting a requested change of
         ``epochs`` not yet applied (``epochs`` may be raised later)."""
-        with self._lock:
-            epochs = self._pending.get("epochs", self.config.epochs)
+        epochs = self._pending.get("epochs", self.config.epochs)
         return self.epochs_done >= epochs
 
     def current_lr(self) -> float:
         c = self.config
         return c.lr * lr_factor(c.schedule, self.epoch_progress, total_epochs=c.epochs,
-                                step_epochs=c.step_epochs, gamma=c.gamma, min_factor=c.min_lr_factor)
+                                step_epochs=c.step_epochs, gamma=c.gamma,
+                                min_factor=c.min_lr_factor)
 
     def step(self) -> StepReport:
         """Train on the next batch; at the end of an epoch, evaluate and record it.
@@ -227,8 +224,9 @@ class Trainer:
         self._epoch_grad.append(grads)
         self.elapsed_s += time.perf_counter() - t0
         record = self._end_epoch() if self._pos >= n else None
-        return StepReport(self.step_count, self.epoch_progress if record is None else float(self.epochs_done),
-                          loss, correct / m, lr, m, self.samples_seen, self.elapsed_s, grads, record)
+        epoch = self.epoch_progress if record is None else float(self.epochs_done)
+        return StepReport(self.step_count, epoch, loss, correct / m, lr, m, self.samples_seen,
+                          self.elapsed_s, grads, record)
 
     def _loss_bound(self, y: np.ndarray, n_out: int) -> float:
         """The largest loss a sane step has: `DIVERGENCE_FACTOR` times the median of the recent
@@ -265,12 +263,14 @@ class Trainer:
         self.epochs_done += 1
         self._pos = 0
         self._perm = self._permutation()
-        record = {"epoch": self.epochs_done, "step": self.step_count, "samples": self.samples_seen,
-                  "train_loss": loss_sum / m, "train_accuracy": correct / m,
-                  "lr": self.optimizer.lr, "elapsed_s": self.elapsed_s}
+        record: dict[str, Any] = {
+            "epoch": self.epochs_done, "step": self.step_count, "samples": self.samples_seen,
+            "train_loss": loss_sum / m, "train_accuracy": correct / m,
+            "lr": self.optimizer.lr, "elapsed_s": self.elapsed_s}
         for split in ("val", "test"):
             x, y = getattr(self.data, f"x_{split}", None), getattr(self.data, f"y_{split}", None)
-            ev = evaluate(self.net, x, y, self._loss) if x is not None and len(x) else None
+            ev = (evaluate(self.net, x, y, self._loss) if x is not None and y is not None and len(x)
+                  else None)
             record[f"{split}_loss"] = ev.loss if ev else None
             record[f"{split}_accuracy"] = ev.accuracy if ev else None
         record["grad_rms"] = np.mean(self._epoch_grad, axis=0).tolist()

@@ -76,7 +76,7 @@ def explain(exc: OSError, path, folder=None) -> OutputError:
         return exc
     folder = Path(path).parent if folder is None else Path(folder)
     code = exc.errno
-    reason = {
+    reasons: dict[int | None, str] = {
         errno.ENOSPC: "the disk is full (no space left on the device)",
         errno.EDQUOT: "the disk quota is used up",
         errno.EACCES: f"no permission to write in {folder}",
@@ -86,7 +86,8 @@ def explain(exc: OSError, path, folder=None) -> OutputError:
         errno.EISDIR: "that is a folder",
         errno.ENOTDIR: "a part of the path is a file, not a folder",
         errno.EEXIST: "a part of the path is a file, not a folder",  # from making the folders
-    }.get(code, exc.strerror or str(exc) or type(exc).__name__)
+    }
+    reason = reasons.get(code, exc.strerror or str(exc) or type(exc).__name__)
     advice = ("free some space or choose another folder" if code in (errno.ENOSPC, errno.EDQUOT)
               else "give a file name" if code == errno.EISDIR else "choose another path")
     return OutputError(path, reason, code, advice)
@@ -181,7 +182,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb", *,
     tmp, fd = _create_temp(user, target)
     try:
         try:
-            with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as stream:
+            with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as stream:
                 yield stream
                 stream.flush()
                 if fsync:
@@ -248,7 +249,7 @@ def _open_stream(user: Path, mode: str, wait: bool) -> Iterator[IO]:
             fd = os.open(user, flags)  # blocks until a reader opens the FIFO
         if nonblock:
             os.set_blocking(fd, True)
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as stream:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as stream:
             yield stream
             stream.flush()
     except OSError as exc:
@@ -283,7 +284,7 @@ def sweep_stale(folder: str | os.PathLike[str], *, max_age_s: float = STALE_AFTE
         The files deleted.
     """
     now = time.time() if now is None else now
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -298,7 +299,7 @@ def sweep_stale(folder: str | os.PathLike[str], *, max_age_s: float = STALE_AFTE
             if not stat.S_ISREG(st.st_mode):  # ours are regular files; anything else is not
                 continue
             age = now - st.st_mtime
-            if age < max_age_s and (old_naming or _pid_alive(int(match["pid"]))):
+            if age < max_age_s and (match is None or _pid_alive(int(match["pid"]))):
                 continue
             os.unlink(entry.path)
         except OSError:

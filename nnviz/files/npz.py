@@ -22,11 +22,13 @@ import numpy as np
 # subclass of Exception we name through the module only when it exists), an encrypted
 # member (RuntimeError), an unknown compression method (NotImplementedError), and the
 # ValueError of a bad .npy header or a short read.
+_LZMA_ERRORS: tuple[type[Exception], ...]
 try:
     from lzma import LZMAError
+    _LZMA_ERRORS = (LZMAError,)
 except ImportError:  # a Python built without lzma
-    LZMAError = zlib.error
-NPZ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, LZMAError, EOFError,
+    _LZMA_ERRORS = ()
+NPZ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, *_LZMA_ERRORS, EOFError,
               OSError, ValueError, NotImplementedError, RuntimeError, OverflowError)
 
 

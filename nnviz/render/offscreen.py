@@ -28,7 +28,8 @@ def blank_scene(theme: Theme, size) -> pg.GraphicsLayoutWidget:
     return glw
 
 
-def titled_scene(theme: Theme, header: str, size) -> tuple[pg.GraphicsLayoutWidget, pg.GraphicsLayout]:
+def titled_scene(theme: Theme, header: str, size) -> tuple[pg.GraphicsLayoutWidget,
+                                                           pg.GraphicsLayout]:
     """A :func:`blank_scene` with ``header`` centred in row 0 of its layout (charts go in
     the rows below)."""
     glw = blank_scene(theme, size)

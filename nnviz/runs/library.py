@@ -41,7 +41,8 @@ class LibraryError(ValueError):
 
 # Letters or digits first; then also space . , - + = ( ). No separators, no hidden files.
 _NAME = re.compile(r"[^\W_][\w .,+=()-]*")
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+             *(f"lpt{i}" for i in range(10))}
 MAX_NAME = 80
 MAX_SAVED_POINTS = 1024  # per-batch curve points kept in a saved model (see pack_curves)
 
@@ -109,8 +110,10 @@ class RunLibrary:
     def __contains__(self, name: str) -> bool:
         return self.path(name).is_file()
 
-    def save(self, name: str, net: MLP, record: RunRecord, overwrite: bool = False) -> LibraryEntry:
-        """Save ``net`` with ``record`` as ``name`` (atomic: a crash leaves the old file or none)."""
+    def save(self, name: str, net: MLP, record: RunRecord,
+             overwrite: bool = False) -> LibraryEntry:
+        """Save ``net`` with ``record`` as ``name`` (atomic: a crash leaves the old file or
+        none)."""
         path = self.path(name)
         name = path.stem
         if path.exists() and not overwrite:
@@ -121,9 +124,11 @@ class RunLibrary:
                "metrics": dataclasses.asdict(m),
                "curves": pack_curves(record.curves) if record.curves else None}
         try:
-            save_model(path, net, record.config, list(record.history), extra={"run": run, "saved": saved})
+            save_model(path, net, record.config, list(record.history),
+                       extra={"run": run, "saved": saved})
         except OSError as exc:
-            raise LibraryError(f"cannot save {name!r} in {self.root}: {exc.strerror or exc}") from None
+            raise LibraryError(f"cannot save {name!r} in {self.root}: "
+                               f"{exc.strerror or exc}") from None
         record = record.replace(name=name, architecture=net.architecture())
         return LibraryEntry(name, saved, path, record)
 
@@ -220,7 +225,8 @@ def _unchecked_record(path: Path, meta: dict, config: TrainConfig | None) -> Run
                              last.get("elapsed_s") or 0.0)
     curves = unpack_curves(run["curves"]) if run.get("curves") else None
     return RunRecord(int(run.get("run_id", 0)), path.stem, config, arch, history, metrics,
-                     str(run.get("dataset", "")), str(run.get("created") or _file_date(path)), curves)
+                     str(run.get("dataset", "")), str(run.get("created") or _file_date(path)),
+                     curves)
 
 
 def pack_curves(curves: dict, max_points: int = MAX_SAVED_POINTS) -> dict:

@@ -20,7 +20,8 @@ from nnviz.engine.network import MLP
 from nnviz.engine.snapshot import frozen
 
 ACTIVATION_TEXT = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
-SERIES_KEYS = ("train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy", "test_accuracy")
+SERIES_KEYS = ("train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy",
+               "test_accuracy")
 
 
 def utc_now() -> datetime:
@@ -190,9 +191,11 @@ ROW_LABELS = {"hidden": "hidden layers", "init": "initialiser", "init_scale": "i
 
 def series_of(record: RunRecord) -> RunSeries:
     h = record.history
-    values = {k: frozen(np.array([np.nan if r.get(k) is None else r[k] for r in h], dtype=np.float64))
+    values = {k: frozen(np.array([np.nan if r.get(k) is None else r[k] for r in h],
+                                 dtype=np.float64))
               for k in SERIES_KEYS}
-    return RunSeries(record.name, frozen(np.array([r["epoch"] for r in h], dtype=np.float64)), values)
+    return RunSeries(record.name, frozen(np.array([r["epoch"] for r in h], dtype=np.float64)),
+                     values)
 
 
 def format_value(value) -> str:
@@ -216,15 +219,17 @@ def compare(records: Sequence[RunRecord]) -> tuple[list[RunSeries], list[Compare
     """The per-epoch curves of ``records`` and their hyperparameters side by side.
 
     Rows: the results (test accuracy, epochs, time), the dataset, then every
-    :class:`TrainConfig` field in declaration order. A config row ``differs`` when the raw values are
-    not all equal (so 0.001 and 0.0010000001 differ even though both print as 0.001).
+    :class:`TrainConfig` field in declaration order. A config row ``differs`` when the raw
+    values are not all equal (so 0.001 and 0.0010000001 differ even though both print as
+    0.001).
     """
     series = [series_of(r) for r in records]
     m = [r.metrics for r in records]
     acc = ["—" if x.test_accuracy is None else f"{100 * x.test_accuracy:.2f} %" for x in m]
     rows = [CompareRow("test_accuracy", "test accuracy", tuple(acc), False, True),
             CompareRow("epochs", "epochs trained", tuple(str(x.epochs) for x in m), False, True),
-            CompareRow("elapsed_s", "training time", tuple(f"{x.elapsed_s:.1f} s" for x in m), False, True),
+            CompareRow("elapsed_s", "training time", tuple(f"{x.elapsed_s:.1f} s" for x in m),
+                       False, True),
             _row("dataset", "dataset", [r.dataset for r in records])]
     for f in dataclasses.fields(TrainConfig):
         raw = [getattr(r.config, f.name) if r.config is not None else None for r in records]

@@ -99,8 +99,8 @@ def serve(commands, messages) -> None:
             continue  # a cancel for a job already answered
         job = cmd[1]
         try:
-            result = run_job(job, lambda d, t: messages.send(("progress", job.job_id, d, t)),
-                             lambda: inbox.interrupts(job.job_id))
+            result = run_job(job, lambda d, t, i=job.job_id: messages.send(("progress", i, d, t)),
+                             lambda i=job.job_id: inbox.interrupts(i))
         except Cancelled:
             messages.send(("cancelled", job.job_id))
         except Exception as exc:  # noqa: BLE001 - reported, and the process goes on

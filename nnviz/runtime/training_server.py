@@ -3,8 +3,8 @@
 :class:`Driver` is the control logic of a training run with no threads and no Qt: a caller
 feeds it commands (:meth:`command`) and calls :meth:`tick` in a loop; every tick trains at
 most one batch and returns the messages to publish (snapshots, state changes, divergence).
-:func:`serve` runs a Driver in a child process over two pipes — see :mod:`nnviz.gui.workers.training`
-for why training does not share the GUI's process.
+:func:`serve` runs a Driver in a child process over two pipes — see
+:mod:`nnviz.gui.workers.training` for why training does not share the GUI's process.
 
 Pause and stop differ in what comes after: a paused run (``PAUSED``) goes on where it was
 with ``resume``, ``step`` or ``epoch``; a stopped run (``STOPPED``) is over — its last
@@ -108,7 +108,7 @@ class Driver:
 
     def cmd_request(self, changes: dict) -> None:
         try:
-            self.trainer.request(**changes)
+            self._run().request(**changes)
         except ValueError as exc:
             self._out.append(("failed", str(exc)))
 
@@ -131,15 +131,22 @@ class Driver:
         self._set_state(PAUSED)
         self._snapshot()
 
+    def _run(self) -> Trainer:
+        """The trainer, where one is sure to exist (``has_work``, ``RUN_COMMANDS``)."""
+        if self.trainer is None:
+            raise RuntimeError("the training process has no run")
+        return self.trainer
+
     # -- the loop ------------------------------------------------------------------------------
 
     @property
     def has_work(self) -> bool:
-        return self.trainer is not None and (self._running or self._budget > 0 or self._to_epoch_end)
+        return self.trainer is not None and (self._running or self._budget > 0
+                                             or self._to_epoch_end)
 
     def tick(self) -> list[tuple]:
         """Train one batch if there is work; return (and forget) the pending messages."""
-        if self.has_work and self.trainer.finished:
+        if self.has_work and self._run().finished:
             self.cmd_pause()
             self._set_state(FINISHED)
             self._snapshot()
@@ -158,7 +165,7 @@ class Driver:
     def _one_step(self):
         t0 = time.perf_counter()
         try:
-            r = self.trainer.step()
+            r = self._run().step()
         except TrainingDiverged as exc:
             self.cmd_pause()
             self._out.append(("diverged", str(exc)))

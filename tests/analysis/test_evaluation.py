@@ -3,7 +3,6 @@
 import itertools
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -199,16 +198,13 @@ def test_bad_shapes_are_refused():
         Evaluation.from_probabilities(np.ones((3, 2)), np.zeros(4, int))
 
 
-def test_ten_thousand_mnist_sized_images_well_under_a_second():
+def test_ten_thousand_mnist_sized_images():
+    # What it costs: benchmarks/bench_costs.py ("evaluation").
     net = MLP((784, 256, 128, 10), seed=0)
     x = np.random.default_rng(0).random((10_000, 784), dtype=np.float32)
     y = np.arange(10_000) % 10
-    Evaluation.compute(net, x[:100], y[:100])  # warm-up
-    start = time.perf_counter()
     ev = Evaluation.compute(net, x, y)
-    took = time.perf_counter() - start
     assert ev.n == 10_000 and ev.confusion.sum() == 10_000
-    assert took < 0.6, f"{took:.3f} s"
 
 
 def test_evaluation_and_robustness_import_no_qt():

@@ -45,7 +45,7 @@ def test_every_number_is_the_engines_trace(net, x):
     st = Stepper(net.copy(), x, 3)
     tr = backward_trace(net, x, 3)
     for s in st.steps:
-        for name, arr in s.arrays.items():
+        for arr in s.arrays.values():
             assert not arr.flags.writeable
     for l, rec in enumerate(tr.layers, 1):
         fwd, bwd = st.steps[l], st.steps[len(st.steps) - 1 - l]

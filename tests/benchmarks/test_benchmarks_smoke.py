@@ -110,3 +110,11 @@ def test_bench_presets(shared):
     lines = [line for line in out.splitlines() if "test accuracy" in line]
     assert [line.split()[0] for line in lines] == ["default", "tiny-relu-fullbatch"]
     assert all("after 1 epochs" in line for line in lines), out
+
+
+def test_bench_costs(shared):
+    out = run_bench(shared, "bench_costs", "--repeats", "2", "--n", "500")
+    assert figure(out, r"activations\s+{n} ms median") > 0
+    assert figure(out, r"histogram\s+{n} ms") > 0
+    assert figure(out, r"evaluation\s+{n} s for 500 images") > 0
+    assert figure(out, r"close\s+{n} ms mid-training") > 0

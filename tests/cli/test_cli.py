@@ -119,7 +119,8 @@ def test_presets_lists_every_preset(capsys):
 
 
 def test_python_dash_m_and_console_script_entry():
-    out = subprocess.run([sys.executable, "-m", "nnviz", "--version"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "nnviz", "--version"], capture_output=True,
+                         text=True)
     assert out.returncode == 0 and out.stdout.startswith("nnviz ")
 
 

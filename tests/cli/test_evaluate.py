@@ -105,7 +105,7 @@ def test_robustness_table_at_zero_is_the_plain_accuracy(trained, capsys):
     code, out, _ = run(["evaluate", str(model), "--dataset", str(data), "--robustness",
                         "--robustness-n", "50"], capsys)
     curves = robustness_curves(load_model(model).net, ds.x_test, ds.y_test, n=50)
-    for kind, (levels, accs) in robustness_table(out)[1].items():
+    for kind, (_, accs) in robustness_table(out)[1].items():
         np.testing.assert_allclose(accs, curves[kind][1], atol=5e-5)
 
 
@@ -139,7 +139,8 @@ def test_png_files_of_the_charts(trained, tmp_path, capsys, theme):
 def test_the_text_report_does_not_load_qt(trained):
     model, data, _ = trained
     code = ("import sys; from nnviz.cli.main import main; "
-            f"code = main(['evaluate', {str(model)!r}, '--dataset', {str(data)!r}, '--robustness']); "
+            f"code = main(['evaluate', {str(model)!r}, '--dataset', {str(data)!r}, "
+            "'--robustness']); "
             "print(code, sorted({m.split('.')[0] for m in sys.modules} & "
             "{'PySide6', 'shiboken6', 'pyqtgraph'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -29,7 +29,8 @@ def steps(monkeypatch):
     step, compute = training.Trainer.step, evaluation.Evaluation.compute.__func__
     monkeypatch.setattr(training.Trainer, "step", lambda self: (ran.append("step"), step(self))[1])
     monkeypatch.setattr(evaluation.Evaluation, "compute",
-                        classmethod(lambda cls, *a, **k: (ran.append("eval"), compute(cls, *a, **k))[1]))
+                        classmethod(lambda cls, *a, **k: (ran.append("eval"),
+                                                          compute(cls, *a, **k))[1]))
     return ran
 
 
@@ -100,8 +101,8 @@ def test_gui_screenshot_is_checked_before_the_window_opens(tmp_path, monkeypatch
     monkeypatch.setattr(app, "run_app", lambda args: pytest.fail("the window was opened"))
     (tmp_path / "adir").mkdir()
     assert main(["gui", "--screenshot", str(tmp_path / "adir")]) == 2
-    assert one_error_line(capsys) == f"nnviz: error: --screenshot {tmp_path}/adir: that is a folder; " \
-                                     f"give a file name, e.g. {tmp_path}/adir/name"
+    assert one_error_line(capsys) == (f"nnviz: error: --screenshot {tmp_path}/adir: that is a "
+                                      f"folder; give a file name, e.g. {tmp_path}/adir/name")
 
 
 def test_dev_null_is_written_into_and_stays_a_device(tmp_path, csv_file, capsys):

@@ -101,6 +101,7 @@ def test_stratified_split_is_deterministic_and_proportional():
     assert np.intersect1d(kept, held).size == 0
     np.testing.assert_array_equal(np.sort(np.concatenate([kept, held])), np.arange(100))
     again_kept, again_held = stratified_split(labels, 0.2, seed=3)
+    np.testing.assert_array_equal(again_kept, kept)
     np.testing.assert_array_equal(again_held, held)
     _, other = stratified_split(labels, 0.2, seed=4)
     assert not np.array_equal(other, held)

@@ -30,7 +30,8 @@ def test_round_trip_is_bit_identical(tmp_path, net):
     assert np.array_equal(ck.net.logits(x), net.logits(x))
 
 
-def test_no_temporary_file_is_left_and_a_failed_write_keeps_the_old_file(tmp_path, net, monkeypatch):
+def test_no_temporary_file_is_left_and_a_failed_write_keeps_the_old_file(tmp_path, net,
+                                                                         monkeypatch):
     path = save_model(tmp_path / "m.npz", net)
     assert os.listdir(tmp_path) == ["m.npz"]
     good = path.read_bytes()
@@ -64,13 +65,18 @@ def _params(sizes=(4, 3, 2)):
     (lambda p: (p.write_bytes(b"this is not a zip"), p)[1], "not a readable .npz"),
     (lambda p: _write(p, **_params()), "no 'meta' entry"),
     (lambda p: _write(p, meta=np.array("{not json"), **_params()), "not valid JSON"),
-    (lambda p: _write(p, meta=np.array(json.dumps({"format": "other"})), **_params()), "not an nnviz model"),
-    (lambda p: _write(p, meta=_meta(), **{**_params(), "W1": np.zeros((3, 5))}), r"W1 has shape \(3, 5\), expected \(3, 4\)"),
-    (lambda p: _write(p, meta=_meta(), **{**_params(), "b2": np.array([np.nan, 0.0])}), "b2 holds NaN"),
-    (lambda p: _write(p, meta=_meta(), **{**_params(), "b2": np.array([1, 2])}), "b2 has dtype int"),
+    (lambda p: _write(p, meta=np.array(json.dumps({"format": "other"})), **_params()),
+     "not an nnviz model"),
+    (lambda p: _write(p, meta=_meta(), **{**_params(), "W1": np.zeros((3, 5))}),
+     r"W1 has shape \(3, 5\), expected \(3, 4\)"),
+    (lambda p: _write(p, meta=_meta(), **{**_params(), "b2": np.array([np.nan, 0.0])}),
+     "b2 holds NaN"),
+    (lambda p: _write(p, meta=_meta(), **{**_params(), "b2": np.array([1, 2])}),
+     "b2 has dtype int"),
     (lambda p: _write(p, meta=_meta(), W1=_params()["W1"]), "missing"),
     (lambda p: _write(p, meta=_meta((4, 3, 2), ("swish",)), **_params()), "bad architecture"),
-    (lambda p: _write(p, meta=_meta(), **{**_params(), "W1": np.array([object()] * 12).reshape(3, 4)}),
+    (lambda p: _write(p, meta=_meta(),
+                      **{**_params(), "W1": np.array([object()] * 12).reshape(3, 4)}),
      "not a readable .npz"),
 ])
 def test_bad_files_get_a_clear_error(tmp_path, make, message):

@@ -1,6 +1,5 @@
 """The training loop, headless, on small synthetic data (report=list.append)."""
 
-import threading
 import types
 
 import numpy as np
@@ -136,15 +135,6 @@ def test_adam_momentum_0_is_beta1_0_9_at_the_start_and_mid_run():
     tr.request(momentum=0.0)
     tr.step()
     assert tr.optimizer.beta1 == 0.9
-
-
-def test_request_from_another_thread():
-    data = blobs()
-    tr = Trainer(make_network(CFG, 16, 4), data, CFG)
-    t = threading.Thread(target=tr.request, kwargs={"lr": 0.123})
-    t.start()
-    t.join()
-    assert tr.step().lr == pytest.approx(0.123)
 
 
 def test_divergence_stops_with_a_message_and_keeps_the_last_good_weights():

@@ -156,7 +156,8 @@ def test_the_checks_name_the_users_path_and_what_to_do(tmp_path):
 def test_proc_is_said_with_the_users_path_not_the_temporary_file():
     with pytest.raises(OutputError) as info:
         check_output_path("/proc/m.npz", "--save")
-    assert str(info.value) == "--save /proc/m.npz: files cannot be created in /proc; choose another path"
+    assert str(info.value) == ("--save /proc/m.npz: files cannot be created in /proc; "
+                               "choose another path")
     with pytest.raises(OutputError) as info:
         with atomic_write("/proc/m.npz") as stream:
             stream.write(b"x")

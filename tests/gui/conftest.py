@@ -49,7 +49,8 @@ def make_window(qtbot, tmp_path):
     made = []
 
     def make():
-        w = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+        w = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"),
+                                          QSettings.Format.IniFormat))
         qtbot.addWidget(w)
         w.resize(1600, 1000)
         w.show()

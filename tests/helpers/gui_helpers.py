@@ -37,7 +37,8 @@ def shown(qtbot, widget, width: int, height: int):
     return widget
 
 
-def make_snapshot(data: Dataset, steps: int = 25, config: TrainConfig | None = None, run_id: int = 1):
+def make_snapshot(data: Dataset, steps: int = 25, config: TrainConfig | None = None,
+                  run_id: int = 1):
     """Train ``steps`` batches on ``data`` and take a real snapshot, as the worker does.
 
     Returns (snapshot, trainer, curves).

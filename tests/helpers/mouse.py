@@ -1,4 +1,6 @@
-"""Real mouse events for the drawing pad's viewport (shared by the pad and explorer tests)."""
+"""Real mouse events: drags on the drawing pad's viewport (the pad and explorer tests) and
+moves over any pyqtgraph view (hover read-outs; with the ``no_rate_limit`` fixture, as the
+scene drops moves that come < 10 ms apart)."""
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
@@ -29,3 +31,24 @@ def drag(pad, points, button=LEFT) -> None:
     for p in pts[1:]:
         send(pad, QEvent.Type.MouseMove, p, none, button)
     send(pad, QEvent.Type.MouseButtonRelease, pts[-1], button, none)
+
+
+def hover(graphics, scene_pos) -> None:
+    """A real mouse move, no button held, over ``graphics`` (a QGraphicsView, e.g. a
+    GraphicsLayoutWidget) at ``scene_pos``: the scene emits sigMouseMoved as for a hand."""
+    pos = graphics.mapFromScene(scene_pos)
+    vp = graphics.viewport()
+    none = Qt.MouseButton.NoButton
+    ev = QMouseEvent(QEvent.Type.MouseMove, QPointF(pos), QPointF(vp.mapToGlobal(pos)), none,
+                     none, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(vp, ev)
+
+
+def hover_view(qtbot, graphics, vb, point) -> None:
+    """:func:`hover` at ``point`` in ``vb``'s view coordinates, once the ViewBox has laid out
+    its range (pyqtgraph updates the view → scene mapping on the next events) so that the
+    point falls inside it."""
+    def inside() -> bool:
+        return vb.sceneBoundingRect().contains(vb.mapViewToScene(point))
+    qtbot.waitUntil(inside, timeout=2000)
+    hover(graphics, vb.mapViewToScene(point))

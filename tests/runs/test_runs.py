@@ -70,7 +70,8 @@ def run(data, config, run_id, steps):
 
 CONFIGS = [TrainConfig(hidden=(8,), batch_size=20, epochs=50, lr=0.01, init="xavier"),
            TrainConfig(hidden=(8,), batch_size=20, epochs=50, lr=0.003, activation="tanh"),
-           TrainConfig(hidden=(12, 6), batch_size=20, epochs=50, lr=0.01, activation=("relu", "tanh"))]
+           TrainConfig(hidden=(12, 6), batch_size=20, epochs=50, lr=0.01,
+                       activation=("relu", "tanh"))]
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +114,8 @@ def test_recorder_keeps_one_record_per_run_with_the_last_snapshots_numbers(recor
                                        "init": "xavier", "init_scale": 1.0, "dtype": "float32"}
     assert records[2].architecture_text == "64-12-6-3 ReLU/tanh"
     # Created once per run (the clock moves on every call), kept through later snapshots.
-    assert [r.created for r in records] == ["2024-05-01T12:01:00+00:00", "2024-05-01T12:02:00+00:00",
+    assert [r.created for r in records] == ["2024-05-01T12:01:00+00:00",
+                                            "2024-05-01T12:02:00+00:00",
                                             "2024-05-01T12:03:00+00:00"]
 
 
@@ -209,8 +211,9 @@ def test_bad_names_are_refused(tmp_path, name):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("name, clean", [("lr 0.01 (wide)", "lr 0.01 (wide)"), ("  run-2  ", "run-2"),
-                                         ("Ünïcode ok", "Ünïcode ok"), ("a+b=c, v1.5", "a+b=c, v1.5")])
+@pytest.mark.parametrize("name, clean", [("lr 0.01 (wide)", "lr 0.01 (wide)"),
+                                         ("  run-2  ", "run-2"), ("Ünïcode ok", "Ünïcode ok"),
+                                         ("a+b=c, v1.5", "a+b=c, v1.5")])
 def test_good_names_are_kept(name, clean):
     assert check_name(name) == clean
 
@@ -252,7 +255,8 @@ def test_compare_lines_up_histories_and_marks_differing_hyperparameters(recorded
     series, rows = compare(records)
     assert [s.name for s in series] == ["run 1", "run 2", "run 3"]
     for s, r in zip(series, records):
-        assert s.epoch.tolist() == [h["epoch"] for h in r.history] == list(range(1, len(r.history) + 1))
+        assert s.epoch.tolist() == [h["epoch"] for h in r.history]
+        assert s.epoch.tolist() == list(range(1, len(r.history) + 1))
         assert s.values["test_accuracy"].tolist() == [h["test_accuracy"] for h in r.history]
         assert s.values["train_loss"].tolist() == [h["train_loss"] for h in r.history]
         assert np.isnan(s.values["val_loss"]).all()  # the data has no validation split
@@ -276,7 +280,8 @@ def test_compare_lines_up_histories_and_marks_differing_hyperparameters(recorded
 def test_architecture_text():
     assert architecture_text(MLP((784, 256, 128, 10)).architecture()) == "784-256-128-10 ReLU"
     assert architecture_text(MLP((784, 10)).architecture()) == "784-10 linear"
-    assert architecture_text({"sizes": [4, 3, 2], "activations": ["leaky_relu"]}) == "4-3-2 leaky ReLU"
+    arch = {"sizes": [4, 3, 2], "activations": ["leaky_relu"]}
+    assert architecture_text(arch) == "4-3-2 leaky ReLU"
 
 
 def test_saved_curves_are_exact_when_short_and_halved_like_the_curve_buffer_when_long(tmp_path):

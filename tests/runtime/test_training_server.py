@@ -519,3 +519,40 @@ def test_the_training_server_imports_no_qt():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=T, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_request_sent_while_the_process_trains_lands_between_two_batches(data):
+    """The GUI's live changes arrive while the training process is in its loop: the new
+    learning rate takes over from one batch to the next, and training does not stop."""
+    server = ServerProcess(serve, data, 0.0, name="nnviz-test-training")
+    send, messages = server.commands.send, server.messages
+    send(("fields", []))
+    send(("new", CFG.replace(epochs=10_000).to_dict(), 1))
+    send(("resume",))
+    server.start()
+    try:
+        def next_snapshot():
+            while True:
+                assert messages.poll(T)
+                kind, payload = messages.recv()[:2]
+                assert kind != "failed", payload
+                if kind == "snapshot":
+                    return payload
+
+        while (snap := next_snapshot()).step < 3:
+            pass
+        send(("request", {"lr": 0.123}))  # the process is training meanwhile
+        while (snap := next_snapshot()).config.lr != pytest.approx(0.123):
+            assert snap.lr == pytest.approx(CFG.lr)
+        changed_at = snap.step
+        lrs = snap.curves["lr"]
+        assert lrs[-1] == pytest.approx(0.123)  # the batch just taken used it
+        assert lrs[0] == pytest.approx(CFG.lr) and set(np.round(lrs, 6)) == {
+            round(CFG.lr, 6), 0.123}  # one change, between two batches
+        while (snap := next_snapshot()).step <= changed_at + 3:
+            pass  # and it trains on
+        send(("quit",))
+        server.process.join(T)
+        assert server.process.exitcode == 0
+    finally:
+        server.end(1.0)

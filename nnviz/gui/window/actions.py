@@ -9,32 +9,43 @@ from PySide6.QtWidgets import QMainWindow, QStyle, QToolBar
 
 # name: (text, shortcut, standard icon or None, tooltip, handler attribute of the window)
 TRAINING = {
-    "train": ("&Train / Resume", "F5", "SP_MediaPlay", "Train until all epochs are done", "on_train"),
+    "train": ("&Train / Resume", "F5", "SP_MediaPlay", "Train until all epochs are done",
+              "on_train"),
     "pause": ("&Pause", "F6", "SP_MediaPause",
               "Pause after the current batch (Train resumes the same run)", "on_pause"),
     "step": ("&Step one batch", "F10", "SP_MediaSkipForward", "Train exactly one batch", "on_step"),
-    "epoch": ("+1 &epoch", "Shift+F10", "SP_MediaSeekForward", "Train to the end of the epoch", "on_epoch"),
+    "epoch": ("+1 &epoch", "Shift+F10", "SP_MediaSeekForward", "Train to the end of the epoch",
+              "on_epoch"),
     "stop": ("St&op", "Shift+F5", "SP_MediaStop",
              "End this run, keeping its weights to save (Train starts a new network)", "on_stop"),
     "new": ("&New network", "Ctrl+N", "SP_BrowserReload",
-            "Build a fresh network from the controls (loses the current weights)", "on_new_network"),
+            "Build a fresh network from the controls (loses the current weights)",
+            "on_new_network"),
 }
 FILE = {
-    "open": ("&Open dataset file…", "Ctrl+O", "SP_DirOpenIcon", "Open MNIST-like data: an IDX, CSV or NPZ file", "on_open_dataset"),
+    "open": ("&Open dataset file…", "Ctrl+O", "SP_DirOpenIcon",
+             "Open MNIST-like data: an IDX, CSV or NPZ file", "on_open_dataset"),
     "open_folder": ("Open dataset f&older…", "Ctrl+Shift+O", None,
-                    "Open a folder: the four IDX files, train/test CSVs, or one subfolder of images per class",
+                    "Open a folder: the four IDX files, train/test CSVs, or one subfolder of "
+                    "images per class",
                     "on_open_dataset_folder"),
-    "download": ("&Download dataset…", None, None, "Download MNIST or Fashion-MNIST", "on_download"),
+    "download": ("&Download dataset…", None, None, "Download MNIST or Fashion-MNIST",
+                 "on_download"),
     "load": ("&Load model…", "Ctrl+L", None, "Load a model saved by nnviz", "on_load_model"),
-    "save": ("&Save model as…", "Ctrl+S", "SP_DialogSaveButton", "Save the network, its settings and history", "on_save_model"),
-    "export_view": ("&Export current view…", "Ctrl+E", None, "Save the focused view as PNG or SVG", "on_export_view"),
-    "export_csv": ("Export history as &CSV…", None, None, "One row per epoch", "on_export_history_csv"),
-    "export_json": ("Export history as &JSON…", None, None, "One record per epoch", "on_export_history_json"),
+    "save": ("&Save model as…", "Ctrl+S", "SP_DialogSaveButton",
+             "Save the network, its settings and history", "on_save_model"),
+    "export_view": ("&Export current view…", "Ctrl+E", None, "Save the focused view as PNG or SVG",
+                    "on_export_view"),
+    "export_csv": ("Export history as &CSV…", None, None, "One row per epoch",
+                   "on_export_history_csv"),
+    "export_json": ("Export history as &JSON…", None, None, "One record per epoch",
+                    "on_export_history_json"),
     "quit": ("&Quit", "Ctrl+Q", None, "Close nnviz", "close"),
 }
 WINDOWS = {
     "explorer": ("&Draw and step…", "Ctrl+D", None,
-                 "Draw a digit, see the network think, step through forward and backward", "on_show_explorer"),
+                 "Draw a digit, see the network think, step through forward and backward",
+                 "on_show_explorer"),
     "analysis": ("&Evaluation, maps and runs…", "Ctrl+R", None,
                  "Where it fails, what each layer learned, runs side by side", "on_show_analysis"),
 }
@@ -85,7 +96,8 @@ def build_menus(window: QMainWindow, actions: dict[str, QAction], docks: dict) -
     theme group."""
     bar = window.menuBar()
     file = bar.addMenu("&File")
-    for names in (("open", "open_folder", "download"), ("load", "save"), ("export_view", "export_csv", "export_json"), ("quit",)):
+    for names in (("open", "open_folder", "download"), ("load", "save"),
+                  ("export_view", "export_csv", "export_json"), ("quit",)):
         file.addActions([actions[n] for n in names])
         file.addSeparator()
     train = bar.addMenu("&Training")

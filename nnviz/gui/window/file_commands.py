@@ -175,7 +175,8 @@ class FileCommands:
         try:
             check_output_path(path)
             save_model(path, snap.network(), snap.config, list(snap.history),
-                       extra={"dataset": ds.name, "source": ds.source, "class_names": list(ds.class_names)},
+                       extra={"dataset": ds.name, "source": ds.source,
+                              "class_names": list(ds.class_names)},
                        wait=False)  # a FIFO nothing reads is an error, not a frozen window
         except OSError as exc:
             self._save_failed(f"{_said(exc, path)}.\n\nThe weights are kept: Save as… writes "
@@ -211,7 +212,8 @@ class FileCommands:
         for name, view in self.views.items():
             if name != "controls" and focus is not None and view.isAncestorOf(focus):
                 return name
-        visible = [n for n in ("curves", "weights", "activations", "data") if self.views[n].isVisible()]
+        visible = [n for n in ("curves", "weights", "activations", "data")
+                   if self.views[n].isVisible()]
         return visible[0] if visible else "curves"
 
     def on_export_view(self):

@@ -139,12 +139,6 @@ class MainWindow(FileCommands, QMainWindow):
 
     # -- snapshots to views ------------------------------------------------------------------------
 
-    @property
-    def _shown_step(self) -> tuple[int, int]:
-        """(run_id, step) last handed to the views."""
-        shown = self.state.shown
-        return (-1, -1) if shown is None else (shown.run_id, shown.step)
-
     def refresh_views(self) -> None:
         """Timer slot: the state publishes the newest snapshot to the views, once.
         Snapshots arriving between ticks are simply replaced: nothing is drawn in a slot."""

@@ -57,7 +57,8 @@ class StatusBar:
     def show_snapshot(self, snap, session) -> None:
         cfg = snap.config
         remaining = max(cfg.epochs - snap.epoch, 0.0) * snap.n_train
-        eta = remaining / snap.samples_per_s if snap.samples_per_s > 0 and session.is_training else 0
+        running = snap.samples_per_s > 0 and session.is_training
+        eta = remaining / snap.samples_per_s if running else 0
         loss = snap.curves["loss"]
         acc = snap.history[-1]["test_accuracy"] if snap.history else None
         self.set_text(epoch=f"epoch {snap.epoch:.2f} / {cfg.epochs}", step=f"step {snap.step:,}",

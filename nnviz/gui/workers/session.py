@@ -1,6 +1,6 @@
 """A training session: the dataset, the training process, and the thread relaying it.
 
-The window talks to this object only. It owns the thread life cycle (DESIGN.md "Threads"):
+The window talks to this object only. It owns the thread life cycle:
 ``started→run``, ``finished→quit``, ``finished→deleteLater``, ``thread.finished→deleteLater``,
 and :meth:`shutdown` stops the process, quits and waits, so closing the window mid-epoch
 is clean. One training process serves one dataset; a new network is a command to it.

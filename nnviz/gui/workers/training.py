@@ -1,15 +1,16 @@
 """The training worker: a QObject in a QThread that relays a training *process*.
 
-Training runs in a child process (:func:`nnviz.runtime.training_server.serve`), not in a thread of the
-GUI's process. Measured here (``benchmarks/bench_gui.py``): with the engine in a QThread,
+Training runs in a child process (:func:`nnviz.runtime.training_server.serve`), not in a thread
+of the GUI's process. Measured here (``benchmarks/bench_gui.py``): with the engine in a QThread,
 the GUI thread's pyqtgraph painting and the trainer's Python glue fought over the GIL —
 every hand-over can wait a whole switch interval — and training ran at 25 % of its
 headless speed with 150 ms event-loop stalls even at 5 redraws a second. In its own
 process the trainer never waits for the GUI, and the GUI never waits for the trainer.
 
-This QObject keeps DESIGN.md's thread shape: it lives in a QThread, blocks in ``poll`` on
-the message pipe, and re-emits what arrives as Qt signals (snapshots re-frozen). The GUI
-sends commands with its thread-safe methods, which write to the command pipe.
+This QObject lives in a QThread, blocks in ``poll`` on the message pipe, and re-emits what
+arrives as Qt signals (snapshots re-frozen), so the GUI thread never blocks on the pipe and
+Qt queues each signal into the receiver's thread. The GUI sends commands with its
+thread-safe methods, which write to the command pipe.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class TrainingWorker(QObject):
     # -- commands, from any thread ----------------------------------------------------------------
 
     def send(self, *command) -> None:
-        """Queue a command for the training process (see :class:`nnviz.runtime.training_server.Driver`)."""
+        """Queue a command for the training process (see
+        :class:`nnviz.runtime.training_server.Driver`)."""
         with self._lock:
             if self._stop.is_set():
                 return
@@ -73,7 +75,7 @@ class TrainingWorker(QObject):
         self.send("quit")
         self._stop.set()
 
-    # -- the relay, in the worker thread ------------------------------------------------------------
+    # -- the relay, in the worker thread ---------------------------------------------------
 
     @Slot()
     def run(self) -> None:

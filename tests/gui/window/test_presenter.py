@@ -2,7 +2,7 @@
 fewer docks; leaving it gives back the font and the exact layout; it is remembered."""
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
@@ -40,6 +40,13 @@ def about_the_same(widths, before) -> bool:
         abs(widths[n] - before[n]) <= 64 for n in before)
 
 
+def lay_out() -> None:
+    """Run the layouts Qt has posted (docks resized, shown or hidden lay out the window in a
+    LayoutRequest event), and those they post in turn."""
+    for _ in range(10):
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+
+
 def pen_width(item) -> float:
     return item.opts["pen"].widthF()
 
@@ -61,6 +68,7 @@ def test_f11_and_the_view_menu_toggle_it(qtbot, make_window):
     assert ("Presenter", "F11") in shortcut_table(w.actions_)
 
 
+@pytest.mark.slow
 def test_fonts_and_lines_grow_and_come_back(make_window, normal_font):
     w = make_window()
     curves, weights = w.views["curves"], w.views["weights"]
@@ -97,30 +105,32 @@ def test_fonts_and_lines_grow_and_come_back(make_window, normal_font):
     assert w.theme.name == "dark" and not w.theme.presenter
 
 
+@pytest.mark.slow
 def test_fewer_docks_then_the_exact_layout_back(qtbot, make_window):
     w = make_window()
     w.docks["weights"].hide()  # the user's own layout, to come back exactly
     w.resizeDocks([w.docks["controls"]], [380], Qt.Orientation.Horizontal)
-    qtbot.wait(50)
+    lay_out()
     before, controls_width = w.saveState(), w.docks["controls"].width()
     widths = dock_widths(w)
     hidden = {name for name, dock in w.docks.items() if dock.isHidden()}
     assert hidden == {"weights"}
     w.set_presenter(True)
-    qtbot.wait(50)
+    lay_out()
     assert {name for name, dock in w.docks.items() if dock.isHidden()} == {"controls", "data"}
     assert w.saveState() != before
     w.set_presenter(False)
-    qtbot.wait(50)
+    lay_out()
     assert {name for name, dock in w.docks.items() if dock.isHidden()} == {"weights"}
     assert about_the_same(dock_widths(w), widths), (dock_widths(w), widths)
     assert w.docks["controls"].width() == controls_width
     assert w.width() == 1600  # presenter mode's larger minimum sizes did not widen it
 
 
+@pytest.mark.slow
 def test_remembered_across_sessions(qtbot, make_window, tmp_path, normal_font):
     w = make_window()
-    qtbot.wait(50)
+    lay_out()
     normal_layout = w.saveState()
     w.set_presenter(True)
     w.close()
@@ -143,20 +153,21 @@ def test_remembered_across_sessions(qtbot, make_window, tmp_path, normal_font):
 
 def test_reset_layout_while_presenting_keeps_presenter_docks(qtbot, make_window):
     w = make_window()
-    qtbot.wait(300)  # the first network's snapshot has sized the views
+    qtbot.waitExposed(w)
+    lay_out()
     w.on_reset_layout()
-    qtbot.wait(50)
+    lay_out()
     default = dock_widths(w)  # the default layout at this size
     w.docks["weights"].hide()  # the user's own layout
     w.set_presenter(True)
     w.docks["curves"].hide()
     w.on_reset_layout()
-    qtbot.wait(50)
+    lay_out()
     assert w.presenter
     assert {name for name, dock in w.docks.items() if dock.isHidden()} == {"controls", "data"}
     assert w.width() == 1600  # the large font's every dock did not widen it
     w.set_presenter(False)  # back to the layout reset, every dock shown
-    qtbot.wait(50)
+    lay_out()
     assert not any(dock.isHidden() for dock in w.docks.values())
     assert w.width() == 1600
     assert about_the_same(dock_widths(w), default), (dock_widths(w), default)

@@ -47,6 +47,7 @@ def test_the_app_has_the_icon_at_every_size(app):
     assert (answer.red(), answer.green(), answer.blue()) == (0xf3, 0xb9, 0x0b)
 
 
+@pytest.mark.slow
 def test_the_about_box_shows_the_icon(make_window):
     window = make_window()
     window.on_about()
@@ -61,6 +62,7 @@ def test_the_about_box_shows_the_icon(make_window):
     assert window._dialogs == []
 
 
+@pytest.mark.slow
 def test_the_dark_palette_and_style_sheet(app):
     apply_palette(app, DARK)
     palette, role = app.palette(), QPalette.ColorRole
@@ -79,6 +81,7 @@ def test_the_dark_palette_and_style_sheet(app):
         fusion.color(r) for r in (role.Window, role.Base, role.Text)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("first", "then"), [(LIGHT, DARK), (DARK, LIGHT)])
 def test_a_shown_widget_takes_the_new_theme(app, qtbot, first, then):
     # The palette is set before the style sheet, whose change repolishes every widget: the
@@ -91,7 +94,6 @@ def test_a_shown_widget_takes_the_new_theme(app, qtbot, first, then):
     panel.show()
     qtbot.waitExposed(panel)
     apply_palette(app, then)
-    qtbot.wait(10)
     inside = edit.geometry().center()
     expected = then.background  # the Base colour: "#1e1f22", or Fusion's white
     assert panel.grab().toImage().pixelColor(inside).name() == expected

@@ -25,8 +25,8 @@ def test_explorer_follows_training_and_shows_the_same_answer(qtbot, window, digi
     window.explorer_window.present()
     snap = trained(qtbot, window, 10)
     ex = window.views["explorer"]
-    qtbot.waitUntil(lambda: ex.base_net is not None and f"step {snap.step}" in ex.source_label.text(),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: ex.base_net is not None
+                    and f"step {snap.step}" in ex.source_label.text(), timeout=5000)
     for L, layer in zip(snap.layers, ex.base_net.layers):
         np.testing.assert_array_equal(layer.W, L.W)
     window.send_to_pad(7)
@@ -44,11 +44,11 @@ def test_a_taught_network_goes_back_to_training(qtbot, window, digits):
     ex.learn(0.05, 2)
     taught = ex.net.theta.copy()
     old_run = window.session.latest.run_id
-    ex.lesson.keep_button.click()
+    ex.learn_this.keep_button.click()
     qtbot.waitUntil(lambda: window.session.latest.run_id != old_run, timeout=10_000)
     snap = window.session.latest
     theta = np.concatenate([np.concatenate([L.W.ravel(), L.b]) for L in snap.layers])
-    np.testing.assert_array_equal(theta, taught)  # training continues from the lesson
+    np.testing.assert_array_equal(theta, taught)  # training continues from the taught network
     assert ex.follow.isChecked()
 
 

@@ -17,7 +17,8 @@ from nnviz.engine.training import Trainer, make_network
 
 def test_training_reaches_every_view_and_the_status_bar(qtbot, window):
     snap = trained(qtbot, window, 12)
-    assert window._shown_step == (snap.run_id, 12)
+    shown = window.state.shown
+    assert (shown.run_id, shown.step) == (snap.run_id, 12)
     assert window.errors == []
     labels = window.status.labels
     assert labels["step"].text() == "step 12"
@@ -143,7 +144,8 @@ def test_close_during_training_stops_the_thread(qtbot, make_window, digits):
     w.views["controls"].set_config(w.views["controls"].config().replace(epochs=10_000))
     w.new_network()
     w.session.train()
-    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step > 5, timeout=20_000)
+    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step > 5,
+                    timeout=20_000)
     w.close()
     assert w.session._thread is None and w.session.state == "stopped"
 
@@ -221,6 +223,7 @@ def test_exports(qtbot, window, tmp_path):
     assert len(lines) == 3 and "test_accuracy" in lines[0] and "grad_rms_1" in lines[0]
 
 
+@pytest.mark.slow
 def test_theme_layout_and_hyperparameters_are_restored(qtbot, make_window):
     w = make_window()
     w.set_theme("dark")
@@ -244,7 +247,8 @@ def test_menus_and_shortcuts():
 
 
 def test_menu_titles(window):
-    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Training", "&View", "&Help"]
+    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Training", "&View",
+                                                              "&Help"]
 
 
 def test_download_with_progress_then_the_dataset_opens(qtbot, make_window, tmp_path, http_server,

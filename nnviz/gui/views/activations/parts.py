@@ -130,7 +130,8 @@ class LayerPanel:
         self.overlay.setImage(self._rgba, autoLevels=False)
         self.plot.setTitle(
             f"<b>Layer {self.index}</b> · {self.n} {self.activation}<br>a from {low:.3g} to "
-            f"{high:.3g}<br><span style='color:{self._theme.bad}'>{int(self.off.sum())} of {self.n} units "
+            f"{high:.3g}<br><span style='color:{self._theme.bad}'>{int(self.off.sum())} of "
+            f"{self.n} units "
             f"{off_word(self.activation)}</span>", size=TITLE_SIZE)
 
     def unit_at(self, view_x: float, view_y: float) -> int | None:

@@ -144,7 +144,8 @@ class CellView(QWidget):
         """
         self.cells = layer_cells(record, example, units, inputs)
         n_in = self.cells.n_in
-        names = input_names if input_names is not None else default_input_names(self.cells.layer, n_in)
+        names = (input_names if input_names is not None
+                 else default_input_names(self.cells.layer, n_in))
         if len(names) != n_in:
             raise ValueError(f"{len(names)} input names for {n_in} inputs")
         self._names = list(names)

@@ -29,10 +29,6 @@ from nnviz.charts.theme import LIGHT, Theme
 from nnviz.engine.augment import MAX_ROTATION_DEG, MAX_SHIFT_PX, Augmentation
 from nnviz.engine.config import TrainConfig
 from nnviz.engine.presets import PRESETS
-
-# The window does not show convolutional layers yet: its Controls offer the presets it can
-# train and show (a CNN preset's arch would be dropped, training a linear classifier).
-WINDOW_PRESETS = {name: p for name, p in PRESETS.items() if not p.config.arch}
 from nnviz.gui.views.controls.arch_editor import ArchitectureEditor
 from nnviz.gui.views.controls.text import (
     BANNER_TEXT,
@@ -56,6 +52,9 @@ from nnviz.gui.widgets.fields import (
 )
 from nnviz.gui.widgets.help import group_help
 
+# The window does not show convolutional layers yet: its Controls offer the presets it can
+# train and show (a CNN preset's arch would be dropped, training a linear classifier).
+WINDOW_PRESETS = {name: p for name, p in PRESETS.items() if not p.config.arch}
 DEFAULT_MOMENTUM = 0.9  # what choosing "SGD with momentum" sets when momentum is 0
 AUG_FIELDS = ("noise_std", "max_rotation_deg", "max_shift_px", "thickness")
 MAX_DELAY_MS = 2000
@@ -208,8 +207,9 @@ class ControlsPanel(QWidget):
             back, edge, text = "#3a3320", "#fdd663", theme.foreground
         else:
             back, edge, text = "#fef7e0", "#f9ab00", theme.foreground
-        self.banner.setStyleSheet(f"QLabel {{ background: {back}; color: {text}; border: 1px solid "
-                                  f"{edge}; border-radius: 4px; padding: 6px; font-weight: bold; }}")
+        self.banner.setStyleSheet(f"QLabel {{ background: {back}; color: {text}; "
+                                  f"border: 1px solid {edge}; border-radius: 4px; padding: 6px; "
+                                  "font-weight: bold; }")
 
     # -- building ------------------------------------------------------------------------
 

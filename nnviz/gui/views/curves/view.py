@@ -347,7 +347,8 @@ class CurvesView(DeferredDraw, QWidget):
         """Per-epoch markers, inactive shares and epoch-end ticks (history may be empty)."""
         steps = np.array([r["step"] for r in history], dtype=np.float64)
         for key, _, _ in SPLITS:
-            for items, metric, scale in ((self.loss_epoch, "loss", 1), (self.acc_epoch, "accuracy", 100)):
+            for items, metric, scale in ((self.loss_epoch, "loss", 1),
+                                         (self.acc_epoch, "accuracy", 100)):
                 values = [r.get(f"{key}_{metric}") for r in history]
                 known = np.array([v is not None for v in values], dtype=bool)
                 y = np.array([v for v in values if v is not None], dtype=np.float64)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from nnviz.analysis.diagram import MAX_UNITS, DiagramFrame, select
@@ -166,7 +166,8 @@ class NetworkDiagram(QWidget):
         self._apply_focus()
 
     def set_selected(self, layer: int | None, unit: int | None) -> None:
-        """Ring unit ``unit`` of layer ``layer`` (kept on screen even if not strong); None clears."""
+        """Ring unit ``unit`` of layer ``layer`` (kept on screen even if not strong); None
+        clears."""
         self.selected = None if layer is None or unit is None else (int(layer), int(unit))
         shown = self._slot(*self.selected) is not None if self.selected else True
         if not shown and self._trace is not None:
@@ -248,7 +249,8 @@ class NetworkDiagram(QWidget):
         """The gap whose edges compute the focused layer: below it forward, above it backward."""
         if self.focus is None:
             return None
-        return self.focus if self.frame is None or self.frame.direction == "forward" else self.focus + 1
+        forward = self.frame is None or self.frame.direction == "forward"
+        return self.focus if forward else self.focus + 1
 
     def _apply_focus(self) -> None:
         """A band behind the focused column; other columns and gaps dimmed."""
@@ -281,14 +283,6 @@ class NetworkDiagram(QWidget):
         self.ring.setData([column.x], [column.ys[slot]])
 
     # -- mouse ---------------------------------------------------------------------------
-
-    def unit_scene_pos(self, layer: int, unit: int) -> QPointF | None:
-        """Scene position of a drawn unit's centre, or None when it is not drawn."""
-        slot = self._slot(layer, unit)
-        if slot is None:
-            return None
-        column = self.columns[layer - 1]
-        return self.vb.mapViewToScene(QPointF(column.x, column.ys[slot]))
 
     def unit_at(self, scene_pos) -> tuple[int, int] | None:
         """The (layer, unit) whose circle holds ``scene_pos``, or None."""

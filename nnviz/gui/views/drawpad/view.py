@@ -74,7 +74,8 @@ class DrawPad(QWidget):
     -------
     image_changed(object)
         A copy of the canvas, float32 ``(size, size)`` in [0, 1]. During a stroke at most one
-        per ~16 ms (the first at once); always on stroke end, ``clear``, ``undo`` and ``set_canvas``.
+        per ~16 ms (the first at once); always on stroke end, ``clear``, ``undo`` and
+        ``set_canvas``.
     stroke_finished()
         A stroke (press … release) ended.
     """

@@ -70,7 +70,7 @@ class AnswerPanel(QWidget):
         self.names = list(names)
         self.image_shape = tuple(image_shape)
 
-    def show(self, x: np.ndarray, p: np.ndarray, z: np.ndarray, true: int = -1) -> None:
+    def show_answer(self, x: np.ndarray, p: np.ndarray, z: np.ndarray, true: int = -1) -> None:
         """Show input ``x`` (n_in,), probabilities ``p`` (K,) and logits ``z`` (K,)."""
         self.x = x
         self.input_image.setImage(np.asarray(x, np.float32).reshape(self.image_shape),

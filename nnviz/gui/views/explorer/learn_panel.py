@@ -29,18 +29,18 @@ CONTROLS_HELP = topic(
     "learn.controls", "Learn this",
     "Takes plain gradient steps θ ← θ − η∇L on this one example only, towards the target "
     "chosen in the stepper, with the learning rate η and the number of steps set here. It "
-    "shows how much a single example pulls on the network; Undo lesson goes back, and Keep "
+    "shows how much a single example pulls on the network; Undo goes back, and Keep "
     "for training hands the taught network to the training run.",
     "Gradient steps on this one example towards the stepper's target")
 CHART_HELP = topic(
-    "learn.chart", "Before and after the lesson",
-    "The probability of each class before the lesson (grey) and after it (colour), the "
+    "learn.chart", "Before and after learning",
+    "The probability of each class before learning this example (grey) and after (colour), the "
     "target outlined. Watch the target's bar grow and the others shrink; a large η or many "
     "steps can also pull the network away from what it knew about other digits.",
-    "Probabilities before (grey) and after (colour) the lesson · the target outlined")
+    "Probabilities before (grey) and after (colour) learning · the target outlined")
 
 
-class LessonPanel(QWidget):
+class LearnThisPanel(QWidget):
     """Controls and before/after bars of :func:`~nnviz.analysis.learn.learn_example`.
 
     Signals
@@ -50,7 +50,7 @@ class LessonPanel(QWidget):
     keep_requested()
         Make the taught network the training run's network.
     undo_requested()
-        Go back to the network before the lesson.
+        Go back to the network from before learning.
     """
 
     learn_requested = Signal(float, int)
@@ -59,9 +59,10 @@ class LessonPanel(QWidget):
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
-        self.lesson: Lesson | None = None
+        self.result: Lesson | None = None  # the last learn_example
         self.names = [str(k) for k in range(10)]
-        self.lr = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=5.0, value=0.01, singleStep=0.005)
+        self.lr = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=5.0, value=0.01,
+                                 singleStep=0.005)
         self.lr.setToolTip("Learning rate η of the plain gradient step θ ← θ − η ∇L")
         self.steps = QSpinBox(minimum=1, maximum=50, value=1)
         self.steps.setToolTip("How many gradient steps on this one example")
@@ -73,7 +74,7 @@ class LessonPanel(QWidget):
         self.keep_button = QPushButton("Keep for training", enabled=False)
         self.keep_button.setToolTip("Continue training from the taught network")
         self.keep_button.clicked.connect(self.keep_requested)
-        self.undo_button = QPushButton("Undo lesson", enabled=False)
+        self.undo_button = QPushButton("Undo", enabled=False)
         self.undo_button.clicked.connect(self.undo_requested)
         self.summary = QLabel("Teach the network your handwriting: pick the target in the "
                               "stepper, then Learn this.", wordWrap=True)
@@ -112,36 +113,37 @@ class LessonPanel(QWidget):
         self.plot.getAxis("bottom").setTicks([list(enumerate(self.names)), []])
         self.plot.setXRange(-0.7, len(self.names) - 0.3, padding=0)
 
-    def show_lesson(self, lesson: Lesson | None) -> None:
-        """Draw ``lesson``'s before/after probabilities (None clears)."""
-        self.lesson = lesson
-        self.keep_button.setEnabled(lesson is not None)
-        self.undo_button.setEnabled(lesson is not None)
-        if lesson is None:
+    def show_result(self, result: Lesson | None) -> None:
+        """Draw ``result``'s before/after probabilities (None clears)."""
+        self.result = result
+        self.keep_button.setEnabled(result is not None)
+        self.undo_button.setEnabled(result is not None)
+        if result is None:
             self.before_bars.setOpts(x=[], height=[])
             self.after_bars.setOpts(x=[], height=[])
             return
-        k = np.arange(len(lesson.p_before))
+        k = np.arange(len(result.p_before))
         t = self._theme
-        pens = [pg.mkPen(t.foreground, width=2) if i == lesson.target else pg.mkPen(None) for i in k]
-        self.before_bars.setOpts(x=k - WIDTH / 2, height=lesson.p_before, width=WIDTH,
+        pens = [pg.mkPen(t.foreground, width=2) if i == result.target else pg.mkPen(None)
+                for i in k]
+        self.before_bars.setOpts(x=k - WIDTH / 2, height=result.p_before, width=WIDTH,
                                  brush=pg.mkBrush(t.muted), pens=pens)
-        self.after_bars.setOpts(x=k + WIDTH / 2, height=lesson.p_after, width=WIDTH,
+        self.after_bars.setOpts(x=k + WIDTH / 2, height=result.p_after, width=WIDTH,
                                 brush=pg.mkBrush(t.accent), pens=pens)
-        name = self.names[lesson.target]
-        said_before = self.names[int(np.argmax(lesson.p_before))]
-        said_after = self.names[int(np.argmax(lesson.p_after))]
+        name = self.names[result.target]
+        said_before = self.names[int(np.argmax(result.p_before))]
+        said_after = self.names[int(np.argmax(result.p_after))]
         self.summary.setText(
-            f"{lesson.steps} step{'s' if lesson.steps > 1 else ''} with η = {lesson.lr:g} "
-            f"towards {name}: p[{name}] {100 * lesson.p_before[lesson.target]:.1f} % → "
-            f"{100 * lesson.p_after[lesson.target]:.1f} %, loss {lesson.loss_before:.3g} → "
-            f"{abs(lesson.loss_after):.3g}; the answer was {said_before}, now {said_after}.")
+            f"{result.steps} step{'s' if result.steps > 1 else ''} with η = {result.lr:g} "
+            f"towards {name}: p[{name}] {100 * result.p_before[result.target]:.1f} % → "
+            f"{100 * result.p_after[result.target]:.1f} %, loss {result.loss_before:.3g} → "
+            f"{abs(result.loss_after):.3g}; the answer was {said_before}, now {said_after}.")
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self.graphics.setBackground(theme.background)
         style_plot(self.plot, theme)
-        self.show_lesson(self.lesson)
+        self.show_result(self.result)
 
     def export_item(self):
         return self.graphics.ci

@@ -7,7 +7,7 @@ example (a backward trace: ~0.3 ms for 784-256-128-10), so the answer, the diagr
 steps always show the same numbers.
 
 The network comes from the training run (a consistent snapshot, at most ``FOLLOW_HZ`` times
-a second, while "Follow training" is on) or from a loaded model. Edits and lessons act on a
+a second, while "Follow training" is on) or from a loaded model. Edits and "Learn this" act on a
 copy; "Keep" hands the copy to the training session.
 """
 
@@ -41,7 +41,7 @@ from nnviz.gui.views.cells.view import CellView
 from nnviz.gui.views.diagram.view import NetworkDiagram
 from nnviz.gui.views.drawpad.view import DrawPad
 from nnviz.gui.views.explorer.answer import AnswerPanel
-from nnviz.gui.views.explorer.learn_panel import LessonPanel
+from nnviz.gui.views.explorer.learn_panel import LearnThisPanel
 from nnviz.gui.views.stepper.view import StepperView
 from nnviz.gui.views.unit_inspector.view import UnitInspector
 from nnviz.gui.widgets.help import help_button, topic
@@ -62,7 +62,8 @@ def test_accuracy(net: MLP, x: np.ndarray, y: np.ndarray) -> float:
 
 
 class ExplorerView(QWidget):
-    """Drawing pad, answer, diagram, stepper, unit inspector, cells and lesson, wired together.
+    """Drawing pad, answer, diagram, stepper, unit inspector, cells and "Learn this", wired
+    together.
 
     Signals
     -------
@@ -154,10 +155,10 @@ class ExplorerView(QWidget):
         middle.setSizes([360, 540])
 
         self.inspector = UnitInspector()
-        self.lesson = LessonPanel()
+        self.learn_this = LearnThisPanel()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.inspector, "Unit")
-        self.tabs.addTab(self.lesson, "Learn this")
+        self.tabs.addTab(self.learn_this, "Learn this")
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -176,16 +177,17 @@ class ExplorerView(QWidget):
         self.diagram.unit_clicked.connect(self.select_unit)
         self.inspector.edits_changed.connect(self._on_edits)
         self.inspector.keep_requested.connect(self._keep_edits)
-        self.lesson.learn_requested.connect(self.learn)
-        self.lesson.keep_requested.connect(self._keep_lesson)
-        self.lesson.undo_requested.connect(self._undo_lesson)
+        self.learn_this.learn_requested.connect(self.learn)
+        self.learn_this.keep_requested.connect(self._keep_taught)
+        self.learn_this.undo_requested.connect(self._undo_learning)
         self.middle_tabs.currentChanged.connect(lambda _i: self._update_cells())
         self.follow.toggled.connect(self._on_follow)
 
     def _shortcuts(self) -> None:
         """→/← step, Space runs, Esc resets — while focus is anywhere in the explorer."""
-        keys = {Qt.Key.Key_Right: self.stepper_view.forward, Qt.Key.Key_Left: self.stepper_view.back,
-                Qt.Key.Key_Space: self.stepper_view.toggle_run, Qt.Key.Key_Escape: self.stepper_view.reset,
+        sv = self.stepper_view
+        keys = {Qt.Key.Key_Right: sv.forward, Qt.Key.Key_Left: sv.back,
+                Qt.Key.Key_Space: sv.toggle_run, Qt.Key.Key_Escape: sv.reset,
                 Qt.Key.Key_L: self._learn_from_key}
         self.shortcuts = {}
         for key, slot in keys.items():
@@ -203,7 +205,7 @@ class ExplorerView(QWidget):
         self.answer.set_classes(names, ds.image_shape)
         self.stepper_view.set_class_names(names)
         self.stepper_view.image_shape = tuple(ds.image_shape)
-        self.lesson.set_classes(names)
+        self.learn_this.set_classes(names)
         self.test_spin.setMaximum(max(len(ds.x_test) - 1, 0))
 
     def show_snapshot(self, snap) -> None:
@@ -246,7 +248,7 @@ class ExplorerView(QWidget):
             self.inspector.set_edits(())
             self.diagram.set_selected(None, None)
         self.base_net, self.loss, self._source = net, loss, source
-        self.lesson.show_lesson(None)
+        self.learn_this.show_result(None)
         self._apply_edits(self.edits, measure=False)
         self._update_source()
 
@@ -318,7 +320,7 @@ class ExplorerView(QWidget):
         self.stepper = Stepper(self.net, self.x, self.target(), self.loss)
         tr = self.stepper.trace
         z = tr.layers[-1].z[0]
-        self.answer.show(self.x, tr.probabilities[0], z, self.true)
+        self.answer.show_answer(self.x, tr.probabilities[0], z, self.true)
         self.diagram.set_trace(tr, self.answer.image_shape, self.answer.names)
         self.stepper_view.set_stepper(self.stepper)  # emits position_changed → focus, cells
         if self._selected is not None:
@@ -414,36 +416,37 @@ class ExplorerView(QWidget):
     # -- learn this ------------------------------------------------------------------------
 
     def _learn_from_key(self) -> None:
-        self.learn(self.lesson.lr.value(), self.lesson.steps.value())
+        self.learn(self.learn_this.lr.value(), self.learn_this.steps.value())
 
     def learn(self, lr: float, steps: int = 1) -> None:
-        """One lesson on the current example; the explorer keeps the taught network."""
+        """Learn the current example (``steps`` gradient steps at ``lr``); the explorer keeps
+        the taught network."""
         if self.net is None or self.x is None:
             return
-        lesson = learn_example(self.net, self.x, self.target(), lr, self.loss, steps)
-        self._before_lesson = (self.base_net, self.edits, self._source)
+        result = learn_example(self.net, self.x, self.target(), lr, self.loss, steps)
+        self._before_learning = (self.base_net, self.edits, self._source)
         self.inspector.set_edits(())
         self.edits = ()
         self.follow.setChecked(False)
-        self._set_network(lesson.net, self.loss, f"taught: {self._source}")
-        self.lesson.show_lesson(lesson)
-        self.tabs.setCurrentWidget(self.lesson)
+        self._set_network(result.net, self.loss, f"taught: {self._source}")
+        self.learn_this.show_result(result)
+        self.tabs.setCurrentWidget(self.learn_this)
 
-    def _keep_lesson(self) -> None:
-        if self.lesson.lesson is not None:
-            self.adopt_requested.emit(self.lesson.lesson.net.copy())
-            self.lesson.show_lesson(None)
+    def _keep_taught(self) -> None:
+        if self.learn_this.result is not None:
+            self.adopt_requested.emit(self.learn_this.result.net.copy())
+            self.learn_this.show_result(None)
 
-    def _undo_lesson(self) -> None:
-        before = getattr(self, "_before_lesson", None)
+    def _undo_learning(self) -> None:
+        before = getattr(self, "_before_learning", None)
         if before is None:
             return
         base, edits, source = before
-        self._before_lesson = None
+        self._before_learning = None
         self.edits = edits
-        self.inspector.set_edits(edits)  # the edits the lesson started from come back too
+        self.inspector.set_edits(edits)  # the edits learning started from come back too
         self._set_network(base, self.loss, source)
-        self.lesson.show_lesson(None)
+        self.learn_this.show_result(None)
 
     # -- the rest --------------------------------------------------------------------------
 
@@ -459,12 +462,12 @@ class ExplorerView(QWidget):
             return
         arch = "-".join(map(str, self.base_net.sizes))
         edits = len(self.edits)
-        self.source_label.setText(f"Network {arch}: {self._source}"
-                                  + (f" · {edits} unit edit{'s' if edits > 1 else ''}" if edits else ""))
+        edited = f" · {edits} unit edit{'s' if edits > 1 else ''}" if edits else ""
+        self.source_label.setText(f"Network {arch}: {self._source}{edited}")
 
     def set_theme(self, theme: Theme) -> None:
         for view in (self.pad, self.answer, self.diagram, self.stepper_view, self.inspector,
-                     self.cells, self.lesson):
+                     self.cells, self.learn_this):
             view.set_theme(theme)
 
     def export_item(self):

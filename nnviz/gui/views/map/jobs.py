@@ -5,9 +5,9 @@ thread of the GUI's process, a map froze the event loop for 0.3–0.8 s (PCA's Q
 neighbour search) as OpenBLAS's two threads took both cores. Holding BLAS to one thread for
 the job (threadpoolctl) fixed that only while the same thread kept control of OpenBLAS:
 threadpoolctl lets one thread at a time set its limits, and quietly ignores the others. So,
-as for training (:mod:`nnviz.gui.workers.training`), maps are made in a process of their own, started
-on the first map with one BLAS thread and kept for the next ones: jobs go out over a pipe
-(from a sender thread, as a job carries a few MB of images), progress and maps come back.
+as for training (:mod:`nnviz.gui.workers.training`), maps are made in a process of their own,
+started on the first map with one BLAS thread and kept for the next ones: jobs go out over a
+pipe (from a sender thread, as a job carries a few MB of images), progress and maps come back.
 
 Each job is a :class:`~nnviz.gui.workers.tasks.Task` answered by the process, started in the
 view's :class:`~nnviz.gui.workers.tasks.Lane`: the window's one way of doing background work.
@@ -32,9 +32,10 @@ from nnviz.runtime.processes import ServerProcess
 POLL_MS = 25
 
 
-class MapServer(QObject):
-    """The map process, its pipes and the GUI-thread timer that reads its messages; shared by
-    every :class:`MapJobs` of the application (see :func:`server`)."""
+class MapProcess(QObject):
+    """The GUI's side of the map process (:func:`nnviz.runtime.map_server.serve`): starts it,
+    sends it jobs, and reads its messages on a GUI-thread timer; shared by every
+    :class:`MapJobs` of the application (see :func:`map_process`)."""
 
     def __init__(self):
         super().__init__()
@@ -65,7 +66,7 @@ class MapServer(QObject):
         if self._process is not None and self._process.is_alive():
             self._outbox.put(("quit",))
             self._outbox.put(None)
-            self._server.end(1.0)
+            self._child.end(1.0)
         self._process = None
 
     def kill(self) -> None:
@@ -74,9 +75,9 @@ class MapServer(QObject):
         self._process.join(2.0)
 
     def _start(self) -> None:
-        self._server = server = ServerProcess(serve, name="nnviz-maps")
-        server.start()
-        self._process, self._messages, cmd_out = server.process, server.messages, server.commands
+        self._child = child = ServerProcess(serve, name="nnviz-maps")
+        child.start()
+        self._process, self._messages, cmd_out = child.process, child.messages, child.commands
         self._outbox = queue.SimpleQueue()
         threading.Thread(target=_send_all, args=(self._outbox, cmd_out), name="nnviz-maps-out",
                          daemon=True).start()
@@ -120,15 +121,15 @@ def _send_all(outbox: queue.SimpleQueue, conn) -> None:
         conn.close()
 
 
-_server: MapServer | None = None
+_map_process: MapProcess | None = None
 
 
-def server() -> MapServer:
+def map_process() -> MapProcess:
     """The application's map process (created on first use, in the GUI thread)."""
-    global _server
-    if _server is None:
-        _server = MapServer()
-    return _server
+    global _map_process
+    if _map_process is None:
+        _map_process = MapProcess()
+    return _map_process
 
 
 _job_ids = itertools.count(1)
@@ -180,7 +181,7 @@ class MapJobs(QObject):
         job = MapJob.of(next(_job_ids), net, x[indices], layer, method, seed, previous)
         task = Task()
         task.job_id, indices = job.job_id, frozen(indices)
-        self.lane.start(task, lambda t: server().submit(job, t),
+        self.lane.start(task, lambda t: map_process().submit(job, t),
                         done=lambda m: self._finished(m, indices, about),
                         failed=self.failed.emit, cancelled=self.cancelled.emit,
                         progress=lambda done, total: self.progress.emit(int(done), int(total)))

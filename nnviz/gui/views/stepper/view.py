@@ -96,7 +96,8 @@ class StepperView(QWidget):
     def _build(self) -> None:
         self.reset_button = self._button("Reset", "Back to the input (Esc)", self.reset)
         self.back_button = self._button("◀ Back", "One step back (←)", self.back)
-        self.step_button = self._button("Step ▶", "One layer forward, then backward (→)", self.forward)
+        self.step_button = self._button("Step ▶", "One layer forward, then backward (→)",
+                                        self.forward)
         self.run_button = self._button("▶▶ Run", "Run through the steps; again to pause (Space)",
                                        self.toggle_run)
         self.position_label = QLabel()

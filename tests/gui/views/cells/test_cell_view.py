@@ -83,7 +83,8 @@ def mouse_over(view, kind, *index):
     QApplication.sendEvent(vp, ev)
 
 
-SUM = re.compile(r"z\S+ = Σ \d+ (?:shown|inputs) (\S+)(?: \+ Σ \d+ others (\S+))? \+ b (\S+) = ([^,]+),")
+SUM = re.compile(r"z\S+ = Σ \d+ (?:shown|inputs) (\S+)(?: \+ Σ \d+ others (\S+))? "
+                 r"\+ b (\S+) = ([^,]+),")
 
 
 def sum_parts(text: str) -> tuple[list[float], float]:

@@ -103,7 +103,8 @@ def test_per_layer_activations_reach_config_and_network(panel, qtbot, digits):
     assert panel.activations() == ["relu", "tanh"]
     cfg = panel.config()
     assert cfg.activation == ("relu", "tanh")
-    assert make_network(cfg, digits.n_features, digits.n_classes).activation_names == ["relu", "tanh"]
+    net = make_network(cfg, digits.n_features, digits.n_classes)
+    assert net.activation_names == ["relu", "tanh"]
     assert len(rec.structure) == 1 and rec.live == []
     panel.set_config(PRESETS["default"].config, activations=["sigmoid", "leaky_relu"])
     assert panel.activations() == ["sigmoid", "leaky_relu"]

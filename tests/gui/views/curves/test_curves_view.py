@@ -5,6 +5,7 @@ import pyqtgraph as pg
 import pyqtgraph.exporters
 import pytest
 from gui_helpers import make_snapshot, shown
+from mouse import hover_view
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QFont, QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import QApplication
@@ -163,19 +164,16 @@ def test_all_plots_share_the_step_range(view, snapshot, qtbot):
         assert plot.vb.viewRange()[0] == pytest.approx([5, 15])
 
 
-def test_hover_shows_the_nearest_point(view, snapshot, qtbot):
+def test_hover_shows_the_nearest_point(qtbot, view, snapshot, no_rate_limit):
     view.set_smoothing(0)
     view.show_snapshot(snapshot)
-    qtbot.wait(20)  # let the layout settle so view↔scene mapping is final
     c = snapshot.curves
     i = 10
-    pos = view.lr_plot.vb.mapViewToScene(QPointF(c["step"][i], c["lr"][i]))
-    view.graphics.scene().sigMouseMoved.emit(pos)
+    hover_view(qtbot, view.graphics, view.lr_plot.vb, QPointF(c["step"][i], c["lr"][i]))
     assert view.hovers[view.lr_plot].point == ("learning rate", c["step"][i], c["lr"][i])
     assert view.hovers[view.lr_plot].text.isVisible()
     g = c["grad_rms"][i, 2]
-    pos = view.grad_plot.vb.mapViewToScene(QPointF(c["step"][i], np.log10(g)))
-    view.graphics.scene().sigMouseMoved.emit(pos)
+    hover_view(qtbot, view.graphics, view.grad_plot.vb, QPointF(c["step"][i], np.log10(g)))
     label, step, value = view.hovers[view.grad_plot].point
     assert (step, value) == (c["step"][i], g) and "W³" in label
     assert not view.hovers[view.lr_plot].text.isVisible()

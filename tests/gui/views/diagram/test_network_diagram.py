@@ -6,6 +6,7 @@ import pyqtgraph as pg
 import pyqtgraph.exporters
 import pytest
 from gui_helpers import shown
+from mouse import hover, hover_view
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
@@ -137,7 +138,8 @@ def test_a_real_click_on_a_circle_emits_the_unit(diagram, net, x, qtbot):
                          Qt.KeyboardModifier.NoModifier, pos)
     assert blocker.args == [2, j]
     assert diagram.selected == (2, j)
-    assert list(diagram.ring.data["x"]) == [column.x] and list(diagram.ring.data["y"]) == [column.ys[5]]
+    assert list(diagram.ring.data["x"]) == [column.x]
+    assert list(diagram.ring.data["y"]) == [column.ys[5]]
     # between two circles: nothing
     between = diagram.glw.mapFromScene(diagram.vb.mapViewToScene(
         QPointF(column.x, (column.ys[5] + column.ys[6]) / 2)))
@@ -149,7 +151,8 @@ def test_a_real_click_on_a_circle_emits_the_unit(diagram, net, x, qtbot):
     with qtbot.waitSignal(diagram.unit_clicked) as blocker:
         QTest.mouseClick(diagram.glw.viewport(), Qt.MouseButton.LeftButton,
                          Qt.KeyboardModifier.NoModifier,
-                         diagram.glw.mapFromScene(diagram.vb.mapViewToScene(QPointF(out.x, out.ys[7]))))
+                         diagram.glw.mapFromScene(
+                             diagram.vb.mapViewToScene(QPointF(out.x, out.ys[7]))))
     assert blocker.args == [3, 7]
 
 
@@ -186,7 +189,8 @@ def test_backward_focus_shows_deltas_and_w_delta(diagram, net, x, digits):
         d = tr.layers[l - 1].delta[0]
         assert list(column.units) == top_units(d)
         m = float(np.abs(d).max())
-        assert brush_colours(column) == [lut_colour(div, 0.5 + 0.5 * d[j] / m) for j in column.units]
+        assert brush_colours(column) == [lut_colour(div, 0.5 + 0.5 * d[j] / m)
+                                         for j in column.units]
     # δ¹ is computed from the gap above it: W² and δ² light up
     columns, gaps = opacities(diagram)
     assert columns == [1.0, DIM, DIM] and gaps == [DIM / 2, 1.0, DIM / 2]
@@ -290,23 +294,23 @@ def test_selected_unit_stays_on_screen_with_a_ring(diagram, net, x):
     assert len(diagram.ring.data) == 0
 
 
-def test_hover_shows_z_a_and_delta(diagram, net, x):
+def test_hover_shows_z_a_and_delta(qtbot, diagram, net, x, no_rate_limit):
     tr = backward_trace(net, x, 3)
     diagram.set_trace(tr)
     column = diagram.columns[0]
     j = int(column.units[2])
-    diagram._on_mouse_moved(diagram.vb.mapViewToScene(QPointF(column.x, column.ys[2])))
+    hover_view(qtbot, diagram.glw, diagram.vb, QPointF(column.x, column.ys[2]))
     rec = tr.layers[0]
     assert diagram.hover.isVisible()
     assert diagram.hover.toPlainText() == (f"layer 1, unit {j}\nz = {rec.z[0, j]:.4g}\n"
                                            f"a = {rec.a[0, j]:.4g}\nδ = {rec.delta[0, j]:.4g}")
     out = diagram.columns[2]
-    diagram._on_mouse_moved(diagram.vb.mapViewToScene(QPointF(out.x, out.ys[3])))
+    hover_view(qtbot, diagram.glw, diagram.vb, QPointF(out.x, out.ys[3]))
     assert f"p = {tr.probabilities[0, 3]:.4f}" in diagram.hover.toPlainText()
     pixel = diagram.image.mapToParent(QPointF(5.5, 7.5))             # pixel (7, 5)
-    diagram._on_mouse_moved(diagram.vb.mapViewToScene(pixel))
+    hover_view(qtbot, diagram.glw, diagram.vb, pixel)
     assert diagram.hover.toPlainText().startswith(f"pixel (7, 5)\nx = {x[7 * 28 + 5]:.3f}")
-    diagram._on_mouse_moved(diagram.vb.mapViewToScene(QPointF(column.x + 20, 2)))
+    hover(diagram.glw, diagram.vb.mapViewToScene(QPointF(column.x + 20, 2)))  # between units
     assert not diagram.hover.isVisible()
 
 
@@ -318,7 +322,8 @@ def test_dark_theme_restyles(diagram, net, x):
     assert brush_colours(diagram.columns[0]) == before           # same data, same colormap
     assert diagram.ring.opts["pen"].color() == QColor(DARK.accent)
     pens = {s: c.opts["pen"].color() for (s, t), c in diagram.edges[0].items() if t == 2}
-    assert pens[1] != pens[-1] and pens[1].red() > pens[1].blue() and pens[-1].blue() > pens[-1].red()
+    assert pens[1] != pens[-1]
+    assert pens[1].red() > pens[1].blue() and pens[-1].blue() > pens[-1].red()
     assert pens[1].lightness() > LIGHT.diverging().map(0.9, mode="qcolor").lightness()
 
 

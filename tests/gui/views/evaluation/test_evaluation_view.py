@@ -52,7 +52,8 @@ def test_evaluation_is_the_engines(view, early, digits):
     np.testing.assert_array_equal(ev.predictions, expected.predictions)
     assert ev.loss == pytest.approx(expected.loss, rel=1e-6)
     assert f"accuracy {100 * expected.accuracy:.2f} %" in view.header_text
-    assert f"{expected.n_errors:,} errors, {expected.n_confident_errors:,} of them" in view.header_text
+    errors = f"{expected.n_errors:,} errors, {expected.n_confident_errors:,} of them"
+    assert errors in view.header_text
     assert view.mistakes.header.text == view.confidence.header.text == view.header_text
 
 

@@ -1,5 +1,6 @@
 """The explorer: a real drag on the pad gives a centred 28×28 input and an answer; every
-step shows the engine's numbers; keys step; edits and lessons change the network as they say."""
+step shows the engine's numbers; keys step; edits and "Learn this" change the network as they
+say."""
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from nnviz.analysis.preprocess import MNIST_CENTRE, center_of_mass, to_mnist
 from nnviz.analysis.trace import backward_trace, forward_trace
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.network import MLP
+from nnviz.gui.views.explorer.answer import AnswerPanel
 from nnviz.gui.views.explorer.view import ExplorerView
 
 
@@ -58,8 +60,9 @@ def test_every_step_shows_the_engines_trace(explorer, qtbot):
     sv = w.stepper_view
     seen = []
     for position in range(len(w.stepper.steps)):
-        w.stepper.seek(position)
-        sv._show()
+        if position:
+            qtbot.keyClick(w.pad, Qt.Key.Key_Right)  # as the learner steps
+        assert w.stepper.position == position
         step = w.stepper.current
         drawn = {sp.name: sp.values for sp in sv.plots if sp.values is not None}
         seen.append(step.kind)
@@ -100,11 +103,12 @@ def test_keyboard_steps_runs_and_resets(explorer, qtbot):
     qtbot.waitUntil(lambda: w.stepper.at_end and not w.stepper_view.running, timeout=3000)
 
 
-def test_stepping_keeps_its_place_while_drawing(explorer):
+def test_stepping_keeps_its_place_while_drawing(explorer, qtbot):
     w = explorer
     draw_seven(w)
-    w.stepper.seek(3)
-    w.stepper_view._show()
+    for _ in range(3):
+        qtbot.keyClick(w.pad, Qt.Key.Key_Right)
+    assert w.stepper.position == 3
     drag(w.pad, [(200, 60), (200, 220)])  # another stroke: new numbers, same step
     assert w.stepper.position == 3
     np.testing.assert_array_equal(w.stepper.trace.layers[0].x[0], w.x)
@@ -154,11 +158,11 @@ def test_learn_this_raises_the_target_probability(explorer):
     w.learn(0.5, 1)
     after = w.net.predict_proba(w.x[None])[0][target]
     assert after > before
-    assert w.lesson.lesson.p_after[target] == pytest.approx(after, rel=1e-5)
+    assert w.learn_this.result.p_after[target] == pytest.approx(after, rel=1e-5)
     assert not w.follow.isChecked()
     adopted = []
     w.adopt_requested.connect(adopted.append)
-    w.lesson.keep_button.click()
+    w.learn_this.keep_button.click()
     assert len(adopted) == 1 and np.array_equal(adopted[0].theta, w.net.theta)
 
 
@@ -197,7 +201,7 @@ def test_a_network_of_another_shape_is_explained_not_crashed(explorer):
     assert w.stepper is None and "takes 100 inputs" in w.answer.answer.text()
 
 
-def test_undo_lesson_brings_back_the_network_and_its_edits(explorer):
+def test_undo_learning_brings_back_the_network_and_its_edits(explorer):
     w = explorer
     w.load_test_image(2)
     edit = UnitEdit(1, 5, bias_shift=1.0)
@@ -206,7 +210,7 @@ def test_undo_lesson_brings_back_the_network_and_its_edits(explorer):
     edited = w.net.theta.copy()
     w.learn(0.1, 1)
     assert not np.array_equal(w.net.theta, edited) and w.edits == ()
-    w.lesson.undo_button.click()
+    w.learn_this.undo_button.click()
     assert w.edits == (edit,) and w.inspector.edits() == (edit,)
     np.testing.assert_array_equal(w.net.theta, edited)
 
@@ -248,3 +252,15 @@ def test_presenter_mode_enlarges_the_answer_and_its_bars_labels(explorer):
         document = QTextDocument()
         document.setHtml(panel.answer.text())
         assert document.toPlainText().split() == f"{name} {sure}".split()
+
+
+def test_the_answer_panel_keeps_qwidgets_show(qtbot):
+    panel = AnswerPanel()
+    qtbot.addWidget(panel)
+    panel.show()  # QWidget.show(), no longer shadowed by a show(x, p, z) of its own
+    assert panel.isVisible()
+    p = np.full(10, 0.01)
+    p[3] = 0.91
+    panel.show_answer(np.zeros(784), p, np.log(p), true=3)
+    assert panel.answer_text == "3 · 91.0 % sure   (true 3 ✓)"
+    np.testing.assert_allclose(panel.bars.p, p)

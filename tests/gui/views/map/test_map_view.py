@@ -186,6 +186,7 @@ def test_refresh_every_epoch_only_when_the_epoch_changes(qtbot, view, data, snap
     assert "after 3 epochs" in view.scene.caption.text()
 
 
+@pytest.mark.slow
 def test_tsne_map_with_progress_equals_tsne_of_the_features(qtbot, view, data, snaps):
     shown_with(qtbot, view, snaps[2])
     values = []
@@ -260,6 +261,7 @@ def test_each_epoch_follows_the_previous_map_until_layer_points_or_run_change(
     qtbot.waitUntil(lambda: not view.busy, timeout=20_000)
 
 
+@pytest.mark.slow
 def test_tsne_of_the_next_epoch_starts_from_the_map_drawn(qtbot, view, data, snaps,
                                                           monkeypatch):
     given = spy_previous(view, monkeypatch)
@@ -332,11 +334,11 @@ def test_loaded_model_is_mapped(qtbot, view, data, snaps):
 # -- export --------------------------------------------------------------------------------------
 
 def test_a_dead_map_process_is_reported_and_replaced(qtbot, view, snaps):
-    from nnviz.gui.views.map.jobs import server
+    from nnviz.gui.views.map.jobs import map_process
     shown_with(qtbot, view, snaps[1])
     view.method_combo.setCurrentIndex(1)
     qtbot.waitUntil(lambda: view.progress.value() > 0, timeout=10_000)
-    server().kill()
+    map_process().kill()
     qtbot.waitUntil(lambda: not view.busy, timeout=5000)
     assert view.scene.caption.text().startswith("The map could not be computed: the map "
                                                 "process ended")
@@ -347,10 +349,10 @@ def test_a_dead_map_process_is_reported_and_replaced(qtbot, view, snaps):
 
 
 def test_a_view_deleted_mid_tsne_stops_its_job(qtbot, data, snaps, monkeypatch):
-    from nnviz.gui.views.map.jobs import server
+    from nnviz.gui.views.map.jobs import map_process
     finals = []
-    dispatch = server()._dispatch
-    monkeypatch.setattr(server(), "_dispatch", lambda msg: (
+    dispatch = map_process()._dispatch
+    monkeypatch.setattr(map_process(), "_dispatch", lambda msg: (
         finals.append(msg[:2]) if msg[0] != "progress" else None, dispatch(msg)))
     v = MapView(LIGHT)
     v.resize(600, 400)
@@ -364,7 +366,7 @@ def test_a_view_deleted_mid_tsne_stops_its_job(qtbot, data, snaps, monkeypatch):
     v.close()
     v.deleteLater()
     qtbot.waitUntil(lambda: (job in [j for _, j in finals]), timeout=10_000)
-    assert ("cancelled", job) in finals and not server()._tasks  # told to stop, not finished
+    assert ("cancelled", job) in finals and not map_process()._tasks  # told to stop, not finished
 
 
 def test_presenter_mode_enlarges_the_hover_answer_and_the_legend(qtbot, view):

@@ -4,6 +4,7 @@ for the charts, the notation and the options, and presenter mode's larger charts
 import numpy as np
 import pytest
 from gui_helpers import shown
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 
@@ -25,22 +26,28 @@ def view(qtbot):
     return v
 
 
+def step_to(qtbot, v, position: int) -> None:
+    """Reset, then click Step ▶ ``position`` times, as a learner does."""
+    qtbot.mouseClick(v.reset_button, Qt.MouseButton.LeftButton)
+    for _ in range(position):
+        qtbot.mouseClick(v.step_button, Qt.MouseButton.LeftButton)
+    assert v.stepper.position == position
+
+
 def visible_step_help(v) -> list[str]:
     return [kind for kind, b in v.step_help.items() if b.isVisibleTo(v)]
 
 
-def test_every_equation_is_set_as_mathematics_in_the_theme(view):
+def test_every_equation_is_set_as_mathematics_in_the_theme(view, qtbot):
     v = view
     for position, step in enumerate(v.stepper.steps):
-        v.stepper.seek(position)
-        v._show()
+        step_to(qtbot, v, position)
         text = v.equation.text()
         for line in step.equations:
             assert equation_html(line, muted=LIGHT.muted) in text
         assert f"color: {LIGHT.foreground}" in text
         assert step.title in v.title_label.text()
-    v.stepper.seek(1)
-    v._show()
+    step_to(qtbot, v, 1)
     assert "<i>z</i>¹ = <b>W</b>¹·<i>x</i> + <i>b</i>¹" in v.equation.text()
     v.set_theme(DARK)
     assert equation_html(v.stepper.current.equations[0], muted=DARK.muted) in v.equation.text()
@@ -57,8 +64,7 @@ def test_the_question_mark_beside_the_title_explains_this_step(view, qtbot):
     v = view
     seen = []
     for position in range(len(v.stepper.steps)):
-        v.stepper.seek(position)
-        v._show()
+        step_to(qtbot, v, position)
         seen.append(visible_step_help(v))
     assert seen == [["input"], ["forward"], ["forward"], ["output"], ["softmax"], ["loss"],
                     ["backward"], ["backward"], ["backward"], ["input_grad"]]
@@ -76,10 +82,9 @@ def test_charts_notation_and_options_have_their_question_marks(view):
     assert view.charts_help.isVisibleTo(view)
 
 
-def test_presenter_theme_thickens_the_target_outline_and_makes_room_for_the_title(view):
+def test_presenter_theme_thickens_the_target_outline_and_makes_room_for_the_title(view, qtbot):
     v = view
-    v.stepper.seek(5)  # the loss: p with the target outlined
-    v._show()
+    step_to(qtbot, v, 5)  # the loss: p with the target outlined
     plot = v.plots[0]
     assert plot.highlight.opts["pen"].widthF() == pytest.approx(2.5)
     row = plot.plot.layout.rowMinimumHeight(0)
@@ -92,12 +97,11 @@ def test_presenter_theme_thickens_the_target_outline_and_makes_room_for_the_titl
     assert plot.plot.layout.rowMinimumHeight(0) == row
 
 
-def test_the_titles_min_max_line_grows_in_presenter_mode(view):
+def test_the_titles_min_max_line_grows_in_presenter_mode(view, qtbot):
     """The chart title's second line, "min …, max …", is drawn at 8 pt, and at 12 pt in
     presenter mode (its span's size inside a title the theme scales by 1.25), then 8 again."""
     v = view
-    v.stepper.seek(5)
-    v._show()
+    step_to(qtbot, v, 5)
     item = v.plots[0].plot.titleLabel.item
 
     def drawn_pt(at: int) -> float:

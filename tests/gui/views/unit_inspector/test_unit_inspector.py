@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from gui_helpers import shown
+from mouse import hover_view
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QTextCursor
 from PySide6.QtWidgets import QApplication
@@ -206,21 +207,19 @@ def test_comparison_lines(view):
     assert view.answer.opts["color"] == LIGHT.foreground
 
 
-def test_hover_shows_exact_values(view, trace, net, x, qtbot):
+def test_hover_shows_exact_values(view, trace, net, x, qtbot, no_rate_limit):
     view.set_unit(trace, 1, 37)
     qtbot.waitUntil(lambda: view.product_plot.vb.viewRange()[0][1] > 28)  # auto-ranged
     w = net.layers[0].W[37]
     r, c = 14, 12
-    pos = view.product_plot.vb.mapViewToScene(QPointF(c + 0.5, r + 0.5))
-    view.glw.scene().sigMouseMoved.emit(pos)
+    hover_view(qtbot, view.glw, view.product_plot.vb, QPointF(c + 0.5, r + 0.5))
     text = view.hovers[view.product_plot].toPlainText()
     i = r * 28 + c
     assert text == f"pixel (14, 12)\nW = {w[i]:+.4g}\nx = {x[i]:.4g}\nW·x = {w[i] * x[i]:+.4g}"
     view.set_unit(trace, 2, 5)
     qtbot.waitUntil(lambda: view.bar_plot.vb.height() > 50)
     k = 3
-    pos = view.bar_plot.vb.mapViewToScene(QPointF(0, k))
-    view.glw.scene().sigMouseMoved.emit(pos)
+    hover_view(qtbot, view.glw, view.bar_plot.vb, QPointF(0, k))
     i, W2, a1 = int(view.bar_inputs[k]), net.layers[1].W[5], trace.layers[0].a[0]
     assert view.hovers[view.bar_plot].toPlainText() == (
         f"input unit {i}\nW = {W2[i]:+.4g}\na = {a1[i]:.4g}\nW·a = {W2[i] * a1[i]:+.4g}")

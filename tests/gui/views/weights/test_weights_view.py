@@ -5,6 +5,7 @@ import pyqtgraph as pg
 import pyqtgraph.exporters
 import pytest
 from gui_helpers import make_snapshot, shown
+from mouse import hover_view
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
@@ -128,23 +129,19 @@ def test_new_run_of_another_size_resets(view, digits, snapshot):
     assert not view.page_box.isVisibleTo(view)
 
 
-def test_hover_names_unit_pixel_and_value(view, snapshot, qtbot):
+def test_hover_names_unit_pixel_and_value(qtbot, view, snapshot, no_rate_limit):
     view.show_snapshot(snapshot)
     view.set_mode("dW")
-    qtbot.wait(20)
     k, (y, x) = 8, (13, 20)  # tile 8 sits at row 1, column 2 of the 6-wide mosaic
     r, c = divmod(k, 6)
     # The image is placed at −0.5: pixel (i, j) is centred on view point (j, i).
-    pos = view.image_plot.vb.mapViewToScene(QPointF(c * 29 + x, r * 29 + y))
-    view.graphics.scene().sigMouseMoved.emit(pos)
+    hover_view(qtbot, view.graphics, view.image_plot.vb, QPointF(c * 29 + x, r * 29 + y))
     value = snapshot.layers[0].dW[k, y * 28 + x]
     assert view.readout.text() == f"unit {k}, pixel (row {y}, col {x}):  dW¹ = {value:+.4g}"
     assert view.tile_box.isVisible()
     assert view.tile_box.rect().getRect() == (c * 29 - 1, r * 29 - 1, 29, 29)
     view.set_layer(2)
-    qtbot.wait(20)
-    pos = view.image_plot.vb.mapViewToScene(QPointF(5, 7))
-    view.graphics.scene().sigMouseMoved.emit(pos)
+    hover_view(qtbot, view.graphics, view.image_plot.vb, QPointF(5, 7))
     assert view.readout.text() == f"dW³[i=7, j=5] = {snapshot.layers[2].dW[7, 5]:+.4g}"
 
 
