@@ -147,14 +147,19 @@ def main() -> int:
     import tempfile
 
     from nnviz.runs.library import RunLibrary
-    runs = RunsView(theme=theme, library=RunLibrary(Path(tempfile.mkdtemp()) / "models"))
+    from nnviz.session import SessionModel
+    model = SessionModel()  # records the runs; the view shows them
+    model.set_dataset(data)
+    runs = RunsView(theme=theme, library=RunLibrary(Path(tempfile.mkdtemp()) / "models"),
+                    model=model)
+    model.subscribe("runs", runs)
     runs.resize(1200, 680)
     runs.show()
-    runs.set_dataset_name(data.name)
     for run_id, lr in enumerate((3e-4, 1e-3, 1e-2), start=1):
         config = base.replace(epochs=3, lr=lr, train_subset=20000)
         for snap in snapshots(data, config, 3, run_id):
-            runs.show_snapshot(snap)
+            model.receive(snap)
+            model.publish()
         runs.set_checked(("run", run_id), True)
     wait(app, 0.5)
     grab_png(runs, HERE / f"runs-compare{suffix}.png")

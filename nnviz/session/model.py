@@ -56,7 +56,8 @@ class SnapshotSubscriber(Protocol):
 @runtime_checkable
 class RunsSubscriber(Protocol):
     def show_runs(self, runs: tuple[RunRecord, ...]) -> None:
-        """Every run of the session, oldest first: a run appeared, gained an epoch or was renamed."""
+        """Every run of the session, oldest first (a run appeared, gained an epoch or was
+        renamed)."""
 
 
 METHODS = {DATASET: "set_dataset", CONFIG: "show_config", SNAPSHOT: "show_snapshot",
