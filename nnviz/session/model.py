@@ -111,9 +111,16 @@ class SessionModel:
         The snapshot last published to the subscribers.
     failures : dict of str to SubscriberFailure
         The subscribers whose last delivery failed, by name.
+
+    Parameters
+    ----------
+    strict : bool
+        A subscriber's exception is raised to the caller once it is recorded (the
+        subscribers after it are not served): for a view used on its own (see :meth:`alone`).
     """
 
-    def __init__(self):
+    def __init__(self, strict: bool = False):
+        self.strict = strict
         self.dataset: Dataset | None = None
         self.source: str | None = None
         self.origin = None
@@ -127,6 +134,14 @@ class SessionModel:
         self._subscribers: dict[str, object] = {}
         self._missed: dict[str, set[str]] = {}                # name → kinds to give again
         self._listeners: list[FailureListener] = []
+
+    @classmethod
+    def alone(cls, name: str, subscriber) -> SessionModel:
+        """A strict model serving ``subscriber`` only: a view used without a window (tests,
+        scripts), whose errors are its caller's."""
+        model = cls(strict=True)
+        model.subscribe(name, subscriber)
+        return model
 
     # -- subscribers ------------------------------------------------------------------------
 
@@ -260,6 +275,8 @@ class SessionModel:
             missed.add(kind)
             self._failed(SubscriberFailure(name, kind, f"{type(exc).__name__}: {exc}",
                                            traceback.format_exc(limit=4)))
+            if self.strict:
+                raise
             return
         missed.discard(kind)
         if not missed and self.failures.pop(name, None) is not None:

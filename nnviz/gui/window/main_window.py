@@ -71,10 +71,11 @@ class MainWindow(FileCommands, QMainWindow):
         self.theme = THEMES["light"]
         self.errors: list[str] = []   # every message shown in an error dialog (tests read it)
         self._dialogs = []            # open non-modal dialogs, kept alive
+        m = self.model  # the views that look the dataset up later read it from the model
         self.views = {"controls": ControlsPanel(), "curves": CurvesView(), "weights": WeightsView(),
-                      "activations": ActivationsView(), "data": DataView(),
-                      "explorer": ExplorerView(), "evaluation": EvaluationView(), "map": MapView(),
-                      "runs": RunsView(model=self.model)}
+                      "activations": ActivationsView(model=m), "data": DataView(model=m),
+                      "explorer": ExplorerView(model=m), "evaluation": EvaluationView(model=m),
+                      "map": MapView(model=m), "runs": RunsView(model=m)}
         for name, view in self.views.items():  # each skips its drawing while hidden
             self.model.subscribe(name, view)
         self.docks = self._build_docks()

@@ -38,12 +38,13 @@ def test_a_view_that_missed_the_dataset_is_given_it_at_the_next_change(qtbot, wi
         raise RuntimeError("cannot take it")
     monkeypatch.setattr(activations, "set_dataset", broken)
     window.set_dataset(other, "other")
-    assert data._ds is other and activations._ds is not other
+    assert window.model.dataset is other and "40 test" in data.summary.text()
+    assert activations.spin.maximum() == 99  # still the old dataset's last test image
     assert window.status.problem.text().startswith(
         "The activations view failed: RuntimeError: cannot take it")
     monkeypatch.undo()
     snap = trained(qtbot, window, 2)  # the next change: the new network's snapshot
-    assert activations._ds is other and activations._snap is snap
+    assert activations.spin.maximum() == 39 and activations._snap is snap  # other's last
     assert not window.status.problem.isVisible()
 
 
