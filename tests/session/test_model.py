@@ -262,3 +262,15 @@ def test_the_newest_snapshot_of_a_finished_run_is_not_held_for_its_weights(digit
     assert gone() is None  # its gradients, updates and curves are freed
     np.testing.assert_array_equal(m.network_of(1).layers[0].W, weights)
 
+
+
+def test_a_model_of_one_view_alone_raises_its_errors_to_the_caller(digits):
+    events = []
+    view = Breaks("data", events, "dataset")
+    m = SessionModel.alone("data", view)
+    with pytest.raises(RuntimeError, match="boom in set_dataset"):
+        m.set_dataset(digits)
+    assert m.dataset is digits and m.failures["data"].kind == "dataset"
+    view.broken = False
+    m.set_config(CFG)  # served again, what it missed first
+    assert [e[:2] for e in events] == [("data", "runs"), ("data", "dataset"), ("data", "config")]
