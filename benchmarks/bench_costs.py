@@ -91,7 +91,7 @@ def close_ms(app, data) -> float:
     w = open_window(data, TrainConfig(hidden=(32,), batch_size=32, epochs=10_000, seed=0),
                     datasets_dir())
     w.actions_["train"].trigger()
-    run_until(lambda: w.state.shown is not None and w.state.shown.step > 10)
+    run_until(lambda: w.model.shown is not None and w.model.shown.step > 10)
     t0 = time.perf_counter()
     close_window(w)
     took = time.perf_counter() - t0

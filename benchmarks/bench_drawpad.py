@@ -65,7 +65,7 @@ def main() -> int:
     w.resize(1600, 950)
     w.show()
     if data is not None:
-        w.set_dataset(data)
+        w.model.set_dataset(data)
     w.set_model(net, "cross_entropy", "benchmark")
     app.processEvents()
     vp = w.pad.graphics.viewport()

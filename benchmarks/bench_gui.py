@@ -41,10 +41,10 @@ def windowed(app, data, config, steps: int, data_dir) -> dict:
     draws, gaps, last = [0], [0.0], [time.perf_counter()]
     original = w.refresh_views
 
-    def counting_refresh():  # a redraw: the state handed the views a snapshot they had not had
-        before = w.state.shown
+    def counting_refresh():  # a redraw: the model handed the views a snapshot they had not had
+        before = w.model.shown
         original()
-        draws[0] += w.state.shown is not before
+        draws[0] += w.model.shown is not before
     w._timer.timeout.disconnect()
     w._timer.timeout.connect(counting_refresh)
 
@@ -60,11 +60,11 @@ def windowed(app, data, config, steps: int, data_dir) -> dict:
     startup = gaps[0]
     gaps[0], last[0] = 0.0, time.perf_counter()
     t, cpu = time.perf_counter(), time.process_time()
-    w.session.train()
-    run_until(lambda: w.session.latest is not None and w.session.latest.step >= steps)
+    w.training.train()
+    run_until(lambda: w.model.latest is not None and w.model.latest.step >= steps)
     elapsed = time.perf_counter() - t
     gui_cpu = (time.process_time() - cpu) / elapsed
-    samples = w.session.latest.samples_seen
+    samples = w.model.latest.samples_seen
     heart.stop()
     close_window(w)
     return {"rate": samples / elapsed, "hz": draws[0] / elapsed, "stall_ms": 1e3 * gaps[0],

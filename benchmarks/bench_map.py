@@ -147,7 +147,7 @@ def main(argv=None) -> None:
     view.points_spin.setValue(args.n)
     view.resize(900, 700)
     view.show()
-    view.set_dataset(data)
+    view.model.set_dataset(data)
     view.set_model(net)
     first = timed_in_view(app, view, "pca")  # starts the map process
     pca = timed_in_view(app, view, "pca")

@@ -159,8 +159,8 @@ class Soak:
         self.watch = QTimer(interval=250, timeout=self._check_interrupt)
 
     def start(self) -> None:
-        self.w.session.train()
-        run_until(lambda: self.w.session.is_training)
+        self.w.training.train()
+        run_until(lambda: self.w.training.is_training)
         self.t0 = time.perf_counter()
         self.sample()
         self.timer.start()
@@ -169,9 +169,9 @@ class Soak:
     def sample(self) -> None:
         pids = child_pids()
         self.pids.update(pids)
-        snap = self.w.session.latest
+        snap = self.w.model.latest
         s = Sample(t=time.perf_counter() - self.t0, step=snap.step if snap is not None else 0,
-                   counts=dict(self.counter.counts), state=self.w.session.state,
+                   counts=dict(self.counter.counts), state=self.w.training.state,
                    load=load_average(),
                    rss={"gui": rss_mb(), "training": child_rss(pids, "nnviz-training"),
                         "maps": child_rss(pids, "nnviz-maps")})
@@ -249,6 +249,8 @@ def main(argv=None) -> int:
     # process alone ends the soak, closing them as the window does.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     w = open_window(data, get_preset("default").config.replace(epochs=EPOCHS), args.data_dir)
+    view_failures: list[str] = []  # shown in the status bar, not in a dialog: failures too
+    w.model.add_failure_listener(lambda name, f: f is not None and view_failures.append(f.message))
     extra = show_every_view(w)
     wait_for_first_draw(app, w)  # the map process has started for the first map by now
     soak = Soak(app, w, extra, 60 * args.minutes, args.interval, csv)
@@ -262,7 +264,7 @@ def main(argv=None) -> int:
     app.exec()
     if csv is not None:
         csv.close()
-    lines, ok = summarize(soak.samples, args.warmup, w.errors)
+    lines, ok = summarize(soak.samples, args.warmup, w.errors + view_failures)
     left = leftover_processes(soak.pids)
     print("\n".join(lines))
     print("processes: " + ("all ended" if not left else "LEFT RUNNING: " + ", ".join(left)))

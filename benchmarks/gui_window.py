@@ -39,7 +39,7 @@ def run_until(predicate, poll_ms: int = 20) -> None:
 def wait_for_first_draw(app, w) -> None:
     """Until the new network's first snapshot (step 0) has been handed to the views and
     painted: the views create their items once, a start-up cost apart from training."""
-    run_until(lambda: w.state.shown is not None and w.state.shown.step == 0)
+    run_until(lambda: w.model.shown is not None and w.model.shown.step == 0)
     for _ in range(5):
         app.processEvents()
 

@@ -95,7 +95,7 @@ def main() -> int:
         w.actions_["train"].trigger()
         done()
         w.actions_["pause"].trigger()
-        wait(app, until=lambda: not w.session.is_training)
+        wait(app, until=lambda: not w.training.is_training)
 
     def chapter_1():
         set_up()
@@ -115,7 +115,7 @@ def main() -> int:
 
     def chapter_5():
         set_up()
-        wait(app, until=lambda: w.session.latest.step >= 50 and not w.session.is_training)
+        wait(app, until=lambda: w.model.latest.step >= 50 and not w.training.is_training)
         next(b for b in weights.mode_buttons.buttons() if b.text().startswith("Learned")).click()
         done()
         dock = w.docks["weights"]
@@ -152,7 +152,7 @@ def main() -> int:
         done()
         spent = time.perf_counter() - t0
         total += spent
-        snap = w.session.latest
+        snap = w.model.latest
         where = (f"; run at step {snap.step}, test accuracy {snap.history[-1]['test_accuracy']:.3f}"
                  if snap is not None and snap.history else "")
         print(f"chapter {k + 1}: {spent:5.1f} s of the app (set up, training, checks){where}")

@@ -96,7 +96,7 @@ def main() -> int:
     map_view = MapView(theme)
     map_view.resize(1000, 760)
     map_view.show()
-    map_view.set_dataset(data)
+    map_view.model.set_dataset(data)
     tsne = map_view.method_combo.findData("tsne")
     map_view.method_combo.setCurrentIndex(tsne)
     net = None
@@ -114,7 +114,7 @@ def main() -> int:
     ev = EvaluationView(theme)
     ev.resize(1300, 820)
     ev.show()
-    ev.set_dataset(data)
+    ev.model.set_dataset(data)
     ev.set_model(net, "cross_entropy")
     wait(app, until=lambda: not ev.busy and ev.evaluation is not None)
     wait(app, 0.3)
@@ -123,7 +123,7 @@ def main() -> int:
     ex = ExplorerView(theme)
     ex.resize(1600, 950)
     ex.show()
-    ex.set_dataset(data)
+    ex.model.set_dataset(data)
     ex.set_model(net, "cross_entropy", "the default preset after 10 epochs")
     wait(app, 0.2)
     drag(ex.pad, [(55, 70), (50, 150), (60, 205), (90, 200), (140, 150), (200, 95), (235, 75)])
@@ -147,14 +147,19 @@ def main() -> int:
     import tempfile
 
     from nnviz.runs.library import RunLibrary
-    runs = RunsView(theme=theme, library=RunLibrary(Path(tempfile.mkdtemp()) / "models"))
+    from nnviz.session import SessionModel
+    model = SessionModel()  # records the runs; the view shows them
+    model.set_dataset(data)
+    runs = RunsView(theme=theme, library=RunLibrary(Path(tempfile.mkdtemp()) / "models"),
+                    model=model)
+    model.subscribe("runs", runs)
     runs.resize(1200, 680)
     runs.show()
-    runs.set_dataset_name(data.name)
     for run_id, lr in enumerate((3e-4, 1e-3, 1e-2), start=1):
         config = base.replace(epochs=3, lr=lr, train_subset=20000)
         for snap in snapshots(data, config, 3, run_id):
-            runs.show_snapshot(snap)
+            model.receive(snap)
+            model.publish()
         runs.set_checked(("run", run_id), True)
     wait(app, 0.5)
     grab_png(runs, HERE / f"runs-compare{suffix}.png")

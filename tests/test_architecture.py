@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LINT = ("from importlinter.cli import lint_imports; raise SystemExit(lint_imports("
         "config_filename='pyproject.toml', no_cache=True, no_logo=True))")
 PACKAGES = {"analysis", "charts", "cli", "datasets", "engine", "gui", "files", "render",
-            "resources", "runs", "runtime"}
+            "resources", "runs", "runtime", "session"}
 
 
 def lint(root: Path) -> subprocess.CompletedProcess:
@@ -101,6 +101,16 @@ def test_qt_in_the_engine_breaks_the_contract(copy_of_nnviz):
     assert out.returncode == 1
     assert "never import Qt BROKEN" in " ".join(out.stdout.split())  # the name may wrap
     assert "nnviz.engine.losses -> pyqtgraph" in out.stdout
+
+
+def test_qt_in_the_session_model_breaks_the_contract(copy_of_nnviz):
+    # The model under the views stays testable without a window.
+    model = copy_of_nnviz / "nnviz" / "session" / "model.py"
+    model.write_text(model.read_text() + "\nfrom PySide6.QtCore import QObject  # wrong\n")
+    out = lint(copy_of_nnviz)
+    assert out.returncode == 1
+    assert "never import Qt BROKEN" in " ".join(out.stdout.split())
+    assert "nnviz.session.model -> PySide6" in out.stdout
 
 
 def test_a_circle_is_found(copy_of_nnviz, monkeypatch):

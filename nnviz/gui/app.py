@@ -80,16 +80,16 @@ class Director:
         self.timer.start()
 
     def tick(self):
-        w, s = self.window, self.window.session
-        if time.monotonic() - self.t0 > SHOT_TIMEOUT_S or (w.errors and s.dataset is None):
+        w, s, m = self.window, self.window.training, self.window.model
+        if time.monotonic() - self.t0 > SHOT_TIMEOUT_S or (w.errors and m.dataset is None):
             print(f"nnviz: error: screenshot not taken: {w.errors[-1] if w.errors else 'timeout'}",
                   file=sys.stderr)
             self.app.exit(2)
-        elif self.phase == "data" and s.latest is not None:
+        elif self.phase == "data" and m.latest is not None:
             self.phase = "train"
             if self.steps:
                 s.step(self.steps)
-        elif self.phase == "train" and s.latest.step >= self.steps and not s.is_training:
+        elif self.phase == "train" and m.latest.step >= self.steps and not s.is_training:
             self.phase, self.settle_until = "settle", time.monotonic() + 1.0
         elif self.phase == "settle" and time.monotonic() > self.settle_until:
             w.refresh_views()

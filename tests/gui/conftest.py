@@ -58,7 +58,7 @@ def make_window(qtbot, tmp_path):
         return w
     yield make
     for w in made:
-        w.session.shutdown()
+        w.training.shutdown()
 
 
 SMALL = TrainConfig(hidden=(32, 16), batch_size=20, epochs=3, seed=0)  # 15 batches an epoch

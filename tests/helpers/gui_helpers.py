@@ -55,12 +55,12 @@ def make_snapshot(data: Dataset, steps: int = 25, config: TrainConfig | None = N
 
 def latest(w, attr):
     """An attribute of the newest snapshot, or None before the first one."""
-    return getattr(w.session.latest, attr, None)
+    return getattr(w.model.latest, attr, None)
 
 
 def trained(qtbot, w, steps):
-    w.session.step(steps)
-    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step == steps
-                    and w.session.state == "paused", timeout=20_000)
+    w.training.step(steps)
+    qtbot.waitUntil(lambda: w.model.latest is not None and w.model.latest.step == steps
+                    and w.training.state == "paused", timeout=20_000)
     w.refresh_views()
-    return w.session.latest
+    return w.model.latest

@@ -24,7 +24,7 @@ MODEL_FILTER = "nnviz models (*.npz)"
 
 
 class FileCommands:
-    """Mixin for :class:`MainWindow`: needs ``state``, ``session``, ``views``, ``show_error``,
+    """Mixin for :class:`MainWindow`: needs ``model``, ``training``, ``views``, ``show_error``,
     ``status``."""
 
     _lanes: dict[str, Lane] | None = None
@@ -70,21 +70,23 @@ class FileCommands:
         self.set_dataset(ds, self.lane("dataset").current.source, reloadable=True)
 
     def set_dataset(self, ds, source=None, reloadable: bool = False) -> None:
-        """Make ``ds`` the session's dataset (the views follow the state) and build a fresh
+        """Make ``ds`` the session's dataset (the views follow the model) and build a fresh
         network for it. ``reloadable``: ``ds`` is what ``load_dataset(source, self.data_dir)``
         returns, so the training process may load it itself."""
         from nnviz.runtime.training_server import DatasetSource
         data_dir = None if self.data_dir is None else str(self.data_dir)
         origin = DatasetSource(str(source), data_dir) if reloadable else None
-        self.state.set_dataset(ds, source, origin)
+        self.training.shutdown()  # one process serves one dataset
+        self.model.set_dataset(ds, source, origin)
+        self.status.set_dataset(ds)
         self.new_network()
 
     def _on_dataset_error(self, message: str) -> None:
         task = self.lane("dataset").current
-        if self.session.dataset is None:  # else the open dataset's name replaces "loading …"
+        if self.model.dataset is None:  # else the open dataset's name replaces "loading …"
             self.status.set_text(dataset="no dataset")
         else:
-            self.status.set_dataset(self.session.dataset)
+            self.status.set_dataset(self.model.dataset)
         from nnviz.datasets import KNOWN_DATASETS
         if task is not None and task.offer_download and task.source in KNOWN_DATASETS:
             self._offer_download(task.source, message)
@@ -167,11 +169,11 @@ class FileCommands:
         *Save as…* for these very weights, which stay in memory."""
         from nnviz.engine.checkpoint import save_model
         from nnviz.files.outputs import check_output_path
-        snap = self.session.latest if snap is None else snap
+        snap = self.model.latest if snap is None else snap
         if snap is None:
             self.show_error("Nothing to save", "build or load a network first")
             return False
-        ds = self.session.dataset
+        ds = self.model.dataset
         try:
             check_output_path(path)
             save_model(path, snap.network(), snap.config, list(snap.history),
@@ -260,7 +262,7 @@ class FileCommands:
         """The per-epoch history as CSV (flat columns) or JSON (records), by suffix."""
         from nnviz.files.atomic import atomic_write
         from nnviz.files.outputs import check_output_path
-        history = list(self.session.latest.history) if self.session.latest else []
+        history = list(self.model.latest.history) if self.model.latest else []
         text = io.StringIO(newline="")
         if str(path).lower().endswith(".json"):
             json.dump(history, text, indent=1)

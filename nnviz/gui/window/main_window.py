@@ -1,8 +1,9 @@
 """The main window: docks for every view, the training toolbar, menus and the status bar.
 
 The window owns no training logic and no state: it forwards commands to the
-:class:`TrainingSession`, changes the :class:`SessionState` the views subscribe to, and on a
-~22 Hz timer has the state publish the newest snapshot.
+:class:`TrainingProcess`, changes the :class:`SessionModel` the views subscribe to, and on a
+~22 Hz timer has the model publish the newest snapshot. A view that fails is named in the
+status bar until it is served again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBo
 
 from nnviz.charts.theme import PRESENTER_FONT_SCALE, THEMES, apply_palette
 from nnviz.engine.config import TrainConfig
-from nnviz.gui.state import SessionState
 from nnviz.gui.views.activations.view import ActivationsView
 from nnviz.gui.views.controls.view import ControlsPanel
 from nnviz.gui.views.curves.view import CurvesView
@@ -28,8 +28,9 @@ from nnviz.gui.window import actions as window_actions
 from nnviz.gui.window.file_commands import FileCommands
 from nnviz.gui.window.side_windows import AnalysisWindow, SideWindow
 from nnviz.gui.window.status import StatusBar
-from nnviz.gui.workers.session import TrainingSession
+from nnviz.gui.workers.process import TrainingProcess
 from nnviz.runs.library import RunLibrary
+from nnviz.session import SessionModel
 
 # The views of the analysis window, by name: tab title.
 ANALYSIS = {"evaluation": "Evaluation", "map": "Map of the representation", "runs": "Runs and models"}
@@ -65,17 +66,18 @@ class MainWindow(FileCommands, QMainWindow):
         self.setObjectName("nnviz-main")
         self.settings = settings or QSettings()
         self.data_dir = data_dir
-        self.session = TrainingSession(self)
-        self.state = SessionState(self.session, self)
+        self.model = SessionModel()
+        self.training = TrainingProcess(self.model, self)
         self.theme = THEMES["light"]
         self.errors: list[str] = []   # every message shown in an error dialog (tests read it)
         self._dialogs = []            # open non-modal dialogs, kept alive
+        m = self.model  # the views that look the dataset up later read it from the model
         self.views = {"controls": ControlsPanel(), "curves": CurvesView(), "weights": WeightsView(),
-                      "activations": ActivationsView(), "data": DataView(),
-                      "explorer": ExplorerView(), "evaluation": EvaluationView(), "map": MapView(),
-                      "runs": RunsView(recorder=self.state.runs)}
+                      "activations": ActivationsView(model=m), "data": DataView(model=m),
+                      "explorer": ExplorerView(model=m), "evaluation": EvaluationView(model=m),
+                      "map": MapView(model=m), "runs": RunsView(model=m)}
         for name, view in self.views.items():  # each skips its drawing while hidden
-            self.state.subscribe(name, view)
+            self.model.subscribe(name, view)
         self.docks = self._build_docks()
         self.explorer_window = SideWindow("Draw and step", "explorer", self.views["explorer"], self)
         self.analysis_window = AnalysisWindow({n: (t, self.views[n]) for n, t in ANALYSIS.items()}, self)
@@ -89,6 +91,7 @@ class MainWindow(FileCommands, QMainWindow):
         for window in self.side_windows:  # their shortcuts work in the side windows too
             window.addActions([self.actions_[n] for n in window_actions.SHARED_WITH_SIDE_WINDOWS])
         self.status = StatusBar(self.statusBar())
+        self.model.add_failure_listener(self.status.show_failure)
         self._default_state = self.saveState()
         self._connect()
         self._timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh_views)
@@ -118,15 +121,12 @@ class MainWindow(FileCommands, QMainWindow):
         return docks
 
     def _connect(self) -> None:
-        s, c = self.session, self.views["controls"]
-        self.state.dataset_changed.connect(self.status.set_dataset)
-        self.state.subscriber_failed.connect(
-            lambda name, details: self.show_error(f"The {name} view failed", details))
+        s, c = self.training, self.views["controls"]
         s.state_changed.connect(self._on_state)
         s.diverged.connect(self._on_diverged)
         s.failed.connect(self._on_failed)
         c.live_changed.connect(self._on_live_changed)
-        c.delay_changed.connect(self.session.set_delay)
+        c.delay_changed.connect(self.training.set_delay)
         c.live_changed.connect(self._on_augmentation_maybe)
         self.views["weights"].mode_changed.connect(self._on_weights_mode)
         self._on_weights_mode(self.views["weights"].mode())
@@ -140,33 +140,33 @@ class MainWindow(FileCommands, QMainWindow):
     # -- snapshots to views ------------------------------------------------------------------------
 
     def refresh_views(self) -> None:
-        """Timer slot: the state publishes the newest snapshot to the views, once.
+        """Timer slot: the model publishes the newest snapshot to the views, once.
         Snapshots arriving between ticks are simply replaced: nothing is drawn in a slot."""
-        snap = self.state.publish()
+        snap = self.model.publish()
         if snap is not None:
-            self.status.show_snapshot(snap, self.session)
+            self.status.show_snapshot(snap, self.training)
 
     # -- training commands -------------------------------------------------------------------------
 
     def on_train(self):
         if self._needs_network():
-            self.session.train()
+            self.training.train()
 
     def on_pause(self):
         """Halt after the current batch; Train goes on with the same run."""
-        self.session.pause()
+        self.training.pause()
 
     def on_step(self):
         if self._needs_network():
-            self.session.step(1)
+            self.training.step(1)
 
     def on_epoch(self):
         if self._needs_network():
-            self.session.add_epoch()
+            self.training.add_epoch()
 
     def on_stop(self):
         """End the run (its last snapshot stays, to save); Train starts a new network."""
-        self.session.stop()
+        self.training.stop()
         self._update_actions()  # Stop is off at once: there is no run left to end
 
     def on_new_network(self):
@@ -176,7 +176,7 @@ class MainWindow(FileCommands, QMainWindow):
         """Build a fresh network from ``config`` (default: the controls); False if impossible."""
         controls = self.views["controls"]
         try:
-            self.session.new_network(config or controls.config())
+            self.training.new_network(config or controls.config())
         except ValueError as exc:
             self.show_error("Cannot build the network", str(exc))
             return False
@@ -218,12 +218,12 @@ class MainWindow(FileCommands, QMainWindow):
                             "reads it)")
             return False
         try:
-            self.session.adopt_model(net, config, list(history))
+            self.training.adopt_model(net, config, list(history))
         except ValueError as exc:
             self.show_error(error_title, str(exc))
             return False
         if config is not None:
-            self.views["controls"].set_config(self.session.config)
+            self.views["controls"].set_config(self.model.config)
         self.views["controls"].set_needs_new_network(False)
         self.views["explorer"].follow.setChecked(True)
         self._update_actions()
@@ -231,8 +231,8 @@ class MainWindow(FileCommands, QMainWindow):
 
     def _adopt_from_explorer(self, net) -> None:
         """Continue training from a network edited or taught in the explorer."""
-        snap = self.session.latest
-        if self.continue_from(net, self.session.config, snap.history if snap is not None else [],
+        snap = self.model.latest
+        if self.continue_from(net, self.model.config, snap.history if snap is not None else [],
                               "Cannot use that network for training"):
             self.statusBar().showMessage("training continues from the explorer's network", 5000)
 
@@ -240,19 +240,19 @@ class MainWindow(FileCommands, QMainWindow):
         self.continue_from(net, record.config, record.history, "Cannot load the run")
 
     def _needs_network(self) -> bool:
-        return self.session.has_network or self.new_network()
+        return self.training.has_network or self.new_network()
 
     @Slot(dict)
     def _on_live_changed(self, changes: dict) -> None:
         try:
-            self.session.request(**changes)
+            self.training.request(**changes)
         except ValueError as exc:
             self.show_error("Cannot apply that setting", str(exc))
 
     @Slot(str)
     def _on_weights_mode(self, mode: str) -> None:
         """Ask for gradients or updates in snapshots only while the weights view shows them."""
-        self.session.set_snapshot_fields({mode} & {"dW", "uW"})
+        self.training.set_snapshot_fields({mode} & {"dW", "uW"})
 
     @Slot(dict)
     def _on_augmentation_maybe(self, changes: dict) -> None:
@@ -273,15 +273,15 @@ class MainWindow(FileCommands, QMainWindow):
         self.show_error("Training stopped by an error", message)
 
     def _update_actions(self) -> None:
-        has_data = self.session.dataset is not None
-        training = self.session.is_training
+        has_data = self.model.dataset is not None
+        training = self.training.is_training
         a = self.actions_
         for name in ("train", "step", "epoch", "new"):
             a[name].setEnabled(has_data and (name == "new" or not training))
         a["pause"].setEnabled(training)
         # Stop ends a run that could go on: running, paused or finished (+1 epoch).
-        a["stop"].setEnabled(has_data and self.session.has_network)
-        a["save"].setEnabled(self.session.latest is not None)  # even after the process died
+        a["stop"].setEnabled(has_data and self.training.has_network)
+        a["save"].setEnabled(self.model.latest is not None)  # even after the process died
 
     # -- dialogs -----------------------------------------------------------------------------------
 
@@ -381,6 +381,7 @@ class MainWindow(FileCommands, QMainWindow):
             self.theme = theme
             for view in self.views.values():
                 view.set_theme(theme)
+            self.status.set_theme(theme)
         for action in self.theme_group.actions():
             action.setChecked(action.data() == self.theme.name)
 
@@ -410,14 +411,14 @@ class MainWindow(FileCommands, QMainWindow):
         s.setValue("controls/state", self.views["controls"].state())
         for window in self.side_windows:
             window.save_geometry(s)
-        if self.state.source is not None:
-            s.setValue("data/source", self.state.source)
+        if self.model.source is not None:
+            s.setValue("data/source", self.model.source)
         s.sync()
 
     def closeEvent(self, event) -> None:
         """Stop the training thread (it ends within a batch) and save the settings."""
         self._timer.stop()
-        self.session.shutdown()
+        self.training.shutdown()
         self.save_settings()
         if self.presenter:  # the font is the application's: give it back
             QApplication.instance().setFont(self._normal_font)

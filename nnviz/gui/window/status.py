@@ -1,8 +1,11 @@
-"""The status bar: dataset, state, epoch, step, samples/s, ETA, loss, accuracy."""
+"""The status bar: dataset, state, epoch, step, samples/s, ETA, loss, accuracy, and on the
+left the line naming a view that failed."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStatusBar
+
+from nnviz.charts.theme import LIGHT, Theme
 
 FIELDS = ("dataset", "state", "epoch", "step", "rate", "eta", "loss", "accuracy")
 # What each training state means for the next Train (the state label's text, tooltip).
@@ -28,10 +31,16 @@ def format_eta(seconds: float) -> str:
 
 
 class StatusBar:
-    """Permanent labels in the window's QStatusBar, updated from snapshots."""
+    """Permanent labels in the window's QStatusBar, updated from snapshots, and ``problem``:
+    one line naming a view that failed and its error, until every view is served again."""
 
-    def __init__(self, bar: QStatusBar):
+    def __init__(self, bar: QStatusBar, theme: Theme = LIGHT):
         self.bar = bar
+        self.failures: dict[str, str] = {}  # view name → its line, in the order they failed
+        self.problem = QLabel("")
+        self.problem.setObjectName("status-problem")
+        self.problem.setVisible(False)
+        bar.addWidget(self.problem, 1)  # left of the permanent labels
         self.labels = {}
         for name in FIELDS:
             label = QLabel("")
@@ -39,6 +48,10 @@ class StatusBar:
             bar.addPermanentWidget(label)
             self.labels[name] = label
         self.set_text(dataset="no dataset", state="–")
+        self.set_theme(theme)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.problem.setStyleSheet(f"color: {theme.bad};")
 
     def set_text(self, **values: str) -> None:
         for name, text in values.items():
@@ -46,6 +59,18 @@ class StatusBar:
 
     def set_dataset(self, ds) -> None:
         self.set_text(dataset=f"{ds.name}: {len(ds.y_train):,} train / {len(ds.y_test):,} test")
+
+    def show_failure(self, name: str, failure) -> None:
+        """``failure`` (a :class:`~nnviz.session.SubscriberFailure`) of view ``name``, or
+        None: it is served again. The newest failure is the one shown."""
+        self.failures.pop(name, None)
+        if failure is not None:
+            self.failures[name] = failure.message
+        lines = list(self.failures.values())
+        more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+        self.problem.setText(lines[-1] + more if lines else "")
+        self.problem.setToolTip(failure.details if failure is not None else "")
+        self.problem.setVisible(bool(lines))
 
     def set_state(self, state: str) -> None:
         text, tip = STATES.get(state, (state, ""))

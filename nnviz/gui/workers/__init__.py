@@ -1,1 +1,1 @@
-"""Work off the GUI thread: the training relay, background tasks, the training session."""
+"""Work off the GUI thread: the training process and its relay, background tasks."""

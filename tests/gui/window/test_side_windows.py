@@ -43,10 +43,10 @@ def test_a_taught_network_goes_back_to_training(qtbot, window, digits):
     ex.load_test_image(0)
     ex.learn(0.05, 2)
     taught = ex.net.theta.copy()
-    old_run = window.session.latest.run_id
+    old_run = window.model.latest.run_id
     ex.learn_this.keep_button.click()
-    qtbot.waitUntil(lambda: window.session.latest.run_id != old_run, timeout=10_000)
-    snap = window.session.latest
+    qtbot.waitUntil(lambda: window.model.latest.run_id != old_run, timeout=10_000)
+    snap = window.model.latest
     theta = np.concatenate([np.concatenate([L.W.ravel(), L.b]) for L in snap.layers])
     np.testing.assert_array_equal(theta, taught)  # training continues from the taught network
     assert ex.follow.isChecked()
@@ -55,14 +55,14 @@ def test_a_taught_network_goes_back_to_training(qtbot, window, digits):
 def test_kept_unit_edits_go_back_to_training(qtbot, window):
     trained(qtbot, window, 5)
     ex = window.views["explorer"]
-    ex.show_snapshot(window.session.latest)
+    ex.show_snapshot(window.model.latest)
     ex.load_test_image(1)
     ex.inspector.edits_changed.emit((UnitEdit(1, 3, weight_scale=0.0),))
     assert np.all(ex.net.layers[0].W[3] == 0)
     ex._keep_edits()
-    old_run = window.session.latest.run_id
-    qtbot.waitUntil(lambda: window.session.latest.run_id != old_run, timeout=10_000)
-    assert np.all(window.session.latest.layers[0].W[3] == 0)
+    old_run = window.model.latest.run_id
+    qtbot.waitUntil(lambda: window.model.latest.run_id != old_run, timeout=10_000)
+    assert np.all(window.model.latest.layers[0].W[3] == 0)
 
 
 def test_side_windows_visibility_and_geometry_are_saved(qtbot, make_window, tmp_path):
@@ -98,15 +98,15 @@ def test_gallery_and_map_send_images_to_the_pad_and_the_probe(qtbot, window, dig
 
 def test_a_dead_training_process_is_reported_and_the_app_goes_on(qtbot, window, digits, tmp_path):
     snap = trained(qtbot, window, 4)
-    window.session._worker._process.kill()  # as if the process crashed
+    window.training._worker._process.kill()  # as if the process crashed
     qtbot.waitUntil(lambda: any("ended unexpectedly" in e for e in window.errors), timeout=10_000)
-    qtbot.waitUntil(lambda: window.session._worker is None, timeout=5000)
-    assert window.session.state == "stopped" and window.session.latest is snap
+    qtbot.waitUntil(lambda: window.training._worker is None, timeout=5000)
+    assert window.training.state == "stopped" and window.model.latest is snap
     assert window.actions_["save"].isEnabled()
     assert window.save_model(tmp_path / "rescued.npz")  # the last weights are not lost
     window.set_dataset(digits, "tiny")                   # no touching the dead thread
     trained(qtbot, window, 2)                            # a new process trains
-    assert window.session.latest.step == 2
+    assert window.model.latest.step == 2
 
 
 def test_export_takes_the_view_of_the_active_side_window(qtbot, window, tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from nnviz.engine.training import Trainer, make_network
 
 def test_training_reaches_every_view_and_the_status_bar(qtbot, window):
     snap = trained(qtbot, window, 12)
-    shown = window.state.shown
+    shown = window.model.shown
     assert (shown.run_id, shown.step) == (snap.run_id, 12)
     assert window.errors == []
     labels = window.status.labels
@@ -33,18 +33,18 @@ def test_toolbar_commands_at_any_moment(qtbot, window):
     window.views["controls"].set_config(window.views["controls"].config().replace(epochs=2))
     window.new_network()
     a["train"].trigger()
-    qtbot.waitUntil(lambda: window.session.state == "finished", timeout=20_000)
+    qtbot.waitUntil(lambda: window.training.state == "finished", timeout=20_000)
     qtbot.waitUntil(lambda: latest(window, "epochs_done") == 2, timeout=20_000)
     a["epoch"].trigger()
     qtbot.waitUntil(lambda: latest(window, "epochs_done") == 3, timeout=20_000)
-    window.session.set_delay(0.02)
+    window.training.set_delay(0.02)
     window.views["controls"].set_config(window.views["controls"].config().replace(epochs=50))
     window.new_network()
     a["train"].trigger()
     qtbot.waitUntil(lambda: (latest(window, "step") or 0) > 2, timeout=20_000)
     assert a["pause"].isEnabled() and a["stop"].isEnabled()
     a["stop"].trigger()
-    qtbot.waitUntil(lambda: window.session.state == "stopped", timeout=20_000)  # not "paused"
+    qtbot.waitUntil(lambda: window.training.state == "stopped", timeout=20_000)  # not "paused"
     a["new"].trigger()
     qtbot.waitUntil(lambda: latest(window, "step") == 0, timeout=10_000)
 
@@ -58,22 +58,22 @@ def direct_weights(config, data, steps):
 
 
 def test_pause_then_train_goes_on_with_the_same_run(qtbot, window, digits):
-    a, s, T = window.actions_, window.session, 20_000
-    config = s.config  # SMALL: 3 epochs of 15 batches
+    a, s, T = window.actions_, window.training, 20_000
+    config = window.model.config  # SMALL: 3 epochs of 15 batches
     s.set_delay(0.02)  # slow motion, so Pause lands mid-run
     a["train"].trigger()
     qtbot.waitUntil(lambda: (latest(window, "step") or 0) >= 3, timeout=T)
     assert a["pause"].isEnabled() and a["stop"].isEnabled() and not a["train"].isEnabled()
-    run = s.latest.run_id
+    run = window.model.latest.run_id
     a["pause"].trigger()
     qtbot.waitUntil(lambda: s.state == "paused", timeout=T)
-    assert 3 <= s.latest.step < 45 and s.has_network
+    assert 3 <= window.model.latest.step < 45 and s.has_network
     assert window.status.labels["state"].text() == "paused · Train resumes"
     assert a["train"].isEnabled() and a["stop"].isEnabled() and not a["pause"].isEnabled()
     s.set_delay(0)
     a["train"].trigger()
     qtbot.waitUntil(lambda: s.state == "finished" and latest(window, "step") == 45, timeout=T)
-    end = s.latest
+    end = window.model.latest
     # One run from start to end: no batch lost or repeated, the weights those of 45
     # uninterrupted batches (another process: allclose).
     assert end.run_id == run and len(end.history) == 3
@@ -83,18 +83,18 @@ def test_pause_then_train_goes_on_with_the_same_run(qtbot, window, digits):
 
 
 def test_stop_ends_the_run_and_train_starts_a_new_network(qtbot, window, digits, tmp_path):
-    a, s, T = window.actions_, window.session, 20_000
+    a, s, T = window.actions_, window.training, 20_000
     s.set_delay(0.02)
     a["train"].trigger()
     qtbot.waitUntil(lambda: (latest(window, "step") or 0) >= 3, timeout=T)
-    first = s.latest.run_id
+    first = window.model.latest.run_id
     a["stop"].trigger()
     assert not a["stop"].isEnabled() and not s.has_network  # at once: no run left to end
     qtbot.waitUntil(lambda: s.state == "stopped", timeout=T)
     assert window.status.labels["state"].text() == "stopped · run ended"
     assert a["train"].isEnabled() and a["step"].isEnabled() and not a["pause"].isEnabled()
     assert not a["stop"].isEnabled() and a["save"].isEnabled()
-    ended = s.latest
+    ended = window.model.latest
     assert ended.run_id == first
     assert window.save_model(tmp_path / "stopped.npz")  # the ended run's weights are kept
     np.testing.assert_array_equal(load_model(tmp_path / "stopped.npz").net.layers[0].W,
@@ -105,11 +105,11 @@ def test_stop_ends_the_run_and_train_starts_a_new_network(qtbot, window, digits,
     window.views["controls"].set_config(config)
     s.set_delay(0)
     a["train"].trigger()
-    assert s.has_network and s.config.hidden == (8,)
+    assert s.has_network and window.model.config.hidden == (8,)
     qtbot.waitUntil(lambda: s.state == "finished" and latest(window, "run_id") != first,
                     timeout=T)
     qtbot.waitUntil(lambda: latest(window, "step") == 30, timeout=T)
-    new = s.latest
+    new = window.model.latest
     assert new.run_id == first + 1 and new.sizes == (784, 8, 10) and len(new.history) == 2
     np.testing.assert_array_equal(new.curves["step"], np.arange(1, 31))
     np.testing.assert_allclose(new.layers[0].W, direct_weights(config, digits, 30), atol=1e-5)
@@ -122,7 +122,7 @@ def test_learning_rate_from_the_controls_reaches_the_optimiser(qtbot, window):
     # finish before the change arrived, and the test waited for a batch that never came.
     trained(qtbot, window, 3)
     window.views["controls"].live_changed.emit({"lr": 0.0042})
-    window.session.step(1)
+    window.training.step(1)
     # The optimiser's rate (constant schedule) as reported by the training process:
     qtbot.waitUntil(lambda: latest(window, "lr") == pytest.approx(0.0042), timeout=20_000)
     assert latest(window, "step") == 4
@@ -134,7 +134,7 @@ def test_corrupt_dataset_gives_a_dialog_and_the_app_goes_on(qtbot, window, tmp_p
     window.open_dataset(str(bad))
     qtbot.waitUntil(lambda: bool(window.errors), timeout=10_000)
     assert "digits.csv" in window.errors[-1]
-    assert window.session.dataset.name == "tiny-digits"  # the old data is still in use
+    assert window.model.dataset.name == "tiny-digits"  # the old data is still in use
     trained(qtbot, window, 2)
 
 
@@ -143,11 +143,11 @@ def test_close_during_training_stops_the_thread(qtbot, make_window, digits):
     w.set_dataset(digits, "tiny")
     w.views["controls"].set_config(w.views["controls"].config().replace(epochs=10_000))
     w.new_network()
-    w.session.train()
-    qtbot.waitUntil(lambda: w.session.latest is not None and w.session.latest.step > 5,
+    w.training.train()
+    qtbot.waitUntil(lambda: w.model.latest is not None and w.model.latest.step > 5,
                     timeout=20_000)
     w.close()
-    assert w.session._thread is None and w.session.state == "stopped"
+    assert w.training._thread is None and w.training.state == "stopped"
 
 
 def test_save_and_load_model_round_trip(qtbot, window, tmp_path):
@@ -160,7 +160,7 @@ def test_save_and_load_model_round_trip(qtbot, window, tmp_path):
     window.new_network()
     window.load_model(path)
     qtbot.waitUntil(lambda: latest(window, "step") == 5, timeout=20_000)
-    assert np.array_equal(window.session.latest.layers[0].W, snap.layers[0].W)
+    assert np.array_equal(window.model.latest.layers[0].W, snap.layers[0].W)
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"garbage")
     window.load_model(bad)
@@ -259,8 +259,8 @@ def test_download_with_progress_then_the_dataset_opens(qtbot, make_window, tmp_p
     progress = []
     task = w.download_dataset("mnist", mirrors=[http_server.url("good")])
     task.progress.connect(lambda done, total: progress.append(done))  # GUI thread
-    qtbot.waitUntil(lambda: w.session.dataset is not None, timeout=60_000)
-    assert w.session.dataset.name == "mnist" and len(w.session.dataset.y_train) == 60_000
+    qtbot.waitUntil(lambda: w.model.dataset is not None, timeout=60_000)
+    assert w.model.dataset.name == "mnist" and len(w.model.dataset.y_train) == 60_000
     assert (tmp_path / "data" / "mnist" / "train-images-idx3-ubyte.gz").is_file()
     assert w.errors == []
 
@@ -279,22 +279,22 @@ def test_failed_download_is_a_dialog_and_leaves_nothing(qtbot, make_window, tmp_
 def test_fashion_mnist_works_the_same(qtbot, make_window):
     w = make_window()
     w.open_dataset("fashion-mnist")
-    qtbot.waitUntil(lambda: w.session.dataset is not None and w.session.latest is not None,
+    qtbot.waitUntil(lambda: w.model.dataset is not None and w.model.latest is not None,
                     timeout=60_000)
-    assert w.session.dataset.class_names[0] == "T-shirt/top"
+    assert w.model.dataset.class_names[0] == "T-shirt/top"
     trained(qtbot, w, 3)
     assert w.errors == []
 
 
 def test_weights_view_mode_asks_for_gradients(qtbot, window):
     trained(qtbot, window, 3)
-    assert window.session.fields == frozenset()  # weights mode: no gradients shipped
+    assert window.training.fields == frozenset()  # weights mode: no gradients shipped
     window.views["weights"].set_mode("dW")
-    assert window.session.fields == frozenset({"dW"})
-    qtbot.waitUntil(lambda: window.session.latest.layers[0].dW is not None, timeout=20_000)
+    assert window.training.fields == frozenset({"dW"})
+    qtbot.waitUntil(lambda: window.model.latest.layers[0].dW is not None, timeout=20_000)
     window.refresh_views()
     view = window.views["weights"]
-    assert window.errors == [] and view._drawn is window.session.latest
+    assert window.errors == [] and view._drawn is window.model.latest
     assert view.levels[1] > 0
 
 
@@ -309,9 +309,9 @@ def test_an_image_folder_opens_like_any_dataset(qtbot, window, tmp_path):
             img[4 + 2 * k:8 + 2 * k, 6:22] = 255
             Image.fromarray(img).save(tmp_path / "mine" / str(k) / f"{i}.png")
     window.open_dataset(str(tmp_path / "mine"))
-    qtbot.waitUntil(lambda: window.session.dataset.name != "tiny-digits"
-                    and window.session.latest is not None, timeout=30_000)
-    ds = window.session.dataset
+    qtbot.waitUntil(lambda: window.model.dataset.name != "tiny-digits"
+                    and window.model.latest is not None, timeout=30_000)
+    ds = window.model.dataset
     assert len(ds.y_train) + len(ds.y_test) == 60 and ds.class_names == tuple("0123456789")
     trained(qtbot, window, 2)
     assert window.errors == []

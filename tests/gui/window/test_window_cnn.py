@@ -21,5 +21,5 @@ def test_loading_a_cnn_says_so_in_one_line_and_keeps_the_view(qtbot, window, tmp
     assert window.errors[-1] == MESSAGE and len(window.errors) == 2
     # Nothing was replaced: the window still shows the network it had.
     assert latest(window, "step") == 5
-    assert window.session.latest.run_id == snap.run_id
-    assert window.session.latest.layers[0].W.shape == snap.layers[0].W.shape
+    assert window.model.latest.run_id == snap.run_id
+    assert window.model.latest.layers[0].W.shape == snap.layers[0].W.shape

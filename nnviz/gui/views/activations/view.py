@@ -37,6 +37,7 @@ from nnviz.engine.losses import softmax
 from nnviz.gui.views.activations.parts import SATURATED, LayerPanel, probe_forward
 from nnviz.gui.widgets.deferred import DeferredDraw
 from nnviz.gui.widgets.help import chart_help, help_button, reanchor, topic
+from nnviz.session import SessionModel
 
 INPUT_CAPTION = "Test image #{i}, true class {true}."
 OUTPUT_MIN_WIDTH = 165  # px: class names, bars up to p = 1 and their "100.0 % ◀" labels
@@ -76,6 +77,9 @@ class ActivationsView(DeferredDraw, QWidget):
     ----------
     theme : Theme
     parent : QWidget, optional
+    model : SessionModel, optional
+        The window's, whose dataset this view shows (default: one of its own, for the view
+        on its own).
 
     Signals
     -------
@@ -94,9 +98,10 @@ class ActivationsView(DeferredDraw, QWidget):
 
     probe_changed = Signal(int)
 
-    def __init__(self, theme: Theme = LIGHT, parent=None):
+    def __init__(self, theme: Theme = LIGHT, parent=None, *, model: SessionModel | None = None):
         super().__init__(parent)
-        self._ds: Dataset | None = None
+        # The dataset is the model's (the window's; on its own, one of its own).
+        self.model = model if model is not None else SessionModel.alone("activations", self)
         self._snap = None
         self._shape_key = None  # (run_id, sizes, activations) the panels were built for
         self._probe = 0
@@ -191,7 +196,6 @@ class ActivationsView(DeferredDraw, QWidget):
 
     def set_dataset(self, ds: Dataset) -> None:
         """Probe images come from ``ds.x_test``; class names label the output bars."""
-        self._ds = ds
         self.spin.blockSignals(True)
         self.spin.setRange(0, max(len(ds.x_test) - 1, 0))
         self.spin.blockSignals(False)
@@ -204,9 +208,10 @@ class ActivationsView(DeferredDraw, QWidget):
 
     def set_probe(self, index: int) -> None:
         """Show test image ``index`` (wraps around the test set) and emit ``probe_changed``."""
-        if self._ds is None or not len(self._ds.x_test):
+        ds = self.model.dataset
+        if ds is None or not len(ds.x_test):
             return
-        index = int(index) % len(self._ds.x_test)
+        index = int(index) % len(ds.x_test)
         if index == self._probe:
             return
         self._probe = index
@@ -219,8 +224,9 @@ class ActivationsView(DeferredDraw, QWidget):
 
     def random_probe(self) -> None:
         """Jump to a random other test image."""
-        if self._ds is not None and len(self._ds.x_test) > 1:
-            offset = int(self._rng.integers(1, len(self._ds.x_test)))
+        ds = self.model.dataset
+        if ds is not None and len(ds.x_test) > 1:
+            offset = int(self._rng.integers(1, len(ds.x_test)))
             self.set_probe(self._probe + offset)
 
     def show_snapshot(self, snap) -> None:
@@ -259,7 +265,7 @@ class ActivationsView(DeferredDraw, QWidget):
         self._layout_scene()
 
     def _show_probe(self) -> None:
-        ds = self._ds
+        ds = self.model.dataset
         self.spin.blockSignals(True)
         self.spin.setValue(self._probe)
         self.spin.blockSignals(False)
@@ -275,7 +281,7 @@ class ActivationsView(DeferredDraw, QWidget):
 
     def _draw_network(self) -> None:
         """Forward pass of the probe through the snapshot, drawn into the existing items."""
-        snap, ds = self._snap, self._ds
+        snap, ds = self._snap, self.model.dataset
         if not self._fits():
             self.probabilities = None
             self._draw_header()
@@ -289,12 +295,12 @@ class ActivationsView(DeferredDraw, QWidget):
 
     def _fits(self) -> bool:
         """A snapshot whose input and output sizes match the dataset's."""
-        snap, ds = self._snap, self._ds
+        snap, ds = self._snap, self.model.dataset
         return (snap is not None and ds is not None and snap.sizes[0] == ds.n_features
                 and snap.sizes[-1] == ds.n_classes)
 
     def _draw_header(self) -> None:
-        ds, p, theme = self._ds, self.probabilities, self._theme
+        ds, p, theme = self.model.dataset, self.probabilities, self._theme
         if ds is None:
             text, color = "No dataset loaded", theme.muted
         elif self._snap is None:
@@ -320,7 +326,7 @@ class ActivationsView(DeferredDraw, QWidget):
             panel.hover.hide()
         self.input_hover.hide()
         self.output.hover.hide()
-        if self._ds is not None and self.input_plot.sceneBoundingRect().contains(pos):
+        if self.model.dataset is not None and self.input_plot.sceneBoundingRect().contains(pos):
             self._hover_input(self.input_plot.vb.mapSceneToView(pos))
             return
         for panel in self.panels:
@@ -334,10 +340,10 @@ class ActivationsView(DeferredDraw, QWidget):
             self.output.hover_at(self.output.plot.vb.mapSceneToView(pos))
 
     def _hover_input(self, point) -> None:
-        h, w = self._ds.image_shape
+        h, w = self.model.dataset.image_shape
         row, col = int(np.floor(point.y())), int(np.floor(point.x()))
         if 0 <= row < h and 0 <= col < w:
-            value = self._ds.x_test[self._probe][row * w + col]
+            value = self.model.dataset.x_test[self._probe][row * w + col]
             place_hover(self.input_hover, f"pixel ({row}, {col})\nx = {value:.3f}", point,
                         self.input_plot.vb)
 

@@ -26,6 +26,7 @@ from nnviz.datasets import Dataset
 from nnviz.engine.augment import Augmentation, Augmenter
 from nnviz.gui.views.data.stats import LEVELS, dataset_stats
 from nnviz.gui.widgets.help import chart_help, set_hint, topic
+from nnviz.session import SessionModel
 
 SAMPLES_PER_CLASS = 8
 MEAN_GAP = 6  # pixels between a class's samples and its mean image
@@ -86,6 +87,9 @@ class DataView(QWidget):
     ----------
     theme : Theme
     parent : QWidget, optional
+    model : SessionModel, optional
+        The window's, whose dataset this view shows (default: one of its own, for the view
+        on its own).
 
     Attributes
     ----------
@@ -102,9 +106,10 @@ class DataView(QWidget):
         Seed of the strip's draw; "Shuffle" increments it.
     """
 
-    def __init__(self, theme: Theme = LIGHT, parent=None):
+    def __init__(self, theme: Theme = LIGHT, parent=None, *, model: SessionModel | None = None):
         super().__init__(parent)
-        self._ds: Dataset | None = None
+        # The dataset is the model's (the window's; on its own, one of its own).
+        self.model = model if model is not None else SessionModel.alone("data", self)
         self._aug = Augmentation()
         self._augmenter: Augmenter | None = None
         self.pixel_counts = self.means = self.augmented = self.strip_indices = None
@@ -183,7 +188,6 @@ class DataView(QWidget):
     def set_dataset(self, ds: Dataset) -> None:
         """Show ``ds`` and redraw all. Its :func:`dataset_stats` are computed here (~150 ms for
         MNIST) unless the window computed them off the GUI thread while loading."""
-        self._ds = ds
         k = ds.n_classes
         stats = dataset_stats(ds, SAMPLES_PER_CLASS)
         self.pixel_counts, self.means, chosen = stats.pixel_counts, stats.means, stats.chosen
@@ -230,7 +234,7 @@ class DataView(QWidget):
 
     def _draw_samples(self, chosen: np.ndarray) -> None:
         """Samples (levels 0..1) and, in a column to their right, means (levels 0..max)."""
-        ds = self._ds
+        ds = self.model.dataset
         h, w = ds.image_shape
         images = np.full((chosen.size, h, w), np.nan, dtype=np.float32)
         valid = chosen.reshape(-1) >= 0
@@ -249,7 +253,7 @@ class DataView(QWidget):
                                    size=TITLE_SIZE)
 
     def _draw_counts(self) -> None:
-        ds = self._ds
+        ds = self.model.dataset
         k = np.arange(ds.n_classes)
         train = np.bincount(ds.y_train, minlength=ds.n_classes)
         test = np.bincount(ds.y_test, minlength=ds.n_classes)
@@ -272,10 +276,11 @@ class DataView(QWidget):
             CAPTIONS["histogram"].format(n=int(counts.sum()), zero=zero))
 
     def _draw_strip(self) -> None:
-        if self._ds is None:
+        ds = self.model.dataset
+        if ds is None:
             return
-        h, w = self._ds.image_shape
-        x = self._ds.x_train[self.strip_indices]
+        h, w = ds.image_shape
+        x = ds.x_train[self.strip_indices]
         rng = np.random.default_rng(self.strip_seed)
         self.augmented = self._augmenter(np.repeat(x, STRIP_COPIES, axis=0), self._aug, rng)
         originals = tile(x.reshape(-1, h, w), 1)

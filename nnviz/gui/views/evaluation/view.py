@@ -31,6 +31,7 @@ from nnviz.gui.views.evaluation.confidence import ConfidencePage
 from nnviz.gui.views.evaluation.jobs import ROBUSTNESS_N, EvaluationJobs
 from nnviz.gui.views.evaluation.mistakes import MistakesPage
 from nnviz.gui.widgets.help import help_button, topic
+from nnviz.session import SessionModel
 
 HELP = topic(
     "evaluation.refresh", "Evaluation",
@@ -78,10 +79,11 @@ class EvaluationView(QWidget):
     updated = Signal()
     robustness_updated = Signal()
 
-    def __init__(self, theme: Theme = LIGHT, parent=None):
+    def __init__(self, theme: Theme = LIGHT, parent=None, *, model: SessionModel | None = None):
         super().__init__(parent)
+        # The dataset is the model's (the window's; on its own, one of its own).
+        self.model = model if model is not None else SessionModel.alone("evaluation", self)
         self._theme = theme
-        self._ds = None
         self._source = None        # ("snap", snapshot) or ("model", net, loss)
         self._key = None           # identifies what _source evaluates to
         self._snap_key = None      # (run_id, epochs_done) of the last snapshot seen
@@ -152,7 +154,6 @@ class EvaluationView(QWidget):
 
     def set_dataset(self, ds) -> None:
         """Evaluate on ``ds.x_test``; what was shown for another dataset is cleared."""
-        self._ds = ds
         self.mistakes.set_dataset(ds)
         self._clear("Evaluating…")
         self._request()
@@ -207,7 +208,7 @@ class EvaluationView(QWidget):
 
     def _request(self) -> None:
         """Ask for an evaluation of the current source, unless hidden or already asked."""
-        if self._source is None or self._ds is None or not self.isVisible():
+        if self._source is None or self.model.dataset is None or not self.isVisible():
             return
         if self._key == self._requested:
             return
@@ -218,7 +219,7 @@ class EvaluationView(QWidget):
         else:
             net, loss = rest
             sizes, make_net = net.sizes, lambda: net
-        ds = self._ds
+        ds = self.model.dataset
         if sizes[0] != ds.n_features or sizes[-1] != ds.n_classes:
             self._clear("This network was built for other data: start a new run")
             return
@@ -235,7 +236,7 @@ class EvaluationView(QWidget):
             return
         self._robust_key = self._shown_key
         self.confidence.show_progress(0, 1)
-        ds = self._ds
+        ds = self.model.dataset
         self.jobs.robustness(self._shown_key, self.network, ds.x_test, ds.y_test,
                              n=self.robustness_n, image_shape=tuple(ds.image_shape))
 
@@ -248,7 +249,7 @@ class EvaluationView(QWidget):
         self.mistakes.show_evaluation(ev)
         if self.selected is None or self.selected >= ev.n:
             self.mistakes.select(int(ev.misclassified[0]) if ev.n_errors else 0)
-        self.confidence.show_evaluation(ev, self.network, self._ds, self.selected)
+        self.confidence.show_evaluation(ev, self.network, self.model.dataset, self.selected)
         self.updated.emit()
         self._maybe_robustness()
 

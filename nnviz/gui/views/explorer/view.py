@@ -46,6 +46,7 @@ from nnviz.gui.views.stepper.view import StepperView
 from nnviz.gui.views.unit_inspector.view import UnitInspector
 from nnviz.gui.widgets.help import help_button, topic
 from nnviz.gui.workers.tasks import Lane, Task
+from nnviz.session import SessionModel
 
 FOLLOW_HZ = 4  # network refreshes per second while following a training run
 SOURCE_HELP = topic(
@@ -87,8 +88,10 @@ class ExplorerView(QWidget):
 
     adopt_requested = Signal(object)
 
-    def __init__(self, theme: Theme = LIGHT, parent=None):
+    def __init__(self, theme: Theme = LIGHT, parent=None, *, model: SessionModel | None = None):
         super().__init__(parent)
+        # The dataset is the model's (the window's; on its own, one of its own).
+        self.model = model if model is not None else SessionModel.alone("explorer", self)
         self.base_net: MLP | None = None
         self.net: MLP | None = None
         self.loss = "cross_entropy"
@@ -100,7 +103,6 @@ class ExplorerView(QWidget):
         self._accuracy_lane = Lane(self)
         self.latency_ms = float("nan")
         self.diagram_focus = None  # (layer, direction) lit up in the diagram
-        self._ds = None
         self._source = ""
         self._last_follow = 0.0
         self._shown_snap = None
@@ -200,7 +202,6 @@ class ExplorerView(QWidget):
 
     def set_dataset(self, ds) -> None:
         """Test images come from ``ds.x_test``; class names label the answer and the stepper."""
-        self._ds = ds
         names = list(ds.class_names)
         self.answer.set_classes(names, ds.image_shape)
         self.stepper_view.set_class_names(names)
@@ -254,7 +255,7 @@ class ExplorerView(QWidget):
 
     def load_test_image(self, index: int) -> None:
         """Put test image ``index`` on the pad and explore it exactly as stored (with its label)."""
-        ds = self._ds
+        ds = self.model.dataset
         if ds is None or not 0 <= index < len(ds.x_test):
             return
         self.test_spin.setValue(int(index))
@@ -284,8 +285,9 @@ class ExplorerView(QWidget):
         self.latency_ms = 1000 * (time.perf_counter() - t0)
 
     def _random_test_image(self) -> None:
-        if self._ds is not None and len(self._ds.x_test):
-            self.load_test_image(int(np.random.default_rng().integers(len(self._ds.x_test))))
+        ds = self.model.dataset
+        if ds is not None and len(ds.x_test):
+            self.load_test_image(int(np.random.default_rng().integers(len(ds.x_test))))
 
     # -- computing what is shown -----------------------------------------------------------
 
@@ -392,10 +394,11 @@ class ExplorerView(QWidget):
         """Test accuracy before and after the edits, off the GUI thread; only when the edits
         or the network change (it does not depend on the drawing)."""
         self._accuracy = None
-        if self._ds is None or not len(self._ds.x_test) or not self.edits:
+        ds = self.model.dataset
+        if ds is None or not len(ds.x_test) or not self.edits:
             self._accuracy_lane.supersede()
             return
-        base, edited, ds = self.base_net, self.net, self._ds
+        base, edited = self.base_net, self.net
         task = Task(lambda task: (edited, test_accuracy(base, ds.x_test, ds.y_test),
                                   test_accuracy(edited, ds.x_test, ds.y_test)))
         self._accuracy_lane.start(task, done=self._on_accuracy)

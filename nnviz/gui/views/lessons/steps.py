@@ -2,11 +2,11 @@
 
 Set-up steps drive the window as a learner would: a preset chosen in the controls, *New
 network*, *Step*, a dock raised, a test image sent to the pad, → pressed on the stepper.
-Checks read real state only: the session's newest snapshot, the weights view's layer and
+Checks read real state only: the session model's newest snapshot, the weights view's layer and
 mode, the explorer's example and stepper cursor. Each check returns what is still missing
 ("" when done), so the lessons can say it.
 
-The window is duck-typed (``views``, ``docks``, ``session``, ``explorer_window``,
+The window is duck-typed (``views``, ``docks``, ``model``, ``training``, ``explorer_window``,
 ``new_network``): the views layer never imports the window.
 """
 
@@ -61,14 +61,14 @@ class Start:
 
     @classmethod
     def of(cls, window) -> Start:
-        snap = window.session.latest
+        snap = window.model.latest
         return cls() if snap is None else cls(snap.run_id, snap.step, snap.epochs_done)
 
 
 def trained_since(window, start: Start, steps: int = 0, epochs: int = 0):
     """The newest snapshot if training went at least ``steps`` batches and ``epochs`` epochs
     further than ``start`` (counted from 0 in a run begun since), else None."""
-    snap = window.session.latest
+    snap = window.model.latest
     if snap is None:
         return None
     same_run = snap.run_id == start.run_id
@@ -78,7 +78,7 @@ def trained_since(window, start: Start, steps: int = 0, epochs: int = 0):
 
 def steps_since(window, start: Start) -> int:
     """Batches trained since ``start`` (in a run begun since: all of its batches)."""
-    snap = window.session.latest
+    snap = window.model.latest
     if snap is None:
         return 0
     return snap.step - start.step if snap.run_id == start.run_id else snap.step
@@ -86,8 +86,7 @@ def steps_since(window, start: Start) -> int:
 
 def on_preset(window, name: str) -> bool:
     """The session holds a live network made with exactly preset ``name``'s settings."""
-    s = window.session
-    return s.has_network and s.config == PRESETS[name].config
+    return window.training.has_network and window.model.config == PRESETS[name].config
 
 
 def first_test_image(ds, label: int) -> int:
@@ -115,11 +114,11 @@ def digits() -> SetupStep:
 
     def run(window) -> None:
         loading.clear()
-        if not is_digits(window.session.dataset):
+        if not is_digits(window.model.dataset):
             loading.append(window.open_dataset("mnist", offer_download=True))
 
     def until(window) -> bool:
-        if is_digits(window.session.dataset):
+        if is_digits(window.model.dataset):
             return True
         # Its failure delivered (the download offered), or it was replaced: not merely
         # ended in its thread, which can happen before this first look.
@@ -144,10 +143,10 @@ def preset(name: str, fresh: bool = False, trained: int = 0) -> SetupStep:
             window.views["controls"].apply_preset(name)  # as choosing it in the combo
             if not window.new_network():
                 raise SetupError("the network could not be built (see the error message)")
-        snap = window.session.latest
+        snap = window.model.latest
         done = snap.step if keep and snap is not None else 0  # a new network starts at 0
-        if trained > done and not window.session.is_training:
-            window.session.step(trained - done)
+        if trained > done and not window.training.is_training:
+            window.training.step(trained - done)
     return SetupStep(text, run)
 
 
@@ -183,7 +182,7 @@ def explorer(label: int | None, position: Callable[[object], int] | None = None,
         if label is None:
             ex.pad.clear()
         else:
-            ex.load_test_image(first_test_image(window.session.dataset, label))
+            ex.load_test_image(first_test_image(window.model.dataset, label))
         ex.stepper_view.reset()
         for _ in range(position(ex.stepper) if position and ex.stepper else 0):
             ex.stepper_view.forward()
@@ -202,7 +201,7 @@ def missing_test_image(window, start: Start) -> str:
 
 
 def missing_layer_two(window, start: Start) -> str:
-    snap = window.session.latest
+    snap = window.model.latest
     if snap is None or tuple(snap.sizes[1:-1]) != (10,):
         return "Waiting for a 784-10-10 network (Set up this chapter builds one)."
     if window.views["weights"].layer() != 1:
@@ -231,7 +230,7 @@ def missing_trained_steps(steps: int) -> Callable[[object, Start], str]:
 
 
 def missing_learned_change(window, start: Start) -> str:
-    view, snap = window.views["weights"], window.session.latest
+    view, snap = window.views["weights"], window.model.latest
     if snap is None or snap.step == 0:
         return "The network has not trained yet (Set up trains it)."
     if view.layer() != 0:

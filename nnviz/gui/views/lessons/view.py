@@ -40,7 +40,7 @@ class LessonsView(QWidget):
     ----------
     main_window
         The window the chapters set up and check (duck-typed: ``views``, ``docks``,
-        ``session``, ``explorer_window``, ``new_network``).
+        ``model``, ``training``, ``explorer_window``, ``new_network``).
     chapters : sequence of Chapter
 
     Signals
@@ -168,7 +168,7 @@ class LessonsView(QWidget):
 
     def set_up(self) -> None:
         """Run the chapter's set-up steps; those that are not ready yet wait on the timer."""
-        if self.main_window.session.dataset is None:
+        if self.main_window.model.dataset is None:
             self.setup_report.setText("Open a dataset first: <b>File → Download dataset…</b> "
                                       "(MNIST) or <b>File → Open dataset…</b>.")
             return

@@ -31,6 +31,7 @@ from nnviz.charts.theme import LIGHT, Theme
 from nnviz.datasets import Dataset
 from nnviz.gui.views.map.jobs import MapJobs
 from nnviz.gui.widgets.help import chart_help, help_button, topic
+from nnviz.session import SessionModel
 
 CONTROLS_HELP = topic(
     "map.controls", "Making the map",
@@ -56,6 +57,9 @@ class MapView(QWidget):
     ----------
     theme : Theme
     parent : QWidget, optional
+    model : SessionModel, optional
+        The window's, whose dataset this view shows (default: one of its own, for the view
+        on its own).
 
     Signals
     -------
@@ -74,9 +78,10 @@ class MapView(QWidget):
     probe_requested = Signal(int)
     updated = Signal()
 
-    def __init__(self, theme: Theme = LIGHT, parent=None):
+    def __init__(self, theme: Theme = LIGHT, parent=None, *, model: SessionModel | None = None):
         super().__init__(parent)
-        self._ds: Dataset | None = None
+        # The dataset is the model's (the window's; on its own, one of its own).
+        self.model = model if model is not None else SessionModel.alone("map", self)
         self._snap = None
         self._model = None  # a loaded MLP, used until the next snapshot
         self._sizes: tuple[int, ...] | None = None
@@ -167,7 +172,6 @@ class MapView(QWidget):
 
     def set_dataset(self, ds: Dataset) -> None:
         """Map images of ``ds.x_test``; the old map (of other images) goes."""
-        self._ds = ds
         self.points_spin.blockSignals(True)
         self.points_spin.setMaximum(max(min(5000, len(ds.x_test)), self.points_spin.minimum()))
         self.points_spin.blockSignals(False)
@@ -213,8 +217,9 @@ class MapView(QWidget):
 
     def show_map(self, m: LayerMap, about: str = "") -> None:
         """Draw a computed map; ``about`` names the network (e.g. ``run 3 after 1 epoch``)."""
-        sizes = self._sizes or (self._ds.n_features, self._ds.n_classes)
-        self.scene.draw(m, self._ds, sizes, about)
+        ds = self.model.dataset
+        sizes = self._sizes or (ds.n_features, ds.n_classes)
+        self.scene.draw(m, ds, sizes, about)
         self.updated.emit()
 
     # -- when to map -----------------------------------------------------------------------
@@ -243,14 +248,15 @@ class MapView(QWidget):
             self._request(auto=True)
 
     def _has_source(self) -> bool:
-        return self._ds is not None and (self._snap is not None or self._model is not None)
+        has_network = self._snap is not None or self._model is not None
+        return self.model.dataset is not None and has_network
 
     def _request(self, auto: bool = False) -> None:
         """Start a map. An epoch's automatic refresh waits for one under way of the same
         run (so a t-SNE slower than an epoch still finishes); anything else supersedes it."""
         if not self._has_source():
             return
-        ds, sizes = self._ds, self._sizes
+        ds, sizes = self.model.dataset, self._sizes
         if sizes[0] != ds.n_features or sizes[-1] != ds.n_classes:
             self.scene.caption.set_text("This network was built for other data: start a new run.")
             return

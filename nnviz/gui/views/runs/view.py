@@ -1,9 +1,9 @@
 """The runs view: this session's runs and the model library in one table, and their comparison.
 
-Every snapshot feeds a :class:`RunRecorder` (cheap: one record per run, rebuilt only when
-the step changes); the table is redrawn only when a run gains an epoch or a name, and only
-while the view is visible. The latest snapshot of each run is kept, because saving a run
-needs its weights. A tick in a row's first column adds the run to the comparison below.
+The session model records the runs and keeps the weights each can be saved from; this view
+shows them. The model tells it when a run appears, gains an epoch or is renamed, and the
+table is redrawn then, only while the view is visible. A tick in a row's first column adds
+the run to the comparison below.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from nnviz.charts.theme import LIGHT, Theme
 from nnviz.gui.views.runs.compare import CompareView
 from nnviz.gui.widgets.help import help_button, topic
 from nnviz.runs.library import LibraryEntry, LibraryError, RunLibrary
-from nnviz.runs.record import RunRecord, RunRecorder, snapshot_network
+from nnviz.runs.record import RunRecord
+from nnviz.session import SessionModel
 
 COLUMNS = ("Compare", "Name", "Where", "Architecture", "Dataset", "Test accuracy", "Epochs", "Date")
 CHECK, NAME, WHERE, ARCH, DATASET, ACCURACY, EPOCHS, DATE = range(len(COLUMNS))
@@ -68,15 +69,13 @@ class RunsView(QWidget):
     load_requested = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT,
-                 library: RunLibrary | None = None, recorder: RunRecorder | None = None):
+                 library: RunLibrary | None = None, model: SessionModel | None = None):
         super().__init__(parent)
         self._theme = theme
-        self.recorder = recorder if recorder is not None else RunRecorder()  # the window's: its state's
+        self.model = model if model is not None else SessionModel()  # the window's
         self.library: RunLibrary | None = None
         self.entries: list[LibraryEntry] = []
         self.keys: list[tuple] = []          # the table's rows, in order
-        self._snaps: dict[int, object] = {}  # run_id → latest snapshot (its weights, for saving)
-        self._shown: dict[int, tuple] = {}   # run_id → (epochs, name) in the table
         self._checked: set[tuple] = set()
         self._dirty = False
         self.compare = CompareView(theme=theme)
@@ -134,12 +133,9 @@ class RunsView(QWidget):
 
     # -- the contract ---------------------------------------------------------------------------
 
-    def show_snapshot(self, snap) -> None:
-        """Record ``snap``; the table follows when the run gains an epoch (if visible)."""
-        self._snaps[snap.run_id] = snap
-        record = self.recorder.update(snap)
-        if record is None or self._shown.get(snap.run_id) == (record.metrics.epochs, record.name):
-            return
+    def show_runs(self, runs: tuple[RunRecord, ...]) -> None:
+        """The model's runs changed (one appeared, gained an epoch or a name): the table
+        follows, now if visible, else when shown."""
         self._dirty = True
         if self.isVisible():
             self._refresh_table()
@@ -164,13 +160,9 @@ class RunsView(QWidget):
         self.message.setVisible(bool(problems))
         self._refresh_table()
 
-    def set_dataset(self, ds) -> None:
-        """The dataset the next runs train on (its name is recorded with them)."""
-        self.recorder.dataset = str(ds.name)
-
     def records(self) -> list[RunRecord]:
         """This session's runs, oldest first."""
-        return self.recorder.records()
+        return list(self.model.runs)
 
     def export_item(self):
         """The comparison plots, for pyqtgraph's exporters."""
@@ -182,14 +174,13 @@ class RunsView(QWidget):
         """Save session run ``run_id`` (its latest weights) to the library as ``name``.
 
         Raises LibraryError for a bad or taken name, an untrained run or no library."""
-        record = self.recorder.get(run_id)
+        record = self.model.run(run_id)
         if self.library is None:
             raise LibraryError("no model library is set")
         if record is None:
             raise LibraryError(f"run {run_id} has not trained yet")
-        entry = self.library.save(name, snapshot_network(self._snaps[run_id], record), record,
-                                  overwrite=overwrite)
-        self.recorder.rename(run_id, entry.name)
+        entry = self.library.save(name, self.model.network_of(run_id), record, overwrite=overwrite)
+        self.model.rename_run(run_id, entry.name)
         self.reload_library()
         return entry
 
@@ -199,8 +190,8 @@ class RunsView(QWidget):
         if kind == "library":
             net, record = self.library.load(ident)
         else:
-            record = self.recorder.get(ident)
-            net = snapshot_network(self._snaps[ident], record)
+            record = self.model.run(ident)
+            net = self.model.network_of(ident)
         self.load_requested.emit(net, record)
 
     def delete_entry(self, name: str) -> None:
@@ -227,13 +218,13 @@ class RunsView(QWidget):
     def record_of(self, key: tuple) -> RunRecord:
         kind, ident = key
         if kind == "run":
-            return self.recorder.get(ident)
+            return self.model.run(ident)
         return next(e.record for e in self.entries if e.name == ident)
 
     # -- the table ----------------------------------------------------------------------------
 
     def _rows(self):
-        for r in reversed(self.recorder.records()):
+        for r in reversed(self.model.runs):
             yield ("run", r.run_id), r, "this session", r.created
         for e in self.entries:
             yield ("library", e.name), e.record, "library", e.date
@@ -243,7 +234,6 @@ class RunsView(QWidget):
         rows = list(self._rows())
         self.keys = [key for key, *_ in rows]
         self._checked &= set(self.keys)
-        self._shown = {r.run_id: (r.metrics.epochs, r.name) for r in self.recorder.records()}
         t = self.table
         t.blockSignals(True)
         t.setRowCount(len(rows))
@@ -316,7 +306,7 @@ class RunsView(QWidget):
         if key is None or key[0] != "run":
             return
         name, ok = QInputDialog.getText(self, "Save to library", "Name of the model:",
-                                        text=self.recorder.get(key[1]).name)
+                                        text=self.model.run(key[1]).name)
         if not ok:
             return
         try:

@@ -21,7 +21,7 @@ from nnviz.gui.views.activations.view import ActivationsView
 @pytest.fixture
 def view(qtbot, digits, snapshot):
     v = shown(qtbot, ActivationsView(), 900, 600)
-    v.set_dataset(digits)
+    v.model.set_dataset(digits)
     v.show_snapshot(snapshot)
     return v
 
@@ -178,7 +178,7 @@ def test_export_gives_a_picture(view):
 def test_show_snapshot_draws_the_default_network(qtbot, digits):
     # What it costs: benchmarks/bench_costs.py ("activations").
     view = shown(qtbot, ActivationsView(), 900, 600)
-    view.set_dataset(digits)
+    view.model.set_dataset(digits)
     snap = make_snapshot(digits, 2, TrainConfig(hidden=(256, 128), batch_size=32, seed=0))[0]
     view.show_snapshot(snap)
     check_network_drawn(view, snap, digits)
@@ -192,7 +192,7 @@ def test_network_for_other_data_is_not_drawn(view, digits):
     twelve = tuple(str(k) for k in range(12))
     other = type(digits)("twelve", twelve, digits.x_train, digits.y_train, digits.x_val,
                          digits.y_val, digits.x_test, digits.y_test, (28, 28), "tests")
-    view.set_dataset(other)
+    view.model.set_dataset(other)
     assert view.probabilities is None
     assert "other data" in view.prediction_text
     assert len(view.output.labels) == 12

@@ -31,7 +31,7 @@ AUG = Augmentation(noise_std=0.1, max_rotation_deg=15, max_shift_px=2, thickness
 @pytest.fixture
 def view(qtbot, digits):
     v = shown(qtbot, DataView(), 800, 600)
-    v.set_dataset(digits)
+    v.model.set_dataset(digits)
     return v
 
 
@@ -136,7 +136,7 @@ def test_augmented_strip_follows_the_augmentation(view, digits):
 def test_other_class_names_are_shown(view, digits):
     fashion = Dataset("fashion-like", FASHION, digits.x_train, digits.y_train, digits.x_val,
                       digits.y_val, digits.x_test, digits.y_test, (28, 28), "tests")
-    view.set_dataset(fashion)
+    view.model.set_dataset(fashion)
     assert tick_labels(view.samples_plot.getAxis("left")) == list(FASHION)
     assert tick_labels(view.counts_plot.getAxis("left")) == list(FASHION)
     assert "fashion-like" in view.summary.text()
@@ -200,11 +200,11 @@ def test_statistics_computed_while_loading_are_used_as_they_are(qtbot, digits):
     stats = dataset_stats(digits, SAMPLES_PER_CLASS)
     v = DataView()
     qtbot.addWidget(v)
-    v.set_dataset(digits)
+    v.model.set_dataset(digits)
     assert v.pixel_counts is stats.pixel_counts and v.means is stats.means
     fresh = DataView()
     qtbot.addWidget(fresh)
-    fresh.set_dataset(dataclasses.replace(digits))  # an equal dataset, another object
+    fresh.model.set_dataset(dataclasses.replace(digits))  # an equal dataset, another object
     assert fresh.pixel_counts is not stats.pixel_counts
     np.testing.assert_array_equal(fresh.pixel_counts, stats.pixel_counts)
     np.testing.assert_array_equal(fresh.means, stats.means)

@@ -27,7 +27,7 @@ def early(digits):
 @pytest.fixture
 def view(qtbot, digits, early):
     v = shown(qtbot, EvaluationView(), 1100, 750)
-    v.set_dataset(digits)
+    v.model.set_dataset(digits)
     with qtbot.waitSignal(v.updated, timeout=10_000):
         v.show_snapshot(early)
     return v
@@ -95,7 +95,7 @@ def test_clicking_a_cell_shows_exactly_its_images(view, qtbot):
 
 
 def ev_image(view, index):
-    return view._ds.x_test[index].reshape(28, 28)
+    return view.model.dataset.x_test[index].reshape(28, 28)
 
 
 def test_gallery_order_captions_and_pages(view):

@@ -22,7 +22,7 @@ from nnviz.gui.views.explorer.view import ExplorerView
 @pytest.fixture
 def explorer(qtbot, digits):
     w = shown(qtbot, ExplorerView(), 1500, 900)
-    w.set_dataset(digits)
+    w.model.set_dataset(digits)
     net = MLP((784, 32, 16, 10), "relu", seed=0)
     w.set_model(net, "cross_entropy", "test model")
     return w
@@ -53,7 +53,7 @@ def test_a_real_drag_gives_a_centred_input_and_an_answer(explorer):
 def test_every_step_shows_the_engines_trace(explorer, qtbot):
     w = explorer
     w.load_test_image(3)
-    ds_x, ds_y = w._ds.x_test[3], int(w._ds.y_test[3])
+    ds_x, ds_y = w.model.dataset.x_test[3], int(w.model.dataset.y_test[3])
     np.testing.assert_array_equal(w.x, ds_x)  # a test image goes in exactly as stored
     assert w.true == ds_y and w.target() == ds_y
     ref = backward_trace(w.net.copy(), ds_x, ds_y)
@@ -144,7 +144,8 @@ def test_unit_edit_changes_the_output_exactly(explorer, qtbot):
     np.testing.assert_allclose(w.answer.bars.z, z3, rtol=1e-5, atol=1e-5)
     assert np.array_equal(base.theta, w.base_net.theta)  # the original is untouched
     # The test accuracy before → after, computed off the GUI thread, by a direct count.
-    acc = [float((n.predict(w._ds.x_test) == w._ds.y_test).mean()) for n in (base, w.net)]
+    ds = w.model.dataset
+    acc = [float((n.predict(ds.x_test) == ds.y_test).mean()) for n in (base, w.net)]
     qtbot.waitUntil(lambda: f"{100 * acc[1]:.2f}" in w.inspector.accuracy_text, timeout=5000)
     assert f"{100 * acc[0]:.2f}" in w.inspector.accuracy_text
 
@@ -170,7 +171,7 @@ def test_follows_a_training_snapshot(qtbot, digits):
     w = ExplorerView()
     qtbot.addWidget(w)
     w.show()
-    w.set_dataset(digits)
+    w.model.set_dataset(digits)
     snap = make_snapshot(digits, steps=5)[0]
     w.show_snapshot(snap)
     assert w.base_net is not None and w.base_net.sizes == snap.sizes
@@ -217,7 +218,7 @@ def test_undo_learning_brings_back_the_network_and_its_edits(explorer):
 
 def test_a_snapshot_held_back_by_the_rate_limit_is_taken_later(qtbot, digits):
     w = shown(qtbot, ExplorerView(), 800, 600)
-    w.set_dataset(digits)
+    w.model.set_dataset(digits)
     first, trainer, curves = make_snapshot(digits, steps=2)
     w.show_snapshot(first)
     second = make_snapshot(digits, steps=4)[0]  # same run id, arrives at once: held back

@@ -58,12 +58,12 @@ def passes(qtbot, view: LessonsView) -> None:
 
 def new_run(qtbot, window, old_run, **config):
     """Wait for the first snapshot of a network built since ``old_run`` with ``config``."""
-    qtbot.waitUntil(lambda: window.session.latest is not None
-                    and window.session.latest.run_id != old_run
-                    and all(getattr(window.session.latest.config, k) == v
+    qtbot.waitUntil(lambda: window.model.latest is not None
+                    and window.model.latest.run_id != old_run
+                    and all(getattr(window.model.latest.config, k) == v
                             for k, v in config.items()), timeout=20_000)
     window.refresh_views()
-    return window.session.latest
+    return window.model.latest
 
 
 def press_right(qtbot, ex, times: int) -> None:
@@ -85,11 +85,11 @@ def chapter_1_data(qtbot, window, view, digits):
 
 
 def chapter_2_network(qtbot, window, view):
-    old_run = getattr(window.session.latest, "run_id", None)  # the fixture's network, if any yet
+    old_run = getattr(window.model.latest, "run_id", None)  # the fixture's network, if any yet
     set_up(qtbot, view)
     controls, weights = window.views["controls"], window.views["weights"]
     assert controls.preset.currentData() == TINY
-    assert window.session.config == PRESETS[TINY].config
+    assert window.model.config == PRESETS[TINY].config
     snap = new_run(qtbot, window, old_run, batch_size=0)
     assert snap.sizes == (784, 10, 10) and snap.step == 0
     assert weights.isVisible() and weights.layer() == 0 and weights.mode() == "W"
@@ -101,9 +101,9 @@ def chapter_2_network(qtbot, window, view):
 
 
 def chapter_3_softmax(qtbot, window, view, digits):
-    run = window.session.latest.run_id
+    run = window.model.latest.run_id
     set_up(qtbot, view)
-    assert window.session.latest.run_id == run  # the preset's network is kept
+    assert window.model.latest.run_id == run  # the preset's network is kept
     ex = window.views["explorer"]
     first_3 = np.flatnonzero(digits.y_test == 3)[0]
     assert ex.true == 3 and np.array_equal(ex.x, digits.x_test[first_3])
@@ -118,7 +118,7 @@ def chapter_3_softmax(qtbot, window, view, digits):
 
 
 def chapter_4_training(qtbot, window, view):
-    old = window.session.latest
+    old = window.model.latest
     set_up(qtbot, view)
     assert window.docks["curves"].isVisible()
     snap = new_run(qtbot, window, old.run_id, batch_size=0)
@@ -127,8 +127,8 @@ def chapter_4_training(qtbot, window, view):
     window.actions_["train"].trigger()
     qtbot.waitUntil(lambda: view.index in view.done, timeout=20_000)
     window.actions_["pause"].trigger()
-    qtbot.waitUntil(lambda: window.session.state in ("paused", "finished"), timeout=10_000)
-    snap = window.session.latest
+    qtbot.waitUntil(lambda: window.training.state in ("paused", "finished"), timeout=10_000)
+    snap = window.model.latest
     assert snap.run_id != old.run_id and snap.step >= 30 and snap.config.batch_size == 0
     loss = snap.curves["loss"]
     assert loss[-1] < 0.9 * loss[0]  # the loss fell, full batch after full batch
@@ -138,12 +138,12 @@ def chapter_4_training(qtbot, window, view):
 def chapter_5_weights(qtbot, window, view):
     weights = window.views["weights"]
     weights.set_mode("dW")  # something else, so that set-up has to put it back
-    run = window.session.latest.run_id
+    run = window.model.latest.run_id
     set_up(qtbot, view)
     assert weights.isVisible() and weights.layer() == 0 and weights.mode() == "W"
-    qtbot.waitUntil(lambda: window.session.latest.step >= 50 and not window.session.is_training,
+    qtbot.waitUntil(lambda: window.model.latest.step >= 50 and not window.training.is_training,
                     timeout=20_000)
-    assert window.session.latest.run_id == run  # chapter 4's network, trained on to 50 steps
+    assert window.model.latest.run_id == run  # chapter 4's network, trained on to 50 steps
     not_yet(view)
     buttons = weights.mode_buttons.buttons()
     button = next(b for b in buttons if b.text().startswith("Learned W"))
@@ -183,7 +183,7 @@ def chapter_7_backprop(qtbot, window, view):
 
 
 def chapter_8_modern(qtbot, window, view):
-    old = window.session.latest
+    old = window.model.latest
     set_up(qtbot, view)
     assert window.views["controls"].preset.currentData() == MODERN
     snap = new_run(qtbot, window, old.run_id, optimizer="adam")
@@ -192,7 +192,7 @@ def chapter_8_modern(qtbot, window, view):
     window.actions_["train"].trigger()
     qtbot.waitUntil(lambda: view.index in view.done, timeout=30_000)
     window.actions_["pause"].trigger()
-    snap = window.session.latest
+    snap = window.model.latest
     assert snap.epochs_done >= 1 and snap.history[-1]["test_accuracy"] is not None
     passes(qtbot, view)
     assert not view.next_button.isEnabled() and "All 8 chapters are done" in view.status.text()
@@ -265,11 +265,11 @@ def test_training_before_the_chapter_does_not_count(qtbot, window, lessons):
     view.done.update({0, 1, 2})
     view.go_to(3)
     assert not view.check() and "(0 so far)" in view.status.text()
-    window.session.step(29)
-    qtbot.waitUntil(lambda: window.session.latest.step == 64 and window.session.state == "paused",
+    window.training.step(29)
+    qtbot.waitUntil(lambda: window.model.latest.step == 64 and window.training.state == "paused",
                     timeout=20_000)
     assert not view.check() and "(29 so far)" in view.status.text()
-    window.session.step(1)
+    window.training.step(1)
     qtbot.waitUntil(lambda: view.index in view.done, timeout=20_000)
 
 
@@ -279,7 +279,7 @@ def test_without_a_dataset_set_up_says_what_to_do(qtbot, make_window):
     view = w.lessons_window.centralWidget()
     view.setup_button.click()
     assert "Open a dataset first" in view.setup_report.text()
-    assert not view.setting_up and w.session.config is None and not w.errors
+    assert not view.setting_up and w.model.config is None and not w.errors
     assert not view.check()
 
 
@@ -349,10 +349,10 @@ def test_set_up_opens_mnist_in_place_of_other_data(qtbot, make_window, digits, m
     view.setup_button.click()
     assert opened == [("mnist", True)]
     assert view.setting_up and "waiting for MNIST's handwritten digits" in view.setup_report.text()
-    assert w.session.config is None or w.session.config.hidden != (10,)  # not yet its preset
+    assert w.model.config is None or w.model.config.hidden != (10,)  # not yet its preset
     qtbot.waitUntil(lambda: not view.setting_up, timeout=20_000)
     assert view.setup_report.text().startswith("Set up ✓ MNIST's handwritten digits; a network")
-    assert w.session.dataset is digits and w.session.config.hidden == (10,)
+    assert w.model.dataset is digits and w.model.config.hidden == (10,)
     assert opened == [("mnist", True)]  # once
 
 
@@ -403,4 +403,4 @@ def test_set_up_says_so_when_mnist_cannot_be_opened(qtbot, make_window, digits, 
     qtbot.waitUntil(lambda: not view.setting_up, timeout=20_000)
     assert view.setup_report.text().startswith("Cannot set this chapter up: MNIST could not "
                                                "be opened"), view.setup_report.text()
-    assert offered == ["mnist"] and w.session.dataset is letters
+    assert offered == ["mnist"] and w.model.dataset is letters

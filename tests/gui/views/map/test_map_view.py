@@ -35,7 +35,7 @@ def view(qtbot, data):
     v = MapView(LIGHT)
     qtbot.addWidget(v, before_close_func=stop)
     v.resize(900, 700)
-    v.set_dataset(data)
+    v.model.set_dataset(data)
     return v
 
 
@@ -303,7 +303,7 @@ def test_cancel_keeps_the_previous_map(qtbot, view, snaps):
     assert not view.progress.isVisibleTo(view)
     # Training goes on: snapshots of the same epoch do not undo the cancel; the next epoch
     # maps again (with the method chosen, t-SNE).
-    view.show_snapshot(make_snapshot(view._ds, 15)[0])
+    view.show_snapshot(make_snapshot(view.model.dataset, 15)[0])
     assert not view.busy
     view.show_snapshot(snaps[2])
     assert view.busy and view.progress.isVisibleTo(view)
@@ -356,7 +356,7 @@ def test_a_view_deleted_mid_tsne_stops_its_job(qtbot, data, snaps, monkeypatch):
         finals.append(msg[:2]) if msg[0] != "progress" else None, dispatch(msg)))
     v = MapView(LIGHT)
     v.resize(600, 400)
-    v.set_dataset(data)
+    v.model.set_dataset(data)
     v.show()
     with qtbot.waitSignal(v.updated, timeout=10_000):
         v.show_snapshot(snaps[1])

@@ -1,4 +1,5 @@
-"""RunsView: runs are listed, compared (curves = histories), saved, loaded and deleted."""
+"""RunsView: the session model's runs are listed, compared (curves = histories), saved, loaded
+and deleted."""
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from nnviz.engine.config import TrainConfig
 from nnviz.gui.views.runs import view as runs_module
 from nnviz.gui.views.runs.view import ACCURACY, ARCH, EPOCHS, NAME, RunsView
 from nnviz.runs.library import LibraryError, RunLibrary
+from nnviz.session import SessionModel
 
 CONFIGS = {1: TrainConfig(hidden=(32, 16), batch_size=32, epochs=100, lr=1e-3),
            2: TrainConfig(hidden=(32, 16), batch_size=32, epochs=100, lr=3e-3),
@@ -27,15 +29,29 @@ def library(tmp_path):
     return RunLibrary(tmp_path / "models")
 
 
+def runs_view(library) -> tuple[RunsView, SessionModel]:
+    """A runs view of its own session model, subscribed to it as the window does."""
+    model = SessionModel()
+    v = RunsView(library=library, model=model)
+    model.subscribe("runs", v)
+    return v, model
+
+
+def receive(model, snap) -> None:
+    """``snap`` arrives from the training process and the window's timer publishes it."""
+    model.receive(snap)
+    model.publish()
+
+
 @pytest.fixture
 def view(qtbot, library, snaps):
-    v = RunsView(library=library)
+    v, model = runs_view(library)
     qtbot.addWidget(v)
-    v.set_dataset(tiny_digits())
+    model.set_dataset(tiny_digits())
     v.resize(1100, 650)
     v.show()
     for i in (1, 2, 3):
-        v.show_snapshot(snaps[i])
+        receive(model, snaps[i])
     return v
 
 
@@ -175,20 +191,20 @@ def test_a_corrupt_library_entry_shows_a_message_and_the_rest_still_list(view, l
 
 
 def test_the_table_follows_new_epochs_only_and_waits_while_hidden(qtbot, digits, library):
-    v = RunsView(library=library)
+    v, model = runs_view(library)
     qtbot.addWidget(v)
     cfg = TrainConfig(hidden=(16,), batch_size=32, epochs=100)
     first = make_snapshot(digits, 5, cfg, run_id=7)[0]
-    v.show_snapshot(first)  # hidden: recorded, not drawn
+    receive(model, first)  # hidden: recorded, not drawn
     assert v.table.rowCount() == 0 and v.records()[0].metrics.steps == 5
     v.show()
     qtbot.waitExposed(v)
     assert v.keys == [("run", 7)] and cell(v, ("run", 7), EPOCHS) == "0"
     assert cell(v, ("run", 7), ACCURACY) == "—"
     v.table.item(0, NAME).setText("marker")  # a redraw would overwrite it
-    v.show_snapshot(make_snapshot(digits, 8, cfg, run_id=7)[0])  # same epoch
+    receive(model, make_snapshot(digits, 8, cfg, run_id=7)[0])  # same epoch
     assert cell(v, ("run", 7), NAME) == "marker" and v.records()[0].metrics.steps == 8
-    v.show_snapshot(make_snapshot(digits, 12, cfg, run_id=7)[0])  # first epoch done
+    receive(model, make_snapshot(digits, 12, cfg, run_id=7)[0])  # first epoch done
     assert cell(v, ("run", 7), NAME) == "run 7" and cell(v, ("run", 7), EPOCHS) == "1"
 
 

@@ -1,41 +1,48 @@
-"""The training process, driven through TrainingSession: commands at any moment, snapshots
-that are frozen copies, live changes, divergence, and shutting down mid-epoch."""
+"""The training process, driven through TrainingProcess: commands at any moment, snapshots
+that are frozen copies (received by the session model), live changes, divergence, and shutting
+down mid-epoch."""
 
 
 import numpy as np
 import pytest
 
 from nnviz.engine.config import TrainConfig
-from nnviz.gui.workers.session import TrainingSession
+from nnviz.gui.workers.process import TrainingProcess
+from nnviz.session import SessionModel
 
 CFG = TrainConfig(hidden=(32, 16), batch_size=20, epochs=3, seed=0)  # 15 batches per epoch
 T = 20_000  # ms: generous, the machine is shared
 
 
+def process_on(ds) -> TrainingProcess:
+    model = SessionModel()
+    model.set_dataset(ds)
+    return TrainingProcess(model)
+
+
 @pytest.fixture
 def session(qtbot, digits):
-    s = TrainingSession()
-    s.set_dataset(digits)
+    s = process_on(digits)
     s.new_network(CFG)
-    qtbot.waitUntil(lambda: s.latest is not None, timeout=T)
+    qtbot.waitUntil(lambda: s.model.latest is not None, timeout=T)
     yield s
     assert s.shutdown()
 
 
 def at(s, step, state="paused"):
-    return lambda: s.latest is not None and s.latest.step == step and s.state == state
+    return lambda: s.model.latest is not None and s.model.latest.step == step and s.state == state
 
 
 def test_step_trains_exactly_n_batches_and_snapshots_follow(qtbot, session):
     session.step(5)
     qtbot.waitUntil(at(session, 5), timeout=T)
-    snap = session.latest
+    snap = session.model.latest
     assert not snap.layers[0].W.flags.writeable and not snap.curves["loss"].flags.writeable
     assert np.array_equal(snap.curves["step"], np.arange(1, 6))
     assert snap.layers[0].W.shape == (32, 784) and snap.sizes == (784, 32, 16, 10)
     # The snapshot's weights are the network's: the softmax of the snapshot's network equals
     # the probabilities computed from its raw layers.
-    x = session.dataset.x_test[:3]
+    x = session.model.dataset.x_test[:3]
     a = x
     for layer in snap.layers:
         a = a @ layer.W.T + layer.b
@@ -46,22 +53,22 @@ def test_step_trains_exactly_n_batches_and_snapshots_follow(qtbot, session):
 def test_train_runs_to_the_end_then_epoch_adds_one(qtbot, session):
     session.train()
     qtbot.waitUntil(at(session, 45, "finished"), timeout=T)
-    assert len(session.latest.history) == 3 and session.latest.epochs_done == 3
+    assert len(session.model.latest.history) == 3 and session.model.latest.epochs_done == 3
     session.add_epoch()
-    qtbot.waitUntil(lambda: session.latest.epochs_done == 4, timeout=T)
+    qtbot.waitUntil(lambda: session.model.latest.epochs_done == 4, timeout=T)
     qtbot.waitUntil(at(session, 60), timeout=T)
 
 
 def test_pause_holds_and_resume_goes_on(qtbot, session):
     session.set_delay(0.02)  # slow motion, so pausing lands mid-run
     session.train()
-    qtbot.waitUntil(lambda: session.latest.step >= 3, timeout=T)
+    qtbot.waitUntil(lambda: session.model.latest.step >= 3, timeout=T)
     session.pause()
     qtbot.waitUntil(lambda: session.state == "paused", timeout=T)
     qtbot.wait(100)
-    held = session.latest.step
+    held = session.model.latest.step
     qtbot.wait(300)
-    assert session.latest.step == held < 45
+    assert session.model.latest.step == held < 45
     session.set_delay(0)
     session.train()
     qtbot.waitUntil(at(session, 45, "finished"), timeout=T)
@@ -72,24 +79,23 @@ def test_epoch_from_mid_epoch_stops_at_the_boundary(qtbot, session):
     qtbot.waitUntil(at(session, 4), timeout=T)
     session.add_epoch()
     qtbot.waitUntil(at(session, 15), timeout=T)
-    assert session.latest.epochs_done == 1
+    assert session.model.latest.epochs_done == 1
 
 
 def test_learning_rate_change_mid_run_reaches_the_optimiser(qtbot, session):
     session.set_delay(0.01)
     session.train()
-    qtbot.waitUntil(lambda: session.latest.step >= 2, timeout=T)
+    qtbot.waitUntil(lambda: session.model.latest.step >= 2, timeout=T)
     session.request(lr=0.0123)
-    assert session.config.lr == 0.0123
-    qtbot.waitUntil(lambda: session.latest.lr == pytest.approx(0.0123), timeout=T)
-    assert session.latest.config.lr == pytest.approx(0.0123)
+    assert session.model.config.lr == 0.0123
+    qtbot.waitUntil(lambda: session.model.latest.lr == pytest.approx(0.0123), timeout=T)
+    assert session.model.latest.config.lr == pytest.approx(0.0123)
     with pytest.raises(ValueError, match="learning rate must be in"):
         session.request(lr=-1.0)
 
 
 def test_divergence_pauses_with_a_message_and_keeps_finite_weights(qtbot, digits):
-    s = TrainingSession()
-    s.set_dataset(digits)
+    s = process_on(digits)
     # Leaky ReLU cannot die, so far too large momentum steps overflow within a few batches.
     s.new_network(CFG.replace(activation="leaky_relu", optimizer="momentum", momentum=0.99,
                               lr=99.0, epochs=100))
@@ -99,21 +105,20 @@ def test_divergence_pauses_with_a_message_and_keeps_finite_weights(qtbot, digits
         assert "diverged" in blocker.args[0] and "smaller learning rate" in blocker.args[0]
         qtbot.waitUntil(lambda: s.state == "paused", timeout=T)
         qtbot.wait(200)
-        assert all(np.all(np.isfinite(layer.W)) for layer in s.latest.layers)
-        step = s.latest.step
+        assert all(np.all(np.isfinite(layer.W)) for layer in s.model.latest.layers)
+        step = s.model.latest.step
         s.request(lr=1e-4)
         s.step(1)  # and it can go on
-        qtbot.waitUntil(lambda: s.latest.step == step + 1, timeout=T)
+        qtbot.waitUntil(lambda: s.model.latest.step == step + 1, timeout=T)
     finally:
         s.shutdown()
 
 
 def test_shutdown_during_training_ends_the_run(qtbot, digits):
-    s = TrainingSession()
-    s.set_dataset(digits)
+    s = process_on(digits)
     s.new_network(CFG.replace(epochs=10_000))
     s.train()
-    qtbot.waitUntil(lambda: s.latest is not None and s.latest.step > 10, timeout=T)
+    qtbot.waitUntil(lambda: s.model.latest is not None and s.model.latest.step > 10, timeout=T)
     assert s.shutdown(2000)  # ended mid-run (how fast: benchmarks/bench_costs.py, "close")
     assert s.state == "stopped" and not s.has_network
 
@@ -121,11 +126,11 @@ def test_shutdown_during_training_ends_the_run(qtbot, digits):
 def test_new_network_resets_run_and_needs_a_dataset(qtbot, session):
     session.step(2)
     qtbot.waitUntil(at(session, 2), timeout=T)
-    first = session.latest.run_id
+    first = session.model.latest.run_id
     session.new_network(CFG.replace(hidden=(8,)))
-    qtbot.waitUntil(lambda: session.latest.run_id != first, timeout=T)
-    assert session.latest.step == 0 and session.latest.sizes == (784, 8, 10)
-    empty = TrainingSession()
+    qtbot.waitUntil(lambda: session.model.latest.run_id != first, timeout=T)
+    assert session.model.latest.step == 0 and session.model.latest.sizes == (784, 8, 10)
+    empty = TrainingProcess(SessionModel())
     with pytest.raises(ValueError, match="open a dataset first"):
         empty.new_network(CFG)
 
@@ -135,9 +140,10 @@ def test_adopting_a_model_keeps_its_weights_and_history(qtbot, session):
     net = MLP((784, 12, 10), "tanh", seed=5)
     history = [{"epoch": 1, "step": 15, "test_accuracy": 0.5}]
     session.adopt_model(net, CFG.replace(hidden=(12,), activation="tanh"), history)
-    qtbot.waitUntil(lambda: session.latest.sizes == (784, 12, 10), timeout=T)
-    assert np.array_equal(session.latest.layers[0].W, net.layers[0].W)
-    assert session.latest.step == 15 and session.latest.history[0]["test_accuracy"] == 0.5
+    qtbot.waitUntil(lambda: session.model.latest.sizes == (784, 12, 10), timeout=T)
+    assert np.array_equal(session.model.latest.layers[0].W, net.layers[0].W)
+    snap = session.model.latest
+    assert snap.step == 15 and snap.history[0]["test_accuracy"] == 0.5
     with pytest.raises(ValueError, match="takes 20 inputs"):
         session.adopt_model(MLP((20, 10)), None, [])
 
@@ -147,31 +153,32 @@ def test_snapshots_carry_gradients_and_updates_only_when_asked(qtbot, session):
     session.step(2)
     qtbot.waitUntil(at(session, 2), timeout=T)
     qtbot.wait(100)
-    assert session.latest.layers[0].dW is None and session.latest.layers[0].uW is None
-    assert session.latest.layers[0].W is not None
-    before = session.latest
+    assert session.model.latest.layers[0].dW is None and session.model.latest.layers[0].uW is None
+    assert session.model.latest.layers[0].W is not None
+    before = session.model.latest
     session.set_snapshot_fields({"dW"})  # while paused: a snapshot comes at once
-    qtbot.waitUntil(lambda: session.latest is not before, timeout=T)
-    layer = session.latest.layers[0]
+    qtbot.waitUntil(lambda: session.model.latest is not before, timeout=T)
+    layer = session.model.latest.layers[0]
     assert layer.dW.shape == (32, 784) and not layer.dW.flags.writeable and layer.uW is None
 
 
 def test_pause_keeps_the_run_and_stop_ends_it(qtbot, session):
     session.step(3)
     qtbot.waitUntil(at(session, 3), timeout=T)
-    run = session.latest.run_id
+    run = session.model.latest.run_id
     session.pause()  # nothing to halt: the run stays, Step goes on with it
     session.step(2)
     qtbot.waitUntil(at(session, 5), timeout=T)
-    assert session.latest.run_id == run and session.has_network
+    assert session.model.latest.run_id == run and session.has_network
     session.stop()
-    assert not session.has_network and session.config == CFG  # at once; the settings stay
+    assert not session.has_network and session.model.config == CFG  # at once; the settings stay
     qtbot.waitUntil(lambda: session.state == "stopped", timeout=T)
     session.step(4)  # the run is over: not sent
     session.set_snapshot_fields({"dW"})  # the process still has its last state to show
-    qtbot.waitUntil(lambda: session.latest.layers[0].dW is not None, timeout=T)
-    assert (session.latest.run_id, session.latest.step, session.state) == (run, 5, "stopped")
+    qtbot.waitUntil(lambda: session.model.latest.layers[0].dW is not None, timeout=T)
+    snap = session.model.latest
+    assert (snap.run_id, snap.step, session.state) == (run, 5, "stopped")
     session.new_network(CFG)  # what the window's Train does after Stop
     session.step(2)
     qtbot.waitUntil(at(session, 2), timeout=T)
-    assert session.latest.run_id == run + 1 and session.has_network
+    assert session.model.latest.run_id == run + 1 and session.has_network

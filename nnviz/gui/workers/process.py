@@ -1,6 +1,7 @@
-"""A training session: the dataset, the training process, and the thread relaying it.
+"""The training process and the thread relaying it, driven for a :class:`SessionModel`.
 
-The window talks to this object only. It owns the thread life cycle:
+The window sends its training commands here; the snapshots go to the model, which records
+the runs and hands them to the views. It owns the thread life cycle:
 ``started→run``, ``finished→quit``, ``finished→deleteLater``, ``thread.finished→deleteLater``,
 and :meth:`shutdown` stops the process, quits and waits, so closing the window mid-epoch
 is clean. One training process serves one dataset; a new network is a command to it.
@@ -14,20 +15,24 @@ from shiboken6 import isValid
 from nnviz.engine.config import TrainConfig
 from nnviz.gui.workers.training import TrainingWorker
 from nnviz.runtime.training_server import FINISHED, PAUSED, STOPPED
+from nnviz.session import SessionModel
 
 
-class TrainingSession(QObject):
-    """Holds ``dataset``, the current ``config`` and the newest snapshot ``latest``."""
+class TrainingProcess(QObject):
+    """Trains on ``model.dataset``; the current run's configuration is ``model.config``,
+    its snapshots go to ``model.receive``. Holds only the process's own state (``state``,
+    ``delay``, the snapshot ``fields``).
+
+    Call :meth:`shutdown` before the model's dataset changes: one process serves one dataset.
+    """
 
     state_changed = Signal(str)
     diverged = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, model: SessionModel, parent=None):
         super().__init__(parent)
-        self.dataset = None
-        self.config: TrainConfig | None = None
-        self.latest = None
+        self.model = model
         self.state = STOPPED
         self.delay = 0.0
         self._run_id = 0
@@ -36,48 +41,39 @@ class TrainingSession(QObject):
         self._retired: list[QThread] = []  # threads of processes that ended by themselves
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
-        self._origin = None
         self.fields = frozenset({"dW", "uW"})
 
     # -- data and networks ---------------------------------------------------------------------
-
-    def set_dataset(self, ds, origin=None) -> None:
-        """Use ``ds``: the old process ends, a new one starts (no network yet).
-
-        ``origin`` (a :class:`DatasetSource`) lets the training process load the same data
-        itself instead of receiving it through a pipe."""
-        self.shutdown()
-        self.dataset, self.config, self.latest = ds, None, None
-        self._origin = origin
 
     @property
     def has_network(self) -> bool:
         """A run the training process can go on with: not before the first network, not
         after :meth:`stop` or the process's end (then Train needs a new network)."""
-        return self.config is not None and not self._run_over
+        return self.model.config is not None and not self._run_over
 
     def new_network(self, config: TrainConfig) -> None:
-        """A fresh network from ``config`` for the current dataset (paused)."""
-        if self.dataset is None:
+        """A fresh network from ``config`` for the model's dataset (paused)."""
+        if self.model.dataset is None:
             raise ValueError("open a dataset first (File → Open dataset…)")
-        config.validate()
+        self.model.set_config(config)
         self._run_id += 1
         self._command("new", config.to_dict(), self._run_id)
-        self.config, self._run_over = config, False
+        self._run_over = False
 
     def adopt_model(self, net, config: TrainConfig | None, history: list[dict]) -> None:
-        """Continue from a loaded model (its history kept), on the current dataset."""
-        ds = self.dataset
+        """Continue from a loaded model (its history kept), on the model's dataset."""
+        ds = self.model.dataset
         if ds is None:
             raise ValueError("open a dataset first (File → Open dataset…)")
         if net.sizes[0] != ds.n_features or net.sizes[-1] < ds.n_classes:
             raise ValueError(f"the model takes {net.sizes[0]} inputs and {net.sizes[-1]} classes; "
                              f"{ds.name} has {ds.n_features} and {ds.n_classes}")
         config = config or TrainConfig(hidden=net.sizes[1:-1], activation=tuple(net.activation_names))
+        self.model.set_config(config)
         self._run_id += 1
         params = {k: v.copy() for k, v in net.parameters().items()}
         self._command("adopt", net.architecture(), params, config.to_dict(), list(history), self._run_id)
-        self.config, self._run_over = config, False
+        self._run_over = False
 
     # -- the thread ------------------------------------------------------------------------------
 
@@ -89,7 +85,7 @@ class TrainingSession(QObject):
     def _start_worker(self) -> None:
         self._retired = [t for t in self._retired if isValid(t)]  # finished ones are deleted
         self._serial += 1
-        worker = TrainingWorker(self._origin or self.dataset, serial=self._serial)
+        worker = TrainingWorker(self.model.origin or self.model.dataset, serial=self._serial)
         thread = QThread()
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
@@ -112,7 +108,7 @@ class TrainingSession(QObject):
         The network is gone with the process."""
         worker, thread = self._worker, self._thread
         self._worker = self._thread = None
-        self.config = None
+        self.model.set_config(None)
         for old in self._retired:
             if isValid(old):
                 old.wait(timeout_ms)
@@ -147,15 +143,15 @@ class TrainingSession(QObject):
     def stop(self) -> None:
         """End the run: the process halts it after the current batch (cancelling Step/+1
         epoch) and reports ``stopped``. Its last snapshot stays, to save or inspect, and
-        :attr:`config` stays (the run's settings); :attr:`has_network` turns false at once,
+        ``model.config`` stays (the run's settings); :attr:`has_network` turns false at once,
         so the window's next Train or Step builds a new network first."""
         self._send("stop")
         self._run_over = True
 
     def request(self, **changes) -> None:
-        """Live hyperparameter changes for the next batch (ValueError here if invalid)."""
-        if self.config is not None:
-            self.config = self.config.replace(**changes)  # validates in the caller's thread
+        """Live hyperparameter changes for the next batch: the model's configuration takes
+        them (ValueError, and nothing sent, if TrainConfig refuses them)."""
+        if self.model.change_config(**changes) is not None:
             self._send("request", changes)
 
     def set_snapshot_fields(self, fields) -> None:
@@ -182,7 +178,7 @@ class TrainingSession(QObject):
     @Slot(object)
     def _on_snapshot(self, snap) -> None:
         if self.sender() is self._worker and snap.run_id == self._run_id:
-            self.latest = snap  # the window's timer hands it to the views
+            self.model.receive(snap)  # recorded now; the window's timer hands it to the views
 
     @Slot(str)
     def _on_state(self, state: str) -> None:
@@ -212,5 +208,5 @@ class TrainingSession(QObject):
             # collected while running aborts the interpreter).
             self._retired.append(self._thread)
             self._worker = self._thread = None
-            self.config = None
+            self.model.set_config(None)
             self._set_state(STOPPED)

@@ -1,0 +1,296 @@
+"""The session model: what the window is about, each thing held once, without Qt.
+
+:class:`SessionModel` owns the dataset (and what it was opened from), the configuration of
+the current network, the newest training snapshot, the run records and the weights each
+run can be saved from. The training relay hands it every snapshot (:meth:`SessionModel.receive`),
+so runs are recorded whether or not anything shows them; a timer has it hand the newest one
+to the subscribers (:meth:`SessionModel.publish`), once.
+
+Subscribers (the views) implement any of four typed methods, one per kind of change:
+:class:`DatasetSubscriber`, :class:`ConfigSubscriber`, :class:`SnapshotSubscriber` and
+:class:`RunsSubscriber`. They are served in subscription order. One that raises is reported
+to the failure listeners (once per distinct error) and given what it missed at the next
+change, of any kind; the others are served as usual, and nothing is ever dropped for good.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from nnviz.datasets import Dataset
+from nnviz.engine.config import TrainConfig
+from nnviz.engine.network import MLP
+from nnviz.engine.snapshot import TrainingSnapshot
+from nnviz.runs.record import RunRecord, RunRecorder
+
+log = logging.getLogger(__name__)
+
+DATASET, CONFIG, SNAPSHOT, RUNS = "dataset", "config", "snapshot", "runs"
+KINDS = (DATASET, CONFIG, SNAPSHOT, RUNS)  # the order in which missed changes are given again
+
+
+@runtime_checkable
+class DatasetSubscriber(Protocol):
+    def set_dataset(self, ds: Dataset) -> None:
+        """The session's dataset is now ``ds`` (the next runs train on it)."""
+
+
+@runtime_checkable
+class ConfigSubscriber(Protocol):
+    def show_config(self, config: TrainConfig | None) -> None:
+        """The current network's configuration (None: there is no network)."""
+
+
+@runtime_checkable
+class SnapshotSubscriber(Protocol):
+    def show_snapshot(self, snap: TrainingSnapshot) -> None:
+        """A newer snapshot of the current run, published once."""
+
+
+@runtime_checkable
+class RunsSubscriber(Protocol):
+    def show_runs(self, runs: tuple[RunRecord, ...]) -> None:
+        """Every run of the session, oldest first (a run appeared, gained an epoch or was
+        renamed)."""
+
+
+METHODS = {DATASET: "set_dataset", CONFIG: "show_config", SNAPSHOT: "show_snapshot",
+           RUNS: "show_runs"}
+
+
+@dataclass(frozen=True)
+class SubscriberFailure:
+    """Subscriber ``name`` raised while being given a change of ``kind``.
+
+    ``error`` is one line (``ValueError: …``), ``details`` a short traceback."""
+
+    name: str
+    kind: str
+    error: str
+    details: str = ""
+
+    @property
+    def message(self) -> str:
+        """The line the window shows."""
+        return f"The {self.name} view failed: {self.error} (tried again at the next change)"
+
+
+# Told (name, failure) when subscriber ``name`` fails anew, (name, None) when it is served again.
+FailureListener = Callable[[str, "SubscriberFailure | None"], None]
+
+
+def weights_of(snap: TrainingSnapshot) -> dict[str, np.ndarray]:
+    """``{"W1": …, "b1": …}``: the snapshot's weights and biases (read-only, not copied),
+    without its gradients, updates, curves or initial weights."""
+    return {f"{k}{L.index}": getattr(L, k) for L in snap.layers for k in ("W", "b")}
+
+
+class SessionModel:
+    """The dataset, the configuration, the newest snapshot and the runs, held once.
+
+    Attributes
+    ----------
+    dataset : Dataset or None
+    source : str or None
+        What the dataset was opened from (a known name or a path), if anything.
+    origin : object or None
+        How a helper process can load the same data itself (a ``DatasetSource``), if it can.
+    config : TrainConfig or None
+        The current network's configuration (None before the first network and after the
+        training process ended); every change goes through :class:`TrainConfig`, which
+        validates it.
+    latest : TrainingSnapshot or None
+        The newest snapshot received of the current run (not necessarily published yet).
+    shown : TrainingSnapshot or None
+        The snapshot last published to the subscribers.
+    failures : dict of str to SubscriberFailure
+        The subscribers whose last delivery failed, by name.
+
+    Parameters
+    ----------
+    strict : bool
+        A subscriber's exception is raised to the caller once it is recorded (the
+        subscribers after it are not served): for a view used on its own (see :meth:`alone`).
+    """
+
+    def __init__(self, strict: bool = False):
+        self.strict = strict
+        self.dataset: Dataset | None = None
+        self.source: str | None = None
+        self.origin = None
+        self.config: TrainConfig | None = None
+        self.latest: TrainingSnapshot | None = None
+        self.shown: TrainingSnapshot | None = None
+        self.failures: dict[str, SubscriberFailure] = {}
+        self._recorder = RunRecorder()
+        self._weights: dict[int, dict[str, np.ndarray]] = {}  # run_id → its newest weights
+        self._runs_shown: dict[int, tuple[int, str]] = {}     # run_id → (epochs, name) published
+        self._subscribers: dict[str, object] = {}
+        self._missed: dict[str, set[str]] = {}                # name → kinds to give again
+        self._listeners: list[FailureListener] = []
+
+    @classmethod
+    def alone(cls, name: str, subscriber) -> SessionModel:
+        """A strict model serving ``subscriber`` only: a view used without a window (tests,
+        scripts), whose errors are its caller's."""
+        model = cls(strict=True)
+        model.subscribe(name, subscriber)
+        return model
+
+    # -- subscribers ------------------------------------------------------------------------
+
+    def subscribe(self, name: str, subscriber) -> None:
+        """Serve ``subscriber`` (after those subscribed before) from now on; it is given at
+        once what there is: the dataset, the configuration, the snapshot shown, the runs."""
+        self._subscribers[name] = subscriber
+        self._missed[name] = {DATASET, SNAPSHOT, RUNS} | ({CONFIG} if self.config else set())
+        self._serve(name, subscriber, None)
+
+    def unsubscribe(self, name: str) -> None:
+        """Serve ``name`` no more (what it was shown stays in the model)."""
+        self._subscribers.pop(name, None)
+        self._missed.pop(name, None)
+        if self.failures.pop(name, None) is not None:
+            self._tell(name, None)
+
+    def add_failure_listener(self, listener: FailureListener) -> None:
+        """Call ``listener(name, failure)`` when subscriber ``name`` fails with a new error,
+        and ``listener(name, None)`` when it is served again."""
+        self._listeners.append(listener)
+
+    # -- changes ----------------------------------------------------------------------------
+
+    def set_dataset(self, ds: Dataset, source: str | None = None, origin=None) -> None:
+        """Make ``ds`` the session's dataset: no network, no snapshot yet; the next runs are
+        recorded on it (the runs so far stay)."""
+        had_config = self.config is not None
+        self.dataset, self.source, self.origin = ds, source, origin
+        self.config = self.latest = self.shown = None
+        self._recorder.dataset = str(ds.name)
+        self._notify(DATASET)
+        if had_config:
+            self._notify(CONFIG)
+
+    def set_config(self, config: TrainConfig | None) -> TrainConfig | None:
+        """The current network's configuration (None: no network); returns it."""
+        if config is not None and not isinstance(config, TrainConfig):
+            raise TypeError(f"a TrainConfig is needed, not {type(config).__name__}")
+        if config != self.config:
+            self.config = config
+            self._notify(CONFIG)
+        return config
+
+    def change_config(self, **changes) -> TrainConfig | None:
+        """The configuration with ``changes`` (``lr=0.003``): ValueError, and nothing
+        changed, if :class:`TrainConfig` refuses them; None when there is no network."""
+        if self.config is None:
+            return None
+        return self.set_config(self.config.replace(**changes))
+
+    def receive(self, snap: TrainingSnapshot) -> None:
+        """A new snapshot of the current run: it becomes :attr:`latest`, its run's record
+        and weights are updated (only the newest weights of each run are kept). The
+        subscribers get it at the next :meth:`publish`."""
+        self.latest = snap
+        if self._recorder.update(snap) is not None:
+            self._weights[snap.run_id] = weights_of(snap)
+
+    def publish(self) -> TrainingSnapshot | None:
+        """Hand the newest snapshot to the subscribers, once, and the runs if one appeared,
+        gained an epoch or was renamed; returns the snapshot (None when there is nothing new).
+        Snapshots received between two calls are simply replaced."""
+        self._publish_runs()
+        snap = self.latest
+        if snap is None or snap is self.shown:
+            return None
+        self.shown = snap  # a paused run may send the same step again, with gradients
+        self._notify(SNAPSHOT)
+        return snap
+
+    # -- runs -------------------------------------------------------------------------------
+
+    @property
+    def runs(self) -> tuple[RunRecord, ...]:
+        """Every run of the session that trained at least a batch, oldest first."""
+        return tuple(self._recorder.records())
+
+    def run(self, run_id: int) -> RunRecord | None:
+        return self._recorder.get(run_id)
+
+    def rename_run(self, run_id: int, name: str) -> RunRecord:
+        """Name run ``run_id`` (KeyError if there is no such run); the subscribers are told."""
+        record = self._recorder.rename(run_id, name)
+        self._publish_runs()
+        return record
+
+    def network_of(self, run_id: int) -> MLP:
+        """A new network with run ``run_id``'s newest weights, built as its record says
+        (so its initialiser and dtype are the run's). KeyError if it has not trained yet."""
+        record = self._recorder.get(run_id)
+        if record is None or run_id not in self._weights:
+            raise KeyError(f"run {run_id} has not trained yet")
+        return MLP.from_architecture(record.architecture, self._weights[run_id])
+
+    def _publish_runs(self) -> None:
+        shown = {r.run_id: (r.metrics.epochs, r.name) for r in self._recorder.records()}
+        if shown != self._runs_shown:
+            self._runs_shown = shown
+            self._notify(RUNS)
+
+    # -- serving ----------------------------------------------------------------------------
+
+    def _notify(self, kind: str) -> None:
+        for name, subscriber in list(self._subscribers.items()):
+            self._serve(name, subscriber, kind)
+
+    def _serve(self, name: str, subscriber, kind: str | None) -> None:
+        """Give ``subscriber`` what it missed (in :data:`KINDS` order), then ``kind``."""
+        missed = self._missed.get(name, set())
+        for k in KINDS:
+            if k in missed and k != kind:
+                self._call(name, subscriber, k)
+        if kind is not None:
+            self._call(name, subscriber, kind)
+
+    def _current(self, kind: str):
+        return {DATASET: self.dataset, CONFIG: self.config, SNAPSHOT: self.shown,
+                RUNS: self.runs}[kind]
+
+    def _call(self, name: str, subscriber, kind: str) -> None:
+        missed = self._missed.setdefault(name, set())
+        method = getattr(subscriber, METHODS[kind], None)
+        value = self._current(kind)
+        if method is None or (value is None and kind in (DATASET, SNAPSHOT)):
+            missed.discard(kind)  # nothing it takes, or nothing to give
+            return
+        try:
+            method(value)
+        except Exception as exc:  # noqa: BLE001 - one broken view must not blank the others
+            missed.add(kind)
+            self._failed(SubscriberFailure(name, kind, f"{type(exc).__name__}: {exc}",
+                                           traceback.format_exc(limit=4)))
+            if self.strict:
+                raise
+            return
+        missed.discard(kind)
+        if not missed and self.failures.pop(name, None) is not None:
+            log.info("the %s view is served again", name)
+            self._tell(name, None)
+
+    def _failed(self, failure: SubscriberFailure) -> None:
+        old = self.failures.get(failure.name)
+        self.failures[failure.name] = failure
+        if old is None or (old.kind, old.error) != (failure.kind, failure.error):
+            log.error("the %s view failed on a %s change:\n%s", failure.name, failure.kind,
+                      failure.details)
+            self._tell(failure.name, failure)
+
+    def _tell(self, name: str, failure: SubscriberFailure | None) -> None:
+        for listener in self._listeners:
+            listener(name, failure)
