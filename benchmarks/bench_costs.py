@@ -54,7 +54,7 @@ def activations_ms(data, repeats: int) -> float:
     view = ActivationsView()
     view.resize(900, 600)
     view.show()
-    view.set_dataset(data)
+    view.model.set_dataset(data)  # the view reads the dataset from its session model
     snap = snapshot_after(data, 2)
     view.show_snapshot(snap)  # the first draw makes the items
     times = []

@@ -73,10 +73,11 @@ def test_the_cnn_presets_build_lenet_shapes():
     from nnviz.engine.training import make_network
     small = make_network(PRESETS["lenet-small"].config, 784, 10, image_shape=(28, 28))
     large = make_network(PRESETS["lenet"].config, 784, 10, image_shape=(28, 28))
-    assert small.shapes[:4] == [(28, 28, 16), (14, 14, 16), (14, 14, 32), (7, 7, 32)]
-    assert large.shapes[:4] == [(28, 28, 32), (14, 14, 32), (14, 14, 64), (7, 7, 64)]
-    assert small.n_parameters == 114_314 and large.n_parameters == 454_922
-    assert "conv16k5,pool2" in PRESETS["lenet-small"].describe()
+    # LeNet's unpadded 5×5 convolutions: 28 → 24 → 12 → 8 → 4.
+    assert small.shapes[:4] == [(24, 24, 16), (12, 12, 16), (8, 8, 32), (4, 4, 32)]
+    assert large.shapes[:4] == [(24, 24, 32), (12, 12, 32), (8, 8, 64), (4, 4, 64)]
+    assert small.n_parameters == 46_730 and large.n_parameters == 184_586
+    assert "conv16k5valid,pool2" in PRESETS["lenet-small"].describe()
 
 
 def test_layers_after_a_cnn_preset_train_an_mlp(csv_file, tmp_path, capsys):
