@@ -23,7 +23,8 @@ def test_the_benchmark_prints_step_times_and_where_they_go(bench, capsys):
                 "--profile"])
     out = capsys.readouterr().out
     assert "lenet-small  engine   median step" in out
-    assert "1 conv16k5valid forward" in out and "3 conv32k5valid backward" in out and "Adam step" in out
+    assert "1 conv16k5valid forward" in out and "3 conv32k5valid backward" in out
+    assert "Adam step" in out
     if "PyTorch not importable" not in out:
         assert "lenet-small  ratio engine/pytorch = " in out
 
