@@ -28,4 +28,24 @@ def make_app():
     app.setOrganizationName("nnviz")
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("nnviz")  # Wayland and task bars match the window to nnviz.desktop
+    collect_garbage_between_events()
     return app
+
+
+_COLLECTOR = None
+
+
+def collect_garbage_between_events():
+    """Python's cycle collector runs from a timer of the GUI thread, between events, not at
+    whatever allocation trips it (once started, it stays for the process).
+
+    A collection that runs inside Qt code, e.g. in ``ViewBox.boundingRect`` called from a
+    geometry change, deletes collected widgets on the spot; a QMenu's destructor there waited
+    for a mutex that Qt already held, and the test run hung for ever (seen once in a full
+    run). pyqtgraph's GarbageCollector disables automatic collection and collects on a timer.
+    """
+    global _COLLECTOR
+    if _COLLECTOR is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+        _COLLECTOR = GarbageCollector(interval=1.0)
+    return _COLLECTOR

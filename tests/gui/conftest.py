@@ -6,11 +6,18 @@ import pytest
 from gui_helpers import make_snapshot, tiny_digits
 from PySide6.QtCore import QSettings
 
+from nnviz.charts.app import collect_garbage_between_events
 from nnviz.datasets import Dataset
 from nnviz.engine.config import TrainConfig
 from nnviz.gui.window.main_window import MainWindow
 
 pg.setConfigOptions(imageAxisOrder="row-major")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def garbage_between_events(qapp):
+    """As the app does: cycles are collected between events, never inside Qt's own code."""
+    return collect_garbage_between_events()
 
 
 @pytest.fixture(scope="session")
