@@ -3,6 +3,7 @@ channel (each an H×W map), with the arithmetic of each pixel."""
 
 import numpy as np
 import pytest
+from small_cnns import SMALL, STRIDED, small_cnn
 
 from nnviz.analysis.cells import (
     LayerCells,
@@ -13,15 +14,10 @@ from nnviz.analysis.cells import (
     title_text,
 )
 from nnviz.analysis.trace import backward_trace
-from nnviz.engine.convnet import ConvNet, parse_arch
-
-SMALL = "conv3k3,pool2,flatten,dense4"
-STRIDED = "conv4k3s2valid,avgpool3,conv2k1,flatten,dense5,dense3"
 
 
 def _trace(arch, shape, seed=0):
-    net = ConvNet(shape, parse_arch(arch), seed=seed, dtype=np.float64)
-    net.theta += 0.05 * np.random.default_rng(seed).standard_normal(net.theta.size)
+    net = small_cnn(arch, shape, seed)
     x = np.random.default_rng(seed + 1).random((2, int(np.prod(shape))))
     return backward_trace(net, x, [1, 2])
 

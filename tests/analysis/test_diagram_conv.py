@@ -3,18 +3,15 @@ of a flattened vector, and connections that add up to what the layers compute.""
 
 import numpy as np
 import pytest
+from small_cnns import SMALL, STRIDED, small_cnn
 
 from nnviz.analysis.diagram import channel_contributions, layer_quantity, select
 from nnviz.analysis.trace import backward_trace, forward_trace
 from nnviz.engine.convnet import ConvNet, parse_arch
 
-SMALL = "conv3k3,pool2,flatten,dense4"
-STRIDED = "conv4k3s2valid,avgpool3,conv2k1,flatten,dense5,dense3"
-
 
 def _trace(arch, shape, seed=0):
-    net = ConvNet(shape, parse_arch(arch), seed=seed, dtype=np.float64)
-    net.theta += 0.05 * np.random.default_rng(seed).standard_normal(net.theta.size)
+    net = small_cnn(arch, shape, seed)
     x = np.random.default_rng(seed + 1).random(int(np.prod(shape)))
     return backward_trace(net, x, 1)
 

@@ -3,6 +3,7 @@ bias, and the next layer's weights that read it, through pooling and flatten).""
 
 import numpy as np
 import pytest
+from small_cnns import SMALL, STRIDED, small_cnn
 
 from nnviz.analysis.edits import (
     UnitEdit,
@@ -15,16 +16,12 @@ from nnviz.analysis.edits import (
     trace_input,
 )
 from nnviz.analysis.trace import forward_trace
-from nnviz.engine.convnet import ConvNet, parse_arch
+from nnviz.engine.convnet import ConvNet
 from nnviz.engine.layers import Dense
-
-SMALL = "conv3k3,pool2,flatten,dense4"
-STRIDED = "conv4k3s2valid,avgpool3,conv2k1,flatten,dense5,dense3"
 
 
 def _net(arch, shape, seed=0):
-    net = ConvNet(shape, parse_arch(arch), seed=seed, dtype=np.float64)
-    net.theta += 0.05 * np.random.default_rng(seed).standard_normal(net.theta.size)
+    net = small_cnn(arch, shape, seed)
     return net
 
 
