@@ -264,7 +264,7 @@ def check_arch(config, data) -> None:
     from nnviz.engine.checkpoint import MAX_LAYERS, MAX_PARAMETERS
     from nnviz.engine.convnet import layer_shapes, parse_arch
     from nnviz.engine.training import conv_input_shape
-    specs = parse_arch(config.arch, config.activations[0] if config.activations else "relu")
+    specs = parse_arch(config.arch, config.stack_activation)
     shape = conv_input_shape(data.n_features, tuple(data.image_shape))
     _, n_params = layer_shapes(shape, specs, data.n_classes)
     if len(specs) > MAX_LAYERS or n_params > MAX_PARAMETERS:

@@ -78,8 +78,7 @@ class Architecture:
         """The stack a configuration trains: its ``arch``, or its hidden dense layers and
         the output layer (an image of ``input_shape`` is flattened first)."""
         if config.arch:
-            return cls.from_text(config.arch, input_shape, n_classes,
-                                 config.activations[0] if config.activations else "relu")
+            return cls.from_text(config.arch, input_shape, n_classes, config.stack_activation)
         dense = tuple(LayerSpec("dense", h, activation=a)
                       for h, a in zip(config.hidden, config.activations))
         return cls(input_shape, n_classes, (LayerSpec("flatten"), *dense,

@@ -98,7 +98,15 @@ class TrainConfig:
                 raise ValueError(message)
         if self.arch:
             from nnviz.engine.convnet import parse_arch
-            parse_arch(self.arch, self.activations[0] if self.activations else "relu")
+            parse_arch(self.arch, self.stack_activation)
+
+    @property
+    def stack_activation(self) -> str:
+        """The activation of ``arch``'s layers that name none: ``activation`` when it is one
+        name (even with no hidden layers), else the first hidden layer's, else ReLU."""
+        if isinstance(self.activation, str):
+            return self.activation
+        return self.activation[0] if self.activation else "relu"
 
     @property
     def activations(self) -> tuple[str, ...]:

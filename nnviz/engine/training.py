@@ -73,7 +73,7 @@ def make_network(config: TrainConfig, n_in: int, n_out: int, dtype=np.float32,
     """
     if config.arch:
         from nnviz.engine.convnet import ConvNet, layer_shapes, parse_arch
-        specs = parse_arch(config.arch, config.activations[0] if config.activations else "relu")
+        specs = parse_arch(config.arch, config.stack_activation)
         input_shape = conv_input_shape(n_in, image_shape)
         layer_shapes(input_shape, specs, n_out)
         return ConvNet(input_shape, specs, config.init, config.init_scale, seed=config.seed,

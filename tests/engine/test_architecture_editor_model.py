@@ -97,3 +97,13 @@ def test_an_mlp_stays_an_mlp():
     # Adding a convolution to the MLP makes it a CNN.
     cnn = arch.inserted(0, "conv")
     assert cnn.is_convolutional and cnn.to_config(config).arch.startswith("conv8k3:relu,flatten")
+
+
+def test_a_stack_without_hidden_widths_keeps_its_one_activation():
+    # hidden=() makes `activations` empty; the stack's layers still take `activation`.
+    config = TrainConfig(arch="conv4k3,flatten,dense10", hidden=(), activation="tanh")
+    assert config.stack_activation == "tanh"
+    assert Architecture.from_config(config).layers[0].activation == "tanh"
+    from nnviz.engine.training import make_network
+    net = make_network(config, 784, 10, image_shape=(28, 28))
+    assert net.activation_names[0] == "tanh"
