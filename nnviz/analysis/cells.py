@@ -142,7 +142,8 @@ class UnitSum:
         z = f"z{l}{j} = {parts} + b {number(self.b)} = {number(self.z)}"
         if self.activation == "identity":
             return f"{z},  a = z = {number(self.a)} (a logit)"
-        return f"{z},  a = {F_NAMES.get(self.activation, self.activation)}({number(self.z)}) = {number(self.a)}"
+        f = F_NAMES.get(self.activation, self.activation)
+        return f"{z},  a = {f}({number(self.z)}) = {number(self.a)}"
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,8 @@ def _position(shown: np.ndarray, index: int, what: str) -> int:
 
 
 def layer_cells(record, example: int = 0, units=None, inputs=None,
-                max_units: int = MAX_UNITS, max_inputs: int = MAX_INPUTS) -> LayerCells:
+                max_units: int = MAX_UNITS, max_inputs: int = MAX_INPUTS
+                ) -> LayerCells | MapCells:
     """The cells of ``record`` (a :class:`~nnviz.analysis.trace.LayerTrace`) for one example.
 
     Parameters
@@ -446,13 +448,13 @@ class MapCells:
     def title(self) -> str:
         """``Layer 1: z¹ = W¹ ∗ x + b¹   (8×1×5×5) ∗ … — 8 maps of 28×28 from 1 map …``."""
         l, out, inp = self.layer, maps_text(*self.shape), maps_text(*self.in_shape)
-        if self.kind == "conv":
+        if self.kind == "conv" and self.kernels is not None:
             s, xin = sup(l), "x" if l == 1 else f"a{sup(l - 1)}"
             kshape = (self.shape[0], *self.kernels.shape[1:])
             head = (f"Layer {l}: z{s} = W{s} ∗ {xin} + b{s}   {shape_text(*kshape)} ∗ "
                     f"{shape_text(*self.in_shape)} + {shape_text(self.shape[0])} — {out} "
                     f"from {inp}")
-        elif self.kind == "pool":
+        elif self.kind == "pool" and self.pool is not None:
             p, mode = self.pool
             head = f"Layer {l}: {p}×{p} {mode} pooling — {inp} → {out}"
         else:
@@ -468,7 +470,8 @@ class MapCells:
 
     def pixel_sum(self, c: int, i: int, j: int) -> PixelSum:
         """The sum behind ``z[c, i, j]`` of a conv layer: kernel ⊙ patch + bias."""
-        if self.kind != "conv":
+        if (self.kind != "conv" or self.geometry is None or self.kernels is None
+                or self.b is None or self.z is None):
             raise ValueError(f"a {self.kind} layer has no kernels: pixel_sum is for conv layers")
         pos = self.channel_pos(c)
         k, stride, top, left = self.geometry
@@ -486,17 +489,22 @@ class MapCells:
 
     def block(self, c: int, i: int, j: int) -> BlockCell:
         """Output pixel ``(i, j)`` of channel ``c`` of a pooling layer and its input block."""
-        if self.kind != "pool":
+        if self.kind != "pool" or self.pool is None:
             raise ValueError(f"a {self.kind} layer does not pool: block is for pooling layers")
         pos = self.channel_pos(c)
         p, mode = self.pool
         values = self.x[c, i * p:(i + 1) * p, j * p:(j + 1) * p]
         picked = None
-        if mode == "max":
+        if mode == "max" and self.argmax is not None:
             r, q = divmod(int(self.argmax[pos, i, j]), self.in_shape[2])
             picked = (r - i * p, q - j * p)
         return BlockCell(self.layer, int(c), int(i), int(j), frozen(values), mode, picked,
                          float(self.maps[pos, i, j]))
+
+
+def _chw_shape(a: np.ndarray) -> tuple[int, int, int]:
+    c, h, w = (int(n) for n in a.shape)
+    return c, h, w
 
 
 def map_cells(record, example: int = 0, channels=None, max_maps: int = MAX_MAPS) -> MapCells:
@@ -525,7 +533,7 @@ def map_cells(record, example: int = 0, channels=None, max_maps: int = MAX_MAPS)
         positions = frozen(grid[None] + channels[:, None, None])
     return MapCells(
         layer=int(record.position), kind=record.kind, activation=str(record.activation),
-        shape=tuple(int(n) for n in maps.shape), in_shape=tuple(int(n) for n in x.shape),
+        shape=_chw_shape(maps), in_shape=_chw_shape(x),
         channels=frozen(channels), maps=frozen(shown),
         z=frozen(record.z[example][channels]) if conv else None, x=frozen(x),
         kernels=frozen(record.W[channels]) if conv else None,

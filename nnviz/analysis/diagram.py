@@ -179,12 +179,15 @@ def layer_quantity(trace: ForwardTrace, l: int, direction: str) -> np.ndarray:
     above passed down). A flatten layer's are its vector's ``a``, backward ``∂L/∂a``.
     """
     rec = trace.layers[l - 1]
-    if rec.kind == "dense":
-        if direction == "backward":
-            return rec.delta[0]
+    if direction == "backward":  # δ, or what the layer above passed down (pool, flatten)
+        delta = rec.delta if rec.kind in ("dense", "conv") else trace.layers[l].grad_in
+        if delta is None:
+            raise ValueError("a backward quantity needs a backward trace")
+        if rec.kind == "dense":
+            return delta[0]
+        v = delta[0]
+    elif rec.kind == "dense":
         return trace.probabilities[0] if l == len(trace.layers) else rec.a[0]
-    if direction == "backward":
-        v = rec.delta[0] if rec.kind == "conv" else trace.layers[l].grad_in[0]
     else:
         v = rec.a[0]
     return v if rec.kind == "flatten" else np.abs(v.astype(np.float64)).mean(axis=(1, 2))
@@ -270,8 +273,10 @@ def select(trace: ForwardTrace, direction: str = "forward", max_units: int = MAX
         if rec.kind != "dense":
             e = _map_edges(trace, l, rec, rows, shown_below, direction, max_edges)
         elif direction == "backward":
+            assert rec.W is not None and rec.delta is not None  # a dense backward record
             e = strongest_backward_edges(rec.delta[0], rec.W, rows, shown_below, max_edges)
         else:
+            assert rec.W is not None
             e = strongest_edges(rec.x[0], rec.W, rows, shown_below, max_edges)
         units.append(rows)
         values.append(v[rows])

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnviz.analysis.trace import ForwardTrace, forward_trace
-from nnviz.engine.convnet import ConvNet
+from nnviz.engine.convnet import ConvNet, Network
 from nnviz.engine.network import MLP
 
 
@@ -93,10 +93,10 @@ def _stack(net) -> list:
     return net.stack if hasattr(net, "stack") else net.layers
 
 
-def check_edit(net: MLP, edit: UnitEdit) -> None:
+def check_edit(net: Network, edit: UnitEdit) -> None:
     """Raise ``ValueError`` when ``edit`` names a layer or unit ``net`` does not have, or a
     pooling or flatten layer (which has no units of its own)."""
-    if not hasattr(net, "stack"):
+    if isinstance(net, MLP):
         n_layers = len(net.layers)
         if edit.layer > n_layers:
             raise ValueError(f"edit of layer {edit.layer}: this network has layers "
@@ -140,7 +140,7 @@ def _readers(net, layer: int, unit: int):
     raise AssertionError("the last layer has no readers")
 
 
-def apply_edits(net: MLP, edits: UnitEdit | Iterable[UnitEdit]) -> MLP:
+def apply_edits(net: Network, edits: UnitEdit | Iterable[UnitEdit]) -> Network:
     """An edited copy of ``net``; ``net`` itself is left untouched.
 
     Parameters
@@ -179,23 +179,25 @@ def apply_edits(net: MLP, edits: UnitEdit | Iterable[UnitEdit]) -> MLP:
     return twin
 
 
-def network_from_trace(trace: ForwardTrace) -> MLP:
+def network_from_trace(trace: ForwardTrace) -> Network:
     """The network a trace was recorded from, rebuilt from the trace's ``W`` and ``b``
     (and, for a ConvNet, its layers' specs): an MLP or a ConvNet."""
     first = trace.layers[0]
+    # (l, W, b) of every layer with parameters: all of an MLP's, a ConvNet's conv and dense.
+    params = [(L.index, L.W, L.b) for L in trace.layers if L.W is not None and L.b is not None]
+    dtype = params[0][1].dtype
     if first.spec is not None:
-        params = next(L for L in trace.layers if L.W is not None)
         c, h, w = first.in_shape
-        net = ConvNet((h, w, c), [L.spec for L in trace.layers], seed=None,
-                      dtype=params.W.dtype, initialize=False)
-        net.set_parameters({f"{k}{L.index}": (np.moveaxis(L.W, 1, 3) if k == "W" and
-                                              L.W.ndim == 4 else getattr(L, k))
-                            for L in trace.layers if L.W is not None for k in "Wb"})
-        return net
-    sizes = (first.W.shape[1],) + tuple(L.W.shape[0] for L in trace.layers)
-    net = MLP(sizes, [L.activation for L in trace.layers[:-1]], seed=None, dtype=first.W.dtype,
+        specs = [L.spec for L in trace.layers if L.spec is not None]
+        conv = ConvNet((h, w, c), specs, seed=None, dtype=dtype, initialize=False)
+        conv.set_parameters({k: v for l, W, b in params for k, v in
+                             ((f"W{l}", np.moveaxis(W, 1, 3) if W.ndim == 4 else W),
+                              (f"b{l}", b))})
+        return conv
+    sizes = (params[0][1].shape[1],) + tuple(W.shape[0] for _, W, _ in params)
+    net = MLP(sizes, [L.activation for L in trace.layers[:-1]], seed=None, dtype=dtype,
               initialize=False)
-    net.set_parameters({f"{k}{L.index}": getattr(L, k) for L in trace.layers for k in "Wb"})
+    net.set_parameters({k: v for l, W, b in params for k, v in ((f"W{l}", W), (f"b{l}", b))})
     return net
 
 

@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nnviz.engine.convnet import Network
 from nnviz.engine.losses import softmax
-from nnviz.engine.network import MLP
 from nnviz.engine.snapshot import frozen
 
 
@@ -34,7 +34,7 @@ def layer_names(sizes) -> list[str]:
     return ["pixels", *hidden, "output"]
 
 
-def layer_features(net: MLP, x: np.ndarray, layer: int, batch_size: int = 2048) -> np.ndarray:
+def layer_features(net: Network, x: np.ndarray, layer: int, batch_size: int = 2048) -> np.ndarray:
     """The vectors a layer of ``net`` sees for inputs ``x``.
 
     Parameters
@@ -283,7 +283,7 @@ class LayerMap:
         return self.probabilities.argmax(axis=1)
 
 
-def map_layer(net: MLP, x: np.ndarray, indices: np.ndarray, layer: int, method: str = "pca",
+def map_layer(net: Network, x: np.ndarray, indices: np.ndarray, layer: int, method: str = "pca",
               seed: int = 0, progress: Callable | None = None,
               should_stop: Callable[[], bool] | None = None,
               previous: np.ndarray | None = None) -> LayerMap:
@@ -308,9 +308,8 @@ def map_layer(net: MLP, x: np.ndarray, indices: np.ndarray, layer: int, method: 
         coords, explained = pca_2d(features, previous)
     else:
         coords = tsne_2d(features, seed, progress, should_stop, init=previous)
-    return LayerMap(layer, method, *(frozen(a) for a in (indices, coords, explained,
-                                                           probabilities)),
-                    follows_previous=previous is not None)
+    return LayerMap(layer, method, frozen(indices), frozen(coords), frozen(explained),
+                    frozen(probabilities), follows_previous=previous is not None)
 
 
 class _Tracker:

@@ -14,9 +14,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nnviz.engine.convnet import Network
 from nnviz.engine.losses import get_loss
 from nnviz.engine.metrics import confusion_matrix, per_class_accuracy, probabilities_and_loss
-from nnviz.engine.network import MLP
 from nnviz.engine.snapshot import frozen
 
 CONFIDENT = 0.9         # an error made with at least this confidence is a "confident error"
@@ -80,7 +80,7 @@ class Evaluation:
     # -- construction -----------------------------------------------------------------------
 
     @classmethod
-    def compute(cls, net: MLP, x: np.ndarray, y: np.ndarray, loss="cross_entropy",
+    def compute(cls, net: Network, x: np.ndarray, y: np.ndarray, loss="cross_entropy",
                 batch_size: int = BATCH) -> Evaluation:
         """Run ``net`` over ``x`` (n, d) with labels ``y`` (n,) in batches.
 
@@ -158,7 +158,7 @@ class Evaluation:
 
     def at_threshold(self, t: float) -> Answered:
         """Coverage and accuracy when answering only at confidence ≥ ``t``."""
-        answered, right = answered_counts(self.confidence, self.correct, [float(t)])
+        answered, right = answered_counts(self.confidence, self.correct, np.array([float(t)]))
         a, r = int(answered[0]), int(right[0])
         return Answered(float(t), a, a / self.n if self.n else 0.0,
                         r / a if a else float("nan"))

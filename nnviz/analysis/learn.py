@@ -58,7 +58,8 @@ def learn_example(net: MLP, x, target: int, lr: float = 0.1, loss: str = "cross_
     if not 0 <= int(target) < K:
         raise ValueError(f"the target must be a class 0..{K - 1}, got {target}")
     if not lr > 0 or steps < 1:
-        raise ValueError(f"need a positive learning rate and at least one step (lr={lr}, steps={steps})")
+        raise ValueError("need a positive learning rate and at least one step "
+                         f"(lr={lr}, steps={steps})")
     loss_fn = get_loss(loss)
     xb = np.asarray(x, dtype=net.dtype).reshape(1, -1)
     y = np.array([int(target)])

@@ -47,7 +47,8 @@ def number(v: float, digits: int = 3) -> str:
 
 
 def cell_number(v: float) -> str:
-    """A value printed inside a cell (≤ 5 characters for |v| < 100): ``0.12``, ``−1.6``, ``3e−4``."""
+    """A value printed inside a cell (≤ 5 characters for |v| < 100): ``0.12``, ``−1.6``,
+    ``3e−4``."""
     v = float(v)
     if v == 0:
         return "0"

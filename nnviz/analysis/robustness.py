@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnviz.engine.convnet import Network
 from nnviz.engine.image_ops import as_batch, dilate, erode, warp
-from nnviz.engine.network import MLP
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def spoil_rng(seed: int, kind: str) -> np.random.Generator:
     return np.random.default_rng([seed, list(SPOILERS).index(kind)])
 
 
-def robustness_curves(net: MLP, x: np.ndarray, y: np.ndarray,
+def robustness_curves(net: Network, x: np.ndarray, y: np.ndarray,
                       kinds: Sequence[str] | None = None,
                       levels: dict[str, Sequence[float]] | None = None,
                       n: int | None = 2000, seed: int = 0,

@@ -18,7 +18,7 @@ import numpy as np
 from nnviz.analysis.notation import maps_text, shape_text, sup
 from nnviz.analysis.trace import BackwardTrace, backward_trace
 from nnviz.engine.conv import conv_geometry
-from nnviz.engine.network import MLP
+from nnviz.engine.convnet import Network
 from nnviz.engine.snapshot import frozen
 
 
@@ -102,7 +102,7 @@ def _map_forward_step(l: int, rec) -> Step:
     s, xin = sup(l), _input_name(l)
     if rec.kind == "conv":
         k, stride, _, _ = rec.conv_geometry
-        eqs = (f"{conv_z_equation(l, rec)} → {shape_text(*rec.shape)}",
+        eqs: tuple[str, ...] = (f"{conv_z_equation(l, rec)} → {shape_text(*rec.shape)}",
                f"z{s}[c, i, j] = Σ W{s}[c, c′, u, v]·{conv_reads(rec, xin)} + b{s}[c]   "
                f"{_conv_range(rec)}",
                f"a{s} = {rec.activation}(z{s})   {shape_text(*rec.shape)}")
@@ -152,6 +152,7 @@ def forward_steps(trace: BackwardTrace) -> list[Step]:
         if rec.kind != "dense":
             steps.append(_map_forward_step(l, rec))
             continue
+        assert rec.W is not None  # a dense layer's record
         n_out, n_in = rec.W.shape
         s = sup(l)
         eqs = [f"{z_equation(l, n_out, n_in)} → {shape_text(n_out, 1)}"]
@@ -196,7 +197,8 @@ def _map_backward_step(layers, l: int, rec) -> Step:
     if rec.kind == "conv":
         k = rec.W.shape[-1]
         ho, wo = rec.shape[1:]
-        eqs = (grad_line,
+        eqs: tuple[str, ...] = (
+               grad_line,
                f"δ{s} = {_grad_name(l)} ⊙ {rec.activation}′(z{s})   {shape_text(*rec.shape)} ⊙ "
                f"{shape_text(*rec.shape)}",
                f"dW{s}[c, c′, u, v] = Σ δ{s}[c, i, j]·{conv_reads(rec, xin)}   sum over "
@@ -244,7 +246,8 @@ def backward_steps(trace: BackwardTrace) -> list[Step]:
     p = trace.probabilities[0]
     z = f"z{sup(L)}"
     if trace.loss_name == "mse":
-        loss_eqs = (f"L = Σₖ (pₖ − Yₖ)²   with Y the one-hot target ({y}) = {trace.loss:.4g}",)
+        loss_eqs: tuple[str, ...] = (
+            f"L = Σₖ (pₖ − Yₖ)²   with Y the one-hot target ({y}) = {trace.loss:.4g}",)
         delta_eq = f"δ{sup(L)} = ∂L/∂z{sup(L)} = p ⊙ (g − (g·p)),  g = 2(p − Y)"
     else:
         # As losses.cross_entropy computes it: from the logits, so a p[y] that rounds to 0
@@ -259,11 +262,15 @@ def backward_steps(trace: BackwardTrace) -> list[Step]:
         if rec.kind != "dense":
             steps.append(_map_backward_step(layers, l, rec))
             continue
+        assert rec.W is not None and rec.delta is not None  # a dense layer's backward record
         n_out, n_in = rec.W.shape
         s, xin = sup(l), _input_name(l)
+        # The layer above a hidden dense layer is dense too (a map needs flatten first).
+        W_above = layers[l].W if l < L else None
+        n_above = 0 if W_above is None else W_above.shape[0]
         first = f"{delta_eq}   {shape_text(n_out, 1)}" if l == L else (
             f"δ{s} = W{sup(l + 1)}ᵀ·δ{sup(l + 1)} ⊙ {rec.activation}′(z{s})   "
-            f"{shape_text(n_out, layers[l].W.shape[0])}·{shape_text(layers[l].W.shape[0], 1)}"
+            f"{shape_text(n_out, n_above)}·{shape_text(n_above, 1)}"
             f" ⊙ {shape_text(n_out, 1)}")
         eqs = (first,
                f"dW{s} = δ{s}·{xin}ᵀ   {shape_text(n_out, 1)}·{shape_text(1, n_in)}"
@@ -271,10 +278,10 @@ def backward_steps(trace: BackwardTrace) -> list[Step]:
                f"db{s} = δ{s}   {shape_text(n_out, 1)}")
         steps.append(Step("backward", l, "backward", f"Layer {l}: delta and gradients", eqs,
                           {f"δ{s}": rec.delta[0], f"dW{s}": rec.dW, f"db{s}": rec.db}))
-    first = layers[0]
-    x = first.x[0]
+    bottom = layers[0]
+    x = bottom.x[0]
     # An MLP's ∂L/∂x is the trace's (n_in,) row; a ConvNet's keeps the input's map shape.
-    grad = trace.input_grad[0] if first.grad_in is None else first.grad_in[0]
+    grad = trace.input_grad[0] if bottom.grad_in is None else bottom.grad_in[0]
     steps.append(Step("input_grad", 0, "backward", "Gradient with respect to the input pixels",
                       (grad_equation(layers, 0),), {"∂L/∂x": grad, "x": x}))
     return steps
@@ -316,8 +323,9 @@ class Stepper:
     loss : str
     """
 
-    def __init__(self, net: MLP, x, target: int, loss: str = "cross_entropy"):
-        self.trace: BackwardTrace = backward_trace(net, np.asarray(x).reshape(-1), int(target), loss)
+    def __init__(self, net: Network, x, target: int, loss: str = "cross_entropy"):
+        self.trace: BackwardTrace = backward_trace(net, np.asarray(x).reshape(-1), int(target),
+                                                   loss)
         self.steps: list[Step] = forward_steps(self.trace) + backward_steps(self.trace)
         self.n_forward = len(self.layers) + 2
         self.position = 0

@@ -7,13 +7,13 @@ Records hold read-only copies, so they can cross threads and outlive the next ba
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
 from nnviz.engine.conv import conv_geometry as axis_geometry
-from nnviz.engine.convnet import LayerSpec
+from nnviz.engine.convnet import LayerSpec, Network
 from nnviz.engine.losses import get_loss, softmax
-from nnviz.engine.network import MLP
 from nnviz.engine.snapshot import frozen
 
 
@@ -27,8 +27,9 @@ class LayerTrace:
         Layer number ``l``, 1 for the first hidden layer.
     activation : str
         Name of ``f`` (``identity`` for the output layer).
-    W : ndarray (n_out, n_in)
-    b : ndarray (n_out,)
+    W : ndarray (n_out, n_in) or None
+    b : ndarray (n_out,) or None
+        None for pooling and flatten, which have no parameters.
     x : ndarray (m, n_in)
         The layer's input ``a^{l-1}`` (the image for layer 1).
     z : ndarray (m, n_out)
@@ -60,8 +61,8 @@ class LayerTrace:
 
     index: int
     activation: str
-    W: np.ndarray
-    b: np.ndarray
+    W: np.ndarray | None
+    b: np.ndarray | None
     x: np.ndarray
     z: np.ndarray
     a: np.ndarray
@@ -89,11 +90,12 @@ class LayerTrace:
         """A conv record's ``(k, stride, top, left)``: output pixel ``(i, j)`` reads the input
         rows ``stride·i − top + u`` and columns ``stride·j − left + v``, ``u, v < k`` (0 for
         the rows and columns outside the map, 'same' padding)."""
-        if self.kind != "conv":
+        spec, W = self.spec, self.W
+        if self.kind != "conv" or spec is None or W is None:
             raise ValueError(f"a {self.kind} layer has no kernel geometry")
-        k, s = self.W.shape[-1], self.spec.stride
-        top = axis_geometry(self.x.shape[2], k, s, self.spec.padding)[1]
-        left = axis_geometry(self.x.shape[3], k, s, self.spec.padding)[1]
+        k, s = W.shape[-1], spec.stride
+        top = axis_geometry(self.x.shape[2], k, s, spec.padding)[1]
+        left = axis_geometry(self.x.shape[3], k, s, spec.padding)[1]
         return k, s, top, left
 
 
@@ -105,17 +107,17 @@ class ForwardTrace:
     probabilities: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BackwardTrace(ForwardTrace):
     """A forward and backward pass for targets ``y`` (m,).
 
     ``input_grad`` is ``∂L/∂x`` (m, n_in): for an image, the saliency map.
     """
 
-    y: np.ndarray = None
-    loss: float = float("nan")
-    loss_name: str = ""
-    input_grad: np.ndarray = None
+    y: np.ndarray
+    loss: float
+    loss_name: str
+    input_grad: np.ndarray
 
 
 def _as_batch(x, dtype) -> np.ndarray:
@@ -123,16 +125,28 @@ def _as_batch(x, dtype) -> np.ndarray:
     return x[None, :] if x.ndim == 1 else x
 
 
-def _records(net: MLP, with_backward: bool) -> tuple[LayerTrace, ...]:
+def _records(net: Network, with_backward: bool) -> tuple[LayerTrace, ...]:
     out = []
     for i, L in enumerate(net.layers, 1):
-        extra = {"delta": frozen(L.delta), "dW": frozen(L.dW), "db": frozen(L.db)} if with_backward else {}
-        out.append(LayerTrace(i, L.activation.name, frozen(L.W), frozen(L.b), frozen(L.x),
-                              frozen(L.z), frozen(L.a), position=i, **extra))
+        extra = ({"delta": frozen(L.delta), "dW": frozen(L.dW), "db": frozen(L.db)}
+                 if with_backward else {})
+        out.append(LayerTrace(i, L.activation.name, frozen(L.W), frozen(L.b), _kept(L.x),
+                              _kept(L.z), _kept(L.a), position=i, **extra))
     return tuple(out)
 
 
-def _chw(a):
+def _kept(a: np.ndarray | None) -> np.ndarray:
+    """A frozen copy of a layer's cache, which the forward pass just filled."""
+    if a is None:
+        raise RuntimeError("a layer's cache is empty: trace after a forward pass")
+    return frozen(a)
+
+
+@overload
+def _chw(a: None) -> None: ...
+@overload
+def _chw(a: np.ndarray) -> np.ndarray: ...
+def _chw(a: np.ndarray | None) -> np.ndarray | None:
     """An NHWC map as a frozen (m, C, H, W) copy; vectors as they are."""
     if a is None:
         return None
@@ -172,13 +186,14 @@ def _stack_records(net, grads_in=None) -> tuple[LayerTrace, ...]:
                               L.activation.name if has_params else spec.text,
                               _kernel(L.W) if has_params else None,
                               frozen(L.b) if has_params else None,
-                              _chw(L.x), _chw(L.z), _chw(L.a), kind=spec.kind,
+                              _kept(_chw(L.x)), _kept(_chw(L.z)), _kept(_chw(L.a)),
+                              kind=spec.kind,
                               argmax=_pool_argmax(L), spec=spec,
                               position=i + 1, **back))
     return tuple(out)
 
 
-def forward_trace(net: MLP, x) -> ForwardTrace:
+def forward_trace(net: Network, x) -> ForwardTrace:
     """Run ``x`` (n_in,) or (m, n_in) forward (no dropout) and record every layer."""
     z = net.forward(_as_batch(x, net.dtype))
     records = _stack_records(net) if hasattr(net, "stack") else _records(net, False)
@@ -187,7 +202,7 @@ def forward_trace(net: MLP, x) -> ForwardTrace:
     return trace
 
 
-def backward_trace(net: MLP, x, y, loss="cross_entropy") -> BackwardTrace:
+def backward_trace(net: Network, x, y, loss="cross_entropy") -> BackwardTrace:
     """Forward ``x`` and backpropagate the loss for targets ``y``; record every layer.
 
     Note that this overwrites the network's gradient buffers (not its parameters).
@@ -204,11 +219,12 @@ def backward_trace(net: MLP, x, y, loss="cross_entropy") -> BackwardTrace:
     z = net.forward(xb)
     value, delta = loss_fn.value_and_delta(z, yb)
     if hasattr(net, "stack"):  # layer by layer, keeping what each passes down
-        grads_in, grad = [None] * len(net.stack), delta
+        grads_in: list[np.ndarray] = []
+        grad = delta
         for i in range(len(net.stack) - 1, -1, -1):
             grad = net.stack[i].backward(grad, need_input_grad=True)
             # Frozen now: the layer below applies f' to it in place.
-            grads_in[i] = _chw(grad)
+            grads_in.insert(0, _chw(grad))
         input_grad = grads_in[0].reshape(len(grad), -1) if grad.ndim == 2 else \
             np.moveaxis(grads_in[0], 1, 3).reshape(len(grad), -1)
         records = _stack_records(net, grads_in)

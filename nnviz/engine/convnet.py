@@ -24,6 +24,7 @@ from nnviz.engine.conv import PADDINGS, Conv2D, Flatten, Pool2D, conv_geometry
 from nnviz.engine.init import init_weights
 from nnviz.engine.layers import Dense
 from nnviz.engine.losses import Loss, get_loss, softmax
+from nnviz.engine.network import MLP
 
 KINDS = ("conv", "pool", "flatten", "dense")
 MAX_FILTERS = 4096
@@ -470,3 +471,7 @@ class ConvNet:
     def __repr__(self) -> str:
         return (f"ConvNet({'×'.join(map(str, self.input_shape))} → {self.arch_text}, "
                 f"init={self.init}, {self.dtype.name})")
+
+
+# What the analysis, the files and the views take: either kind of network.
+Network = MLP | ConvNet

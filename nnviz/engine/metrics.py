@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnviz.engine.convnet import Network
 from nnviz.engine.losses import get_loss, softmax
 from nnviz.engine.network import MLP
 
@@ -46,7 +47,7 @@ class Scores:
         return len(self.predictions)
 
 
-def probabilities_and_loss(net: MLP, x: np.ndarray, y: np.ndarray, loss="cross_entropy",
+def probabilities_and_loss(net: Network, x: np.ndarray, y: np.ndarray, loss="cross_entropy",
                            batch_size: int = 2000) -> tuple[np.ndarray, float]:
     """Softmax outputs (n, K) float32 of ``net`` on ``x`` (n, d) and the summed loss against
     ``y`` (n,), computed from the logits as in training, in batches so memory stays bounded."""
@@ -60,7 +61,7 @@ def probabilities_and_loss(net: MLP, x: np.ndarray, y: np.ndarray, loss="cross_e
     return p, total
 
 
-def evaluate(net: MLP, x: np.ndarray, y: np.ndarray, loss="cross_entropy",
+def evaluate(net: Network, x: np.ndarray, y: np.ndarray, loss="cross_entropy",
              batch_size: int = 2000) -> Scores:
     """Loss, accuracy and confusion matrix of ``net`` on ``x`` (n, d), ``y`` (n,)."""
     k = net.sizes[-1]
@@ -73,7 +74,7 @@ def evaluate(net: MLP, x: np.ndarray, y: np.ndarray, loss="cross_entropy",
                       confusion=confusion_matrix(y, preds, k))
 
 
-def inactive_fraction(net: MLP, x: np.ndarray, tol: float = 1e-3) -> list[float]:
+def inactive_fraction(net: Network, x: np.ndarray, tol: float = 1e-3) -> list[float]:
     """Share of each hidden layer's units that are inactive on every row of ``x`` (m, d).
 
     A unit is inactive when its derivative ``f'(z)`` is below ``tol`` for all m inputs: a
