@@ -18,7 +18,7 @@ from nnviz.engine.snapshot import frozen
 
 
 @dataclass(frozen=True)
-class Lesson:
+class LearnResult:
     """The result of :func:`learn_example`.
 
     Attributes
@@ -49,7 +49,7 @@ class Lesson:
 
 
 def learn_example(net: MLP, x, target: int, lr: float = 0.1, loss: str = "cross_entropy",
-                  steps: int = 1) -> Lesson:
+                  steps: int = 1) -> LearnResult:
     """Take ``steps`` plain SGD steps with learning rate ``lr`` on the example ``x`` (n_in,).
 
     Raises ``ValueError`` for a target outside ``0..K-1`` or a non-positive ``lr``/``steps``.
@@ -71,5 +71,5 @@ def learn_example(net: MLP, x, target: int, lr: float = 0.1, loss: str = "cross_
         opt.step([twin.theta], [twin.grad])
     twin.clear_caches()
     z = twin.logits(xb)
-    return Lesson(twin, int(target), float(lr), int(steps), frozen(p_before),
+    return LearnResult(twin, int(target), float(lr), int(steps), frozen(p_before),
                   frozen(twin.predict_proba(xb)[0]), loss_before, loss_fn.value(z, y))

@@ -187,7 +187,7 @@ def forward_trace(net: MLP, x) -> ForwardTrace:
     return trace
 
 
-def backward_trace(net: MLP, x, y, loss="cross_entropy") -> BackwardTrace:
+def backward_trace(net: MLP, x, y=None, loss="cross_entropy") -> BackwardTrace:
     """Forward ``x`` and backpropagate the loss for targets ``y``; record every layer.
 
     Note that this overwrites the network's gradient buffers (not its parameters).
@@ -195,13 +195,15 @@ def backward_trace(net: MLP, x, y, loss="cross_entropy") -> BackwardTrace:
     Parameters
     ----------
     x : ndarray, shape (n_in,) or (m, n_in)
-    y : int or ndarray of int, shape (m,)
+    y : int or ndarray of int, shape (m,), or None
+        None: each example's predicted class, taken from this pass's own forward part (no
+        second forward pass to pick it).
     loss : str or Loss
     """
     xb = _as_batch(x, net.dtype)
-    yb = np.atleast_1d(np.asarray(y, dtype=np.int64))
     loss_fn = get_loss(loss)
     z = net.forward(xb)
+    yb = np.argmax(z, axis=1) if y is None else np.atleast_1d(np.asarray(y, dtype=np.int64))
     value, delta = loss_fn.value_and_delta(z, yb)
     if hasattr(net, "stack"):  # layer by layer, keeping what each passes down
         grads_in, grad = [None] * len(net.stack), delta
