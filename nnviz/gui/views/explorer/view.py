@@ -37,13 +37,13 @@ from nnviz.analysis.stepper import Stepper
 from nnviz.analysis.trace import forward_trace
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.engine.network import MLP
-from nnviz.gui.views.cells.view import CellView
-from nnviz.gui.views.diagram.view import NetworkDiagram
-from nnviz.gui.views.drawpad.view import DrawPad
 from nnviz.gui.views.explorer.answer import AnswerPanel
+from nnviz.gui.views.explorer.cells.view import CellView
+from nnviz.gui.views.explorer.diagram.view import NetworkDiagram
+from nnviz.gui.views.explorer.drawpad.view import DrawPad
 from nnviz.gui.views.explorer.learn_panel import LearnThisPanel
-from nnviz.gui.views.stepper.view import StepperView
-from nnviz.gui.views.unit_inspector.view import UnitInspector
+from nnviz.gui.views.explorer.stepper.view import StepperView
+from nnviz.gui.views.explorer.unit_inspector.view import UnitInspector
 from nnviz.gui.widgets.help import help_button, topic
 from nnviz.gui.workers.tasks import Lane, Task
 from nnviz.session import SessionModel

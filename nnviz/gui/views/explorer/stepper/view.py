@@ -30,8 +30,13 @@ from PySide6.QtWidgets import (
 from nnviz.analysis.notation import equation_html
 from nnviz.analysis.stepper import Step, Stepper, softmax_steps
 from nnviz.charts.theme import LIGHT, Theme
-from nnviz.gui.views.stepper.plots import StepPlot
-from nnviz.gui.views.stepper.topics import CHARTS_HELP, NOTATION_HELP, OPTIONS_HELP, STEP_HELP
+from nnviz.gui.views.explorer.stepper.plots import StepPlot
+from nnviz.gui.views.explorer.stepper.topics import (
+    CHARTS_HELP,
+    NOTATION_HELP,
+    OPTIONS_HELP,
+    STEP_HELP,
+)
 from nnviz.gui.widgets.help import chart_help, help_button
 from nnviz.gui.widgets.mathtext import math_font
 

@@ -24,7 +24,7 @@ from nnviz.analysis.edits import (
 from nnviz.analysis.trace import ForwardTrace, forward_trace
 from nnviz.charts.parts import Caption, WrappingLabel
 from nnviz.charts.theme import LIGHT, Theme, size_label
-from nnviz.gui.views.unit_inspector.parts import (
+from nnviz.gui.views.explorer.unit_inspector.parts import (
     N_BARS,
     ContributionBars,
     EditControls,

@@ -6,7 +6,7 @@ Circles are coloured by activation (sequential colormap, per layer) or, backward
 strength. At the backward pass's last step (focus on the input) the input image shows the
 saliency map ``∂L/∂x`` instead of the pixels. What to draw comes from
 :func:`nnviz.analysis.diagram.select`; this module only places it (geometry, columns and read-outs
-are in :mod:`~nnviz.gui.views.diagram.parts`). Items are built once per architecture
+are in :mod:`~nnviz.gui.views.explorer.diagram.parts`). Items are built once per architecture
 and updated in place, so a redraw costs ~1 ms.
 """
 
@@ -26,7 +26,7 @@ from nnviz.charts.parts import (
     style_hover,
 )
 from nnviz.charts.theme import LIGHT, Theme
-from nnviz.gui.views.diagram.parts import (
+from nnviz.gui.views.explorer.diagram.parts import (
     BOTTOM,
     CAPTIONS,
     DIAMETER,

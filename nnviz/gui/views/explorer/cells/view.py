@@ -27,7 +27,7 @@ from nnviz.analysis.cells import default_input_names, layer_cells, title_text
 from nnviz.analysis.notation import cell_number, sup
 from nnviz.charts.parts import TITLE_SIZE, bare_axis, max_abs_level
 from nnviz.charts.theme import LIGHT, Theme, style_plot
-from nnviz.gui.views.cells.parts import (
+from nnviz.gui.views.explorer.cells.parts import (
     GAP,
     IDLE,
     CellTexts,
