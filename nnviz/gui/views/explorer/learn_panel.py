@@ -139,6 +139,11 @@ class LearnThisPanel(QWidget):
             f"{100 * result.p_after[result.target]:.1f} %, loss {result.loss_before:.3g} → "
             f"{abs(result.loss_after):.3g}; the answer was {said_before}, now {said_after}.")
 
+    def show_learned(self, model) -> None:
+        """The :class:`~nnviz.session.ExplorerModel`'s last "Learn this" (None: none)."""
+        if model.learned is not self.result:
+            self.show_result(model.learned)
+
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self.graphics.setBackground(theme.background)

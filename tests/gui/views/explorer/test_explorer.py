@@ -196,7 +196,7 @@ def test_a_network_of_another_shape_is_explained_not_crashed(explorer):
     w.load_test_image(0)
     w.select_unit(2, 15)
     w.set_model(MLP((784, 8, 10), "relu", seed=1), "cross_entropy", "smaller")
-    assert w._selected is None and w.stepper is not None  # the old selection is dropped
+    assert w.explorer.selected is None and w.stepper is not None  # the old selection is dropped
     w.set_model(MLP((100, 8, 10), "relu", seed=1), "cross_entropy", "not for drawings")
     draw_seven(w)
     assert w.stepper is None and "takes 100 inputs" in w.answer.answer.text()

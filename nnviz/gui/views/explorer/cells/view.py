@@ -152,6 +152,12 @@ class CellView(QWidget):
         self._hover = None
         self._draw()
 
+    def show_position(self, model) -> None:
+        """The layer of the :class:`~nnviz.session.ExplorerModel`'s current step (layer 1 at
+        the input); not while another tab hides this one (drawn when its tab is chosen)."""
+        if model.trace is not None and not self.isHidden():
+            self.set_layer(model.trace.layers[model.cell_layer - 1])
+
     def set_product(self, on: bool) -> None:
         """Show ``W ⊙ x`` (each weight times its input) instead of ``W`` in the matrix."""
         on = bool(on)

@@ -146,6 +146,24 @@ class NetworkDiagram(QWidget):
             self._rebuild(key)
         self._draw()
 
+    # -- as a view of the explorer model ----------------------------------------------------
+
+    def show_trace(self, model) -> None:
+        """The :class:`~nnviz.session.ExplorerModel`'s trace (the last one stays while there
+        is none)."""
+        if model.trace is not None:
+            self.set_trace(model.trace, model.image_shape, model.class_names)
+
+    def show_position(self, model) -> None:
+        """Light up the stepper's current step."""
+        if model.focus is not None:
+            self.set_focus(*model.focus)
+
+    def show_unit(self, model) -> None:
+        """Ring the unit being inspected."""
+        if model.selected != self.selected:
+            self.set_selected(*(model.selected or (None, None)))
+
     def set_focus(self, layer: int | None, direction: str = "forward") -> None:
         """Light up layer ``layer`` (0 = input, 1..L) as being computed; None for no focus.
 

@@ -205,6 +205,22 @@ class UnitInspector(QWidget):
         self._sync_controls()
         self._after_edits()
 
+    def show_network(self, model) -> None:
+        """The :class:`~nnviz.session.ExplorerModel`'s edits into the controls."""
+        if tuple(model.edits) != self._edits:
+            self.set_edits(model.edits)
+
+    def show_unit(self, model) -> None:
+        """The selected unit of the unedited network, and the answer and test accuracy
+        before → after the edits."""
+        base = model.base_trace
+        if model.selected is None or base is None:
+            return
+        self.set_unit(base, *model.selected, model.image_shape)
+        known = model.known_accuracy or (None, None)
+        self.set_comparison(base.probabilities[0], model.trace.probabilities[0], *known,
+                            model.class_names)
+
     def set_comparison(self, p_before, p_after, acc_before: float | None,
                        acc_after: float | None, class_names) -> None:
         """The answer on this example and the test accuracy (fractions) before → after."""
