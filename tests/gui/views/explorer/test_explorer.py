@@ -17,6 +17,7 @@ from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.network import MLP
 from nnviz.gui.views.explorer.answer import AnswerPanel
 from nnviz.gui.views.explorer.view import ExplorerView
+from nnviz.session import SessionModel
 
 
 @pytest.fixture
@@ -265,3 +266,42 @@ def test_the_answer_panel_keeps_qwidgets_show(qtbot):
     panel.show_answer(np.zeros(784), p, np.log(p), true=3)
     assert panel.answer_text == "3 · 91.0 % sure   (true 3 ✓)"
     np.testing.assert_allclose(panel.bars.p, p)
+
+
+def test_the_cells_follow_the_stepper_while_their_tab_shows(explorer, qtbot):
+    w = explorer
+    w.load_test_image(4)
+    w.cells.cells = None
+    for _ in range(2):
+        qtbot.keyClick(w.pad, Qt.Key.Key_Right)
+    assert w.cells.cells is None  # behind the Stepper tab: not drawn
+    w.middle_tabs.setCurrentWidget(w.cells)
+    assert w.cells.cells.layer == w.stepper.current.layer == 2  # drawn when chosen
+    qtbot.keyClick(w.pad, Qt.Key.Key_Right)
+    assert w.cells.cells.layer == w.stepper.current.layer == 3
+
+
+def test_a_failing_panel_is_reported_on_the_window_s_line_and_the_others_go_on(qtbot, digits):
+    session = SessionModel()  # as in the window: not strict
+    told = []
+    session.add_failure_listener(lambda name, failure: told.append((name, failure)))
+    w = shown(qtbot, ExplorerView(model=session), 1200, 800)
+    session.subscribe("explorer", w)
+    session.set_dataset(digits)
+    w.set_model(MLP((784, 16, 10), "relu", seed=0), "cross_entropy", "test model")
+    draw_seven(w)
+    broken = w.diagram.show_trace
+
+    def fail(model):
+        raise RuntimeError("diagram broken")
+    w.diagram.show_trace = fail
+    w.load_test_image(0)
+    assert [name for name, _ in told] == ["explorer diagram"]
+    assert told[0][1].message.startswith("The explorer diagram view failed: RuntimeError")
+    p = w.net.predict_proba(w.x[None])[0]
+    np.testing.assert_allclose(w.answer.bars.p, p, rtol=1e-6)  # the answer is served
+    assert w.diagram._trace is not w.trace
+    w.diagram.show_trace = broken
+    w.stepper_view.step_button.click()  # the next change gives it the trace it missed
+    assert w.stepper.position == 1
+    assert w.diagram._trace is w.trace and told[-1] == ("explorer diagram", None)

@@ -73,24 +73,22 @@ def step_help_kind(step: Step) -> str:
 
 
 class StepperView(QWidget):
-    """Controls, equations and charts of the current step.
+    """Controls, equations and charts of the current step: of a stepper of its own
+    (:meth:`set_stepper`), or as a view of an :class:`~nnviz.session.ExplorerModel`
+    (:meth:`bind`), whose cursor and target its controls then change.
 
     Signals
     -------
-    position_changed(int)
-        The cursor moved (also on a new stepper); the explorer lights up the diagram.
     target_changed(int)
         The backward target chosen in the combo; -1 means "automatic".
     """
 
-    position_changed = Signal(int)
     target_changed = Signal(int)
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
         self.stepper: Stepper | None = None
         self._model = None  # the ExplorerModel whose cursor the buttons move, if bound
-        self._announced = (None, -1)  # (stepper, position) last sent as position_changed
         self.class_names: list[str] = [str(k) for k in range(10)]
         self.image_shape = (28, 28)
         self._theme = theme
@@ -326,9 +324,6 @@ class StepperView(QWidget):
                 sp.show(name, values, self.image_shape, labels,
                         target if step.kind in ("loss", "softmax") else None)
         self._fill_softmax_table(step)
-        if (st, st.position) != self._announced:  # not on a temperature or theme redraw
-            self._announced = (st, st.position)
-            self.position_changed.emit(st.position)
 
     def equations_html(self, step: Step) -> str:
         """The step's equations as mathematics, one per line, the shapes in the muted colour."""
