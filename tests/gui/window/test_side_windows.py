@@ -59,7 +59,7 @@ def test_kept_unit_edits_go_back_to_training(qtbot, window):
     ex.load_test_image(1)
     ex.inspector.edits_changed.emit((UnitEdit(1, 3, weight_scale=0.0),))
     assert np.all(ex.net.layers[0].W[3] == 0)
-    ex._keep_edits()
+    ex.inspector.keep_requested.emit()  # "Keep as new model"
     old_run = window.model.latest.run_id
     qtbot.waitUntil(lambda: window.model.latest.run_id != old_run, timeout=10_000)
     assert np.all(window.model.latest.layers[0].W[3] == 0)
