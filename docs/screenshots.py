@@ -135,7 +135,7 @@ def main() -> int:
     ex.explorer.go_to(len(ex.stepper.steps) - 1)
     wait(app, 0.2)
     grab_png(ex, HERE / f"explorer-backward{suffix}.png")
-    unit = int(np.argmax(ex.trace.layers[0].a[0]))
+    unit = int(np.argmax(ex.explorer.trace.layers[0].a[0]))
     ex.select_unit(1, unit)
     ex.inspector.controls.off_box.setChecked(True)  # switch the unit off: before → after
     wait(app, 1.5)

@@ -285,11 +285,7 @@ class ExplorerView(QWidget):
         if net is not None:
             self.adopt_requested.emit(net)
 
-    # -- what the window, the lessons and the tests read (the model's) --------------------
-
-    @property
-    def base_net(self) -> MLP | None:
-        return self.explorer.base_net
+    # -- what the window and the lessons read (the model's; see self.explorer for the rest) --
 
     @property
     def net(self) -> MLP | None:
@@ -304,25 +300,8 @@ class ExplorerView(QWidget):
         return self.explorer.true
 
     @property
-    def edits(self) -> tuple:
-        return self.explorer.edits
-
-    @property
     def stepper(self):
         return self.explorer.stepper
-
-    @property
-    def trace(self):
-        """The current example's BackwardTrace through ``net`` (None without a stepper)."""
-        return self.explorer.trace
-
-    @property
-    def diagram_focus(self) -> tuple[int, str] | None:
-        return self.explorer.focus
-
-    def target(self) -> int:
-        """The backward pass's target: the stepper's choice, else the label, else the answer."""
-        return self.explorer.target
 
     # -- the rest --------------------------------------------------------------------------
 
