@@ -88,15 +88,16 @@ class RedrawCounter:
     Curves, weights and activations draw through ``_draw(snap)`` (the DeferredDraw mixin calls
     ``self._draw``): an instance attribute wrapping it is found first, and a call counts only
     when the view then holds ``snap`` as drawn (the weights view returns early without it when
-    the snapshot lacks the arrays its mode shows). The explorer takes the training network in
-    ``_set_network`` and the runs table redraws in ``_refresh_table`` (both called through
-    ``self``); evaluation and map emit ``updated`` after drawing a result."""
+    the snapshot lacks the arrays its mode shows). The explorer's model takes the training
+    network in ``ExplorerModel._set_network`` and the runs table redraws in ``_refresh_table``
+    (both called through ``self``); evaluation and map emit ``updated`` after drawing a
+    result."""
 
     def __init__(self, views: dict):
         self.counts = dict.fromkeys(VIEWS, 0)
         for name in ("curves", "weights", "activations"):
             self._count_draws(name, views[name])
-        self._count_calls("explorer", views["explorer"], "_set_network")
+        self._count_calls("explorer", views["explorer"].explorer, "_set_network")
         self._count_calls("runs", views["runs"], "_refresh_table")
         views["evaluation"].updated.connect(self._evaluated)
         views["map"].updated.connect(self._mapped)

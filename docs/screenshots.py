@@ -129,15 +129,13 @@ def main() -> int:
     drag(ex.pad, [(55, 70), (50, 150), (60, 205), (90, 200), (140, 150), (200, 95), (235, 75)])
     drag(ex.pad, [(235, 75), (232, 150), (228, 215)])  # a 2
     wait(app, 0.2)
-    ex.stepper.seek(2)
-    ex.stepper_view._show()
+    ex.explorer.go_to(2)
     wait(app, 0.2)
     grab_png(ex, HERE / f"explorer-forward{suffix}.png")
-    ex.stepper.seek(len(ex.stepper.steps) - 1)
-    ex.stepper_view._show()
+    ex.explorer.go_to(len(ex.stepper.steps) - 1)
     wait(app, 0.2)
     grab_png(ex, HERE / f"explorer-backward{suffix}.png")
-    unit = int(np.argmax(ex.trace.layers[0].a[0]))
+    unit = int(np.argmax(ex.explorer.trace.layers[0].a[0]))
     ex.select_unit(1, unit)
     ex.inspector.controls.off_box.setChecked(True)  # switch the unit off: before → after
     wait(app, 1.5)

@@ -11,19 +11,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnviz.engine.convnet import Network
 from nnviz.engine.losses import get_loss
-from nnviz.engine.network import MLP
 from nnviz.engine.optim import SGD
 from nnviz.engine.snapshot import frozen
 
 
 @dataclass(frozen=True)
-class Lesson:
+class LearnResult:
     """The result of :func:`learn_example`.
 
     Attributes
     ----------
-    net : MLP
+    net : MLP or ConvNet
         The network after the step(s) (a new object).
     target : int
     lr : float
@@ -33,7 +33,7 @@ class Lesson:
     loss_before, loss_after : float
     """
 
-    net: MLP
+    net: Network
     target: int
     lr: float
     steps: int
@@ -48,8 +48,8 @@ class Lesson:
         return float(self.p_after[self.target] - self.p_before[self.target])
 
 
-def learn_example(net: MLP, x, target: int, lr: float = 0.1, loss: str = "cross_entropy",
-                  steps: int = 1) -> Lesson:
+def learn_example(net: Network, x, target: int, lr: float = 0.1, loss: str = "cross_entropy",
+                  steps: int = 1) -> LearnResult:
     """Take ``steps`` plain SGD steps with learning rate ``lr`` on the example ``x`` (n_in,).
 
     Raises ``ValueError`` for a target outside ``0..K-1`` or a non-positive ``lr``/``steps``.
@@ -72,5 +72,5 @@ def learn_example(net: MLP, x, target: int, lr: float = 0.1, loss: str = "cross_
         opt.step([twin.theta], [twin.grad])
     twin.clear_caches()
     z = twin.logits(xb)
-    return Lesson(twin, int(target), float(lr), int(steps), frozen(p_before),
+    return LearnResult(twin, int(target), float(lr), int(steps), frozen(p_before),
                   frozen(twin.predict_proba(xb)[0]), loss_before, loss_fn.value(z, y))

@@ -318,14 +318,15 @@ class Stepper:
     net : MLP or ConvNet
         Not modified (its gradient buffers are overwritten by the trace: pass a copy).
     x : ndarray, shape (n_in,)
-    target : int
-        The class the backward pass is taken for.
+    target : int or None
+        The class the backward pass is taken for; None: the class the network predicts
+        (from the same pass).
     loss : str
     """
 
-    def __init__(self, net: Network, x, target: int, loss: str = "cross_entropy"):
-        self.trace: BackwardTrace = backward_trace(net, np.asarray(x).reshape(-1), int(target),
-                                                   loss)
+    def __init__(self, net: Network, x, target: int | None, loss: str = "cross_entropy"):
+        y = None if target is None else int(target)
+        self.trace: BackwardTrace = backward_trace(net, np.asarray(x).reshape(-1), y, loss)
         self.steps: list[Step] = forward_steps(self.trace) + backward_steps(self.trace)
         self.n_forward = len(self.layers) + 2
         self.position = 0

@@ -202,7 +202,7 @@ def forward_trace(net: Network, x) -> ForwardTrace:
     return trace
 
 
-def backward_trace(net: Network, x, y, loss="cross_entropy") -> BackwardTrace:
+def backward_trace(net: Network, x, y=None, loss="cross_entropy") -> BackwardTrace:
     """Forward ``x`` and backpropagate the loss for targets ``y``; record every layer.
 
     Note that this overwrites the network's gradient buffers (not its parameters).
@@ -210,13 +210,15 @@ def backward_trace(net: Network, x, y, loss="cross_entropy") -> BackwardTrace:
     Parameters
     ----------
     x : ndarray, shape (n_in,) or (m, n_in)
-    y : int or ndarray of int, shape (m,)
+    y : int or ndarray of int, shape (m,), or None
+        None: each example's predicted class, taken from this pass's own forward part (no
+        second forward pass to pick it).
     loss : str or Loss
     """
     xb = _as_batch(x, net.dtype)
-    yb = np.atleast_1d(np.asarray(y, dtype=np.int64))
     loss_fn = get_loss(loss)
     z = net.forward(xb)
+    yb = np.argmax(z, axis=1) if y is None else np.atleast_1d(np.asarray(y, dtype=np.int64))
     value, delta = loss_fn.value_and_delta(z, yb)
     if hasattr(net, "stack"):  # layer by layer, keeping what each passes down
         grads_in: list[np.ndarray] = []

@@ -15,10 +15,6 @@ change, of any kind; the others are served as usual, and nothing is ever dropped
 
 from __future__ import annotations
 
-import logging
-import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -28,8 +24,10 @@ from nnviz.engine.config import TrainConfig
 from nnviz.engine.network import MLP
 from nnviz.engine.snapshot import TrainingSnapshot
 from nnviz.runs.record import RunRecord, RunRecorder
+from nnviz.session.serving import FailureListener, SubscriberFailure, Subscribers
 
-log = logging.getLogger(__name__)
+__all__ = ["ConfigSubscriber", "DatasetSubscriber", "FailureListener", "RunsSubscriber",
+           "SessionModel", "SnapshotSubscriber", "SubscriberFailure", "weights_of"]
 
 DATASET, CONFIG, SNAPSHOT, RUNS = "dataset", "config", "snapshot", "runs"
 KINDS = (DATASET, CONFIG, SNAPSHOT, RUNS)  # the order in which missed changes are given again
@@ -62,27 +60,6 @@ class RunsSubscriber(Protocol):
 
 METHODS = {DATASET: "set_dataset", CONFIG: "show_config", SNAPSHOT: "show_snapshot",
            RUNS: "show_runs"}
-
-
-@dataclass(frozen=True)
-class SubscriberFailure:
-    """Subscriber ``name`` raised while being given a change of ``kind``.
-
-    ``error`` is one line (``ValueError: …``), ``details`` a short traceback."""
-
-    name: str
-    kind: str
-    error: str
-    details: str = ""
-
-    @property
-    def message(self) -> str:
-        """The line the window shows."""
-        return f"The {self.name} view failed: {self.error} (tried again at the next change)"
-
-
-# Told (name, failure) when subscriber ``name`` fails anew, (name, None) when it is served again.
-FailureListener = Callable[[str, "SubscriberFailure | None"], None]
 
 
 def weights_of(snap: TrainingSnapshot) -> dict[str, np.ndarray]:
@@ -120,20 +97,25 @@ class SessionModel:
     """
 
     def __init__(self, strict: bool = False):
-        self.strict = strict
         self.dataset: Dataset | None = None
         self.source: str | None = None
         self.origin = None
         self.config: TrainConfig | None = None
         self.latest: TrainingSnapshot | None = None
         self.shown: TrainingSnapshot | None = None
-        self.failures: dict[str, SubscriberFailure] = {}
         self._recorder = RunRecorder()
         self._weights: dict[int, dict[str, np.ndarray]] = {}  # run_id → its newest weights
         self._runs_shown: dict[int, tuple[int, str]] = {}     # run_id → (epochs, name) published
-        self._subscribers: dict[str, object] = {}
-        self._missed: dict[str, set[str]] = {}                # name → kinds to give again
-        self._listeners: list[FailureListener] = []
+        self._subscribers = Subscribers(METHODS, self._current, optional=(DATASET, SNAPSHOT),
+                                        strict=strict)
+
+    @property
+    def strict(self) -> bool:
+        return self._subscribers.strict
+
+    @property
+    def failures(self) -> dict[str, SubscriberFailure]:
+        return self._subscribers.failures
 
     @classmethod
     def alone(cls, name: str, subscriber) -> SessionModel:
@@ -148,21 +130,22 @@ class SessionModel:
     def subscribe(self, name: str, subscriber) -> None:
         """Serve ``subscriber`` (after those subscribed before) from now on; it is given at
         once what there is: the dataset, the configuration, the snapshot shown, the runs."""
-        self._subscribers[name] = subscriber
-        self._missed[name] = {DATASET, SNAPSHOT, RUNS} | ({CONFIG} if self.config else set())
-        self._serve(name, subscriber, None)
+        kinds = {DATASET, SNAPSHOT, RUNS} | ({CONFIG} if self.config else set())
+        self._subscribers.subscribe(name, subscriber, kinds)
 
     def unsubscribe(self, name: str) -> None:
         """Serve ``name`` no more (what it was shown stays in the model)."""
-        self._subscribers.pop(name, None)
-        self._missed.pop(name, None)
-        if self.failures.pop(name, None) is not None:
-            self._tell(name, None)
+        self._subscribers.unsubscribe(name)
 
     def add_failure_listener(self, listener: FailureListener) -> None:
         """Call ``listener(name, failure)`` when subscriber ``name`` fails with a new error,
         and ``listener(name, None)`` when it is served again."""
-        self._listeners.append(listener)
+        self._subscribers.add_failure_listener(listener)
+
+    def report(self, name: str, failure: SubscriberFailure | None) -> None:
+        """Tell the failure listeners that ``name`` (a part of a view with a model of its
+        own, e.g. the explorer's diagram) failed, or (None) is served again."""
+        self._subscribers.tell(name, failure)
 
     # -- changes ----------------------------------------------------------------------------
 
@@ -246,51 +229,8 @@ class SessionModel:
     # -- serving ----------------------------------------------------------------------------
 
     def _notify(self, kind: str) -> None:
-        for name, subscriber in list(self._subscribers.items()):
-            self._serve(name, subscriber, kind)
-
-    def _serve(self, name: str, subscriber, kind: str | None) -> None:
-        """Give ``subscriber`` what it missed (in :data:`KINDS` order), then ``kind``."""
-        missed = self._missed.get(name, set())
-        for k in KINDS:
-            if k in missed and k != kind:
-                self._call(name, subscriber, k)
-        if kind is not None:
-            self._call(name, subscriber, kind)
+        self._subscribers.notify(kind)
 
     def _current(self, kind: str):
         return {DATASET: self.dataset, CONFIG: self.config, SNAPSHOT: self.shown,
                 RUNS: self.runs}[kind]
-
-    def _call(self, name: str, subscriber, kind: str) -> None:
-        missed = self._missed.setdefault(name, set())
-        method = getattr(subscriber, METHODS[kind], None)
-        value = self._current(kind)
-        if method is None or (value is None and kind in (DATASET, SNAPSHOT)):
-            missed.discard(kind)  # nothing it takes, or nothing to give
-            return
-        try:
-            method(value)
-        except Exception as exc:  # noqa: BLE001 - one broken view must not blank the others
-            missed.add(kind)
-            self._failed(SubscriberFailure(name, kind, f"{type(exc).__name__}: {exc}",
-                                           traceback.format_exc(limit=4)))
-            if self.strict:
-                raise
-            return
-        missed.discard(kind)
-        if not missed and self.failures.pop(name, None) is not None:
-            log.info("the %s view is served again", name)
-            self._tell(name, None)
-
-    def _failed(self, failure: SubscriberFailure) -> None:
-        old = self.failures.get(failure.name)
-        self.failures[failure.name] = failure
-        if old is None or (old.kind, old.error) != (failure.kind, failure.error):
-            log.error("the %s view failed on a %s change:\n%s", failure.name, failure.kind,
-                      failure.details)
-            self._tell(failure.name, failure)
-
-    def _tell(self, name: str, failure: SubscriberFailure | None) -> None:
-        for listener in self._listeners:
-            listener(name, failure)

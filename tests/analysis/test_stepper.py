@@ -3,6 +3,7 @@ gradients it shows match finite differences; "Learn this" raises the target's pr
 
 import numpy as np
 import pytest
+from small_cnns import SMALL, small_cnn
 
 from nnviz.analysis.learn import learn_example
 from nnviz.analysis.notation import sup
@@ -128,3 +129,23 @@ def test_learn_this_rejects_bad_input(net, x):
         learn_example(net, x, 10)
     with pytest.raises(ValueError, match="learning rate"):
         learn_example(net, x, 1, lr=0)
+
+
+def test_no_target_means_the_class_the_same_pass_predicts(net, x):
+    """Without a target the trace backpropagates towards its own answer: the very numbers of
+    a trace for that class, from one forward pass."""
+    k = int(np.argmax(net.predict_proba(x[None])[0]))
+    auto, ref = backward_trace(net, x, None), backward_trace(net, x, k)
+    assert auto.y.tolist() == [k]
+    np.testing.assert_array_equal(auto.input_grad, ref.input_grad)
+    for a, b in zip(auto.layers, ref.layers, strict=True):
+        np.testing.assert_array_equal(a.dW, b.dW)
+    batch = np.random.default_rng(2).random((5, 784))
+    assert backward_trace(net, batch).y.tolist() == net.predict(batch).tolist()
+    st = Stepper(net, x, None)
+    assert int(st.trace.y[0]) == k and st.trace.loss == pytest.approx(ref.loss)
+    cnn = small_cnn(SMALL, (8, 8, 1))
+    img = np.random.default_rng(3).random(64)
+    k = int(np.argmax(cnn.predict_proba(img[None])[0]))
+    np.testing.assert_array_equal(backward_trace(cnn, img).input_grad,
+                                  backward_trace(cnn, img, k).input_grad)

@@ -25,9 +25,9 @@ def test_explorer_follows_training_and_shows_the_same_answer(qtbot, window, digi
     window.explorer_window.present()
     snap = trained(qtbot, window, 10)
     ex = window.views["explorer"]
-    qtbot.waitUntil(lambda: ex.base_net is not None
+    qtbot.waitUntil(lambda: ex.explorer.base_net is not None
                     and f"step {snap.step}" in ex.source_label.text(), timeout=5000)
-    for L, layer in zip(snap.layers, ex.base_net.layers):
+    for L, layer in zip(snap.layers, ex.explorer.base_net.layers):
         np.testing.assert_array_equal(layer.W, L.W)
     window.send_to_pad(7)
     np.testing.assert_array_equal(ex.x, digits.x_test[7])
@@ -39,7 +39,7 @@ def test_a_taught_network_goes_back_to_training(qtbot, window, digits):
     window.explorer_window.present()
     trained(qtbot, window, 5)
     ex = window.views["explorer"]
-    qtbot.waitUntil(lambda: ex.base_net is not None, timeout=5000)
+    qtbot.waitUntil(lambda: ex.explorer.base_net is not None, timeout=5000)
     ex.load_test_image(0)
     ex.learn(0.05, 2)
     taught = ex.net.theta.copy()
@@ -59,7 +59,7 @@ def test_kept_unit_edits_go_back_to_training(qtbot, window):
     ex.load_test_image(1)
     ex.inspector.edits_changed.emit((UnitEdit(1, 3, weight_scale=0.0),))
     assert np.all(ex.net.layers[0].W[3] == 0)
-    ex._keep_edits()
+    ex.inspector.keep_requested.emit()  # "Keep as new model"
     old_run = window.model.latest.run_id
     qtbot.waitUntil(lambda: window.model.latest.run_id != old_run, timeout=10_000)
     assert np.all(window.model.latest.layers[0].W[3] == 0)

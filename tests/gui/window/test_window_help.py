@@ -31,7 +31,7 @@ def open_everything(qtbot, w):
         window.resize(1500, 900)
         window.present()
     ex = w.views["explorer"]
-    qtbot.waitUntil(lambda: ex.base_net is not None, timeout=5000)
+    qtbot.waitUntil(lambda: ex.explorer.base_net is not None, timeout=5000)
     ex.load_test_image(0)
     ex.select_unit(1, 0)
 

@@ -85,6 +85,18 @@ class AnswerPanel(QWidget):
         self._answer = (names[k], text.split(" · ", 1)[1])
         self._draw_answer()
 
+    def show_trace(self, model) -> None:
+        """The :class:`~nnviz.session.ExplorerModel`'s answer: its trace's last layer, or
+        why there is none."""
+        trace = model.trace
+        if trace is not None:
+            self.show_answer(model.x, trace.probabilities[0], trace.layers[-1].z[0], model.true)
+        elif model.mismatch:
+            self.clear()
+            self.answer.setText(model.mismatch)
+        elif model.x is None and self.x is not None:  # the pad was cleared
+            self.clear()
+
     def _draw_answer(self) -> None:
         if self._answer is None:
             return
@@ -95,6 +107,7 @@ class AnswerPanel(QWidget):
 
     def clear(self) -> None:
         self.answer_text = ""
+        self.x = None
         self._answer = None
         self.answer.setText("Draw a digit")
         self.input_image.clear()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.analysis.learn import Lesson
+from nnviz.analysis.learn import LearnResult
 from nnviz.charts.parts import TITLE_SIZE
 from nnviz.charts.theme import LIGHT, Theme, style_plot
 from nnviz.gui.widgets.help import chart_help, help_button, topic
@@ -59,7 +59,7 @@ class LearnThisPanel(QWidget):
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
-        self.result: Lesson | None = None  # the last learn_example
+        self.result: LearnResult | None = None  # the last learn_example
         self.names = [str(k) for k in range(10)]
         self.lr = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=5.0, value=0.01,
                                  singleStep=0.005)
@@ -113,7 +113,7 @@ class LearnThisPanel(QWidget):
         self.plot.getAxis("bottom").setTicks([list(enumerate(self.names)), []])
         self.plot.setXRange(-0.7, len(self.names) - 0.3, padding=0)
 
-    def show_result(self, result: Lesson | None) -> None:
+    def show_result(self, result: LearnResult | None) -> None:
         """Draw ``result``'s before/after probabilities (None clears)."""
         self.result = result
         self.keep_button.setEnabled(result is not None)
@@ -138,6 +138,11 @@ class LearnThisPanel(QWidget):
             f"towards {name}: p[{name}] {100 * result.p_before[result.target]:.1f} % → "
             f"{100 * result.p_after[result.target]:.1f} %, loss {result.loss_before:.3g} → "
             f"{abs(result.loss_after):.3g}; the answer was {said_before}, now {said_after}.")
+
+    def show_learned(self, model) -> None:
+        """The :class:`~nnviz.session.ExplorerModel`'s last "Learn this" (None: none)."""
+        if model.learned is not self.result:
+            self.show_result(model.learned)
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme

@@ -17,6 +17,7 @@ from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.network import MLP
 from nnviz.gui.views.explorer.answer import AnswerPanel
 from nnviz.gui.views.explorer.view import ExplorerView
+from nnviz.session import SessionModel
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def test_every_step_shows_the_engines_trace(explorer, qtbot):
     w.load_test_image(3)
     ds_x, ds_y = w.model.dataset.x_test[3], int(w.model.dataset.y_test[3])
     np.testing.assert_array_equal(w.x, ds_x)  # a test image goes in exactly as stored
-    assert w.true == ds_y and w.target() == ds_y
+    assert w.true == ds_y and w.explorer.target == ds_y
     ref = backward_trace(w.net.copy(), ds_x, ds_y)
     sv = w.stepper_view
     seen = []
@@ -71,13 +72,13 @@ def test_every_step_shows_the_engines_trace(explorer, qtbot):
             np.testing.assert_array_equal(drawn[f"z{sup(l)}"], ref.layers[l - 1].z[0])
             if l < 3:
                 np.testing.assert_array_equal(drawn[f"a{sup(l)}"], ref.layers[l - 1].a[0])
-            assert w.diagram_focus == (l, "forward")
+            assert (w.diagram.focus, w.diagram.direction) == w.explorer.focus == (l, "forward")
         elif step.kind == "backward":
             l = step.layer
             np.testing.assert_array_equal(drawn[f"δ{sup(l)}"], ref.layers[l - 1].delta[0])
             np.testing.assert_array_equal(drawn[f"dW{sup(l)}"], ref.layers[l - 1].dW)
             np.testing.assert_array_equal(drawn[f"db{sup(l)}"], ref.layers[l - 1].db)
-            assert w.diagram_focus == (l, "backward")
+            assert (w.diagram.focus, w.diagram.direction) == w.explorer.focus == (l, "backward")
         elif step.kind == "softmax":
             np.testing.assert_allclose(drawn["p"], ref.probabilities[0], rtol=1e-6)
         elif step.kind == "input_grad":
@@ -130,7 +131,7 @@ def test_unit_edit_changes_the_output_exactly(explorer, qtbot):
     w.load_test_image(1)
     w.select_unit(1, 4)
     assert w.tabs.currentWidget() is w.inspector
-    base = w.base_net
+    base = w.explorer.base_net
     w.inspector.edits_changed.emit((UnitEdit(1, 4, bias_shift=2.0), UnitEdit(2, 7, off=True)))
     # By hand: b¹₄ + 2, and unit 7 of layer 2 contributes nothing above it.
     a = w.x.astype(np.float64)
@@ -142,7 +143,7 @@ def test_unit_edit_changes_the_output_exactly(explorer, qtbot):
     z3 = base.layers[2].W @ a2 + base.layers[2].b
     np.testing.assert_allclose(w.stepper.trace.layers[-1].z[0], z3, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(w.answer.bars.z, z3, rtol=1e-5, atol=1e-5)
-    assert np.array_equal(base.theta, w.base_net.theta)  # the original is untouched
+    assert np.array_equal(base.theta, w.explorer.base_net.theta)  # the original is untouched
     # The test accuracy before → after, computed off the GUI thread, by a direct count.
     ds = w.model.dataset
     acc = [float((n.predict(ds.x_test) == ds.y_test).mean()) for n in (base, w.net)]
@@ -174,8 +175,8 @@ def test_follows_a_training_snapshot(qtbot, digits):
     w.model.set_dataset(digits)
     snap = make_snapshot(digits, steps=5)[0]
     w.show_snapshot(snap)
-    assert w.base_net is not None and w.base_net.sizes == snap.sizes
-    for L, layer in zip(snap.layers, w.base_net.layers):
+    assert w.explorer.base_net is not None and w.explorer.base_net.sizes == snap.sizes
+    for L, layer in zip(snap.layers, w.explorer.base_net.layers):
         np.testing.assert_array_equal(layer.W, L.W)
     assert "training run 1, step 5" in w.source_label.text()
     w.load_test_image(0)
@@ -196,7 +197,7 @@ def test_a_network_of_another_shape_is_explained_not_crashed(explorer):
     w.load_test_image(0)
     w.select_unit(2, 15)
     w.set_model(MLP((784, 8, 10), "relu", seed=1), "cross_entropy", "smaller")
-    assert w._selected is None and w.stepper is not None  # the old selection is dropped
+    assert w.explorer.selected is None and w.stepper is not None  # the old selection is dropped
     w.set_model(MLP((100, 8, 10), "relu", seed=1), "cross_entropy", "not for drawings")
     draw_seven(w)
     assert w.stepper is None and "takes 100 inputs" in w.answer.answer.text()
@@ -210,9 +211,9 @@ def test_undo_learning_brings_back_the_network_and_its_edits(explorer):
     w.inspector.edits_changed.emit((edit,))
     edited = w.net.theta.copy()
     w.learn(0.1, 1)
-    assert not np.array_equal(w.net.theta, edited) and w.edits == ()
+    assert not np.array_equal(w.net.theta, edited) and w.explorer.edits == ()
     w.learn_this.undo_button.click()
-    assert w.edits == (edit,) and w.inspector.edits() == (edit,)
+    assert w.explorer.edits == (edit,) and w.inspector.edits() == (edit,)
     np.testing.assert_array_equal(w.net.theta, edited)
 
 
@@ -225,7 +226,7 @@ def test_a_snapshot_held_back_by_the_rate_limit_is_taken_later(qtbot, digits):
     w.show_snapshot(second)
     assert "step 2" in w.source_label.text()
     qtbot.waitUntil(lambda: "step 4" in w.source_label.text(), timeout=2000)  # the last one
-    np.testing.assert_array_equal(w.base_net.layers[0].W, second.layers[0].W)
+    np.testing.assert_array_equal(w.explorer.base_net.layers[0].W, second.layers[0].W)
 
 
 def test_presenter_mode_enlarges_the_answer_and_its_bars_labels(explorer):
@@ -265,3 +266,42 @@ def test_the_answer_panel_keeps_qwidgets_show(qtbot):
     panel.show_answer(np.zeros(784), p, np.log(p), true=3)
     assert panel.answer_text == "3 · 91.0 % sure   (true 3 ✓)"
     np.testing.assert_allclose(panel.bars.p, p)
+
+
+def test_the_cells_follow_the_stepper_while_their_tab_shows(explorer, qtbot):
+    w = explorer
+    w.load_test_image(4)
+    w.cells.cells = None
+    for _ in range(2):
+        qtbot.keyClick(w.pad, Qt.Key.Key_Right)
+    assert w.cells.cells is None  # behind the Stepper tab: not drawn
+    w.middle_tabs.setCurrentWidget(w.cells)
+    assert w.cells.cells.layer == w.stepper.current.layer == 2  # drawn when chosen
+    qtbot.keyClick(w.pad, Qt.Key.Key_Right)
+    assert w.cells.cells.layer == w.stepper.current.layer == 3
+
+
+def test_a_failing_panel_is_reported_on_the_window_s_line_and_the_others_go_on(qtbot, digits):
+    session = SessionModel()  # as in the window: not strict
+    told = []
+    session.add_failure_listener(lambda name, failure: told.append((name, failure)))
+    w = shown(qtbot, ExplorerView(model=session), 1200, 800)
+    session.subscribe("explorer", w)
+    session.set_dataset(digits)
+    w.set_model(MLP((784, 16, 10), "relu", seed=0), "cross_entropy", "test model")
+    draw_seven(w)
+    broken = w.diagram.show_trace
+
+    def fail(model):
+        raise RuntimeError("diagram broken")
+    w.diagram.show_trace = fail
+    w.load_test_image(0)
+    assert [name for name, _ in told] == ["explorer diagram"]
+    assert told[0][1].message.startswith("The explorer diagram view failed: RuntimeError")
+    p = w.net.predict_proba(w.x[None])[0]
+    np.testing.assert_allclose(w.answer.bars.p, p, rtol=1e-6)  # the answer is served
+    assert w.diagram._trace is not w.explorer.trace
+    w.diagram.show_trace = broken
+    w.stepper_view.step_button.click()  # the next change gives it the trace it missed
+    assert w.stepper.position == 1
+    assert w.diagram._trace is w.explorer.trace and told[-1] == ("explorer diagram", None)

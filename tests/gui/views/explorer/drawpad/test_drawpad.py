@@ -7,7 +7,7 @@ from mouse import LEFT, RIGHT, drag, send, to_view  # tests/gui/mouse.py
 from PySide6.QtCore import QEvent, Qt
 
 from nnviz.charts.theme import DARK
-from nnviz.gui.views.drawpad.view import HELP, DrawPad, soft_brush, stamp
+from nnviz.gui.views.explorer.drawpad.view import HELP, DrawPad, soft_brush, stamp
 from nnviz.gui.widgets.help import help_buttons
 
 

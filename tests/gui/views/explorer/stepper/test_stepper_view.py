@@ -12,8 +12,8 @@ from nnviz.analysis.notation import equation_html
 from nnviz.analysis.stepper import Stepper
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.network import MLP
-from nnviz.gui.views.stepper.topics import STEP_HELP
-from nnviz.gui.views.stepper.view import StepperView
+from nnviz.gui.views.explorer.stepper.topics import STEP_HELP
+from nnviz.gui.views.explorer.stepper.view import StepperView
 from nnviz.gui.widgets.help import help_buttons
 from nnviz.gui.widgets.mathtext import MATH_SCALE
 

@@ -30,8 +30,13 @@ from PySide6.QtWidgets import (
 from nnviz.analysis.notation import equation_html
 from nnviz.analysis.stepper import Step, Stepper, softmax_steps
 from nnviz.charts.theme import LIGHT, Theme
-from nnviz.gui.views.stepper.plots import StepPlot
-from nnviz.gui.views.stepper.topics import CHARTS_HELP, NOTATION_HELP, OPTIONS_HELP, STEP_HELP
+from nnviz.gui.views.explorer.stepper.plots import StepPlot
+from nnviz.gui.views.explorer.stepper.topics import (
+    CHARTS_HELP,
+    NOTATION_HELP,
+    OPTIONS_HELP,
+    STEP_HELP,
+)
 from nnviz.gui.widgets.help import chart_help, help_button
 from nnviz.gui.widgets.mathtext import math_font
 
@@ -68,23 +73,22 @@ def step_help_kind(step: Step) -> str:
 
 
 class StepperView(QWidget):
-    """Controls, equations and charts of the current step.
+    """Controls, equations and charts of the current step: of a stepper of its own
+    (:meth:`set_stepper`), or as a view of an :class:`~nnviz.session.ExplorerModel`
+    (:meth:`bind`), whose cursor and target its controls then change.
 
     Signals
     -------
-    position_changed(int)
-        The cursor moved (also on a new stepper); the explorer lights up the diagram.
     target_changed(int)
         The backward target chosen in the combo; -1 means "automatic".
     """
 
-    position_changed = Signal(int)
     target_changed = Signal(int)
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
         self.stepper: Stepper | None = None
-        self._announced = (None, -1)  # (stepper, position) last sent as position_changed
+        self._model = None  # the ExplorerModel whose cursor the buttons move, if bound
         self.class_names: list[str] = [str(k) for k in range(10)]
         self.image_shape = (28, 28)
         self._theme = theme
@@ -195,20 +199,53 @@ class StepperView(QWidget):
             stepper.seek(position)
         self._show()
 
-    def forward(self) -> None:
-        if self.stepper and self.stepper.forward():
+    # -- as a view of the explorer model ----------------------------------------------------
+
+    def bind(self, model) -> None:
+        """Show ``model``'s (an :class:`~nnviz.session.ExplorerModel`) stepper, and have the
+        buttons, keys and the combo change it rather than a stepper of this view's own."""
+        self._model = model
+
+    def show_trace(self, model) -> None:
+        """The chosen target in the combo (the steps are drawn by :meth:`show_position`)."""
+        if self.target() != model.chosen_target:
+            self.target_combo.blockSignals(True)
+            self.target_combo.setCurrentIndex(model.chosen_target + 1)
+            self.target_combo.blockSignals(False)
+
+    def show_position(self, model) -> None:
+        self.stepper = model.stepper
+        self._show()
+
+    # -- the cursor -------------------------------------------------------------------------
+
+    def _step(self, move) -> bool:
+        """``move`` ("step_forward", "step_back") on the model, else on this view's stepper."""
+        if self._model is not None:
+            return getattr(self._model, move)()
+        if self.stepper is None:
+            return False
+        moved = self.stepper.forward() if move == "step_forward" else self.stepper.back()
+        if moved:
             self._show()
-        elif self._run_timer.isActive():
+        return moved
+
+    def forward(self) -> None:
+        if not self._step("step_forward") and self._run_timer.isActive():
             self.toggle_run()
 
     def back(self) -> None:
-        if self.stepper and self.stepper.back():
-            self._show()
+        self._step("step_back")
 
     def reset(self) -> None:
         self._run_timer.stop()
         self._update_run_text()
-        if self.stepper:
+        self._go_to_start()
+
+    def _go_to_start(self) -> None:
+        if self._model is not None:
+            self._model.reset()
+        elif self.stepper:
             self.stepper.reset()
             self._show()
 
@@ -217,8 +254,7 @@ class StepperView(QWidget):
             self._run_timer.stop()
         elif self.stepper is not None:
             if self.stepper.at_end:
-                self.stepper.reset()
-                self._show()
+                self._go_to_start()
             self._run_timer.start()
         self._update_run_text()
 
@@ -246,6 +282,8 @@ class StepperView(QWidget):
         self.run_button.setText("⏸ Pause" if self._run_timer.isActive() else "▶▶ Run")
 
     def _on_target(self, _index: int) -> None:
+        if self._model is not None:
+            self._model.set_target(self.target())
         self.target_changed.emit(self.target())
 
     def _on_temperature(self, tick: int) -> None:
@@ -286,9 +324,6 @@ class StepperView(QWidget):
                 sp.show(name, values, self.image_shape, labels,
                         target if step.kind in ("loss", "softmax") else None)
         self._fill_softmax_table(step)
-        if (st, st.position) != self._announced:  # not on a temperature or theme redraw
-            self._announced = (st, st.position)
-            self.position_changed.emit(st.position)
 
     def equations_html(self, step: Step) -> str:
         """The step's equations as mathematics, one per line, the shapes in the muted colour."""

@@ -6,7 +6,7 @@ Circles are coloured by activation (sequential colormap, per layer) or, backward
 strength. At the backward pass's last step (focus on the input) the input image shows the
 saliency map ``∂L/∂x`` instead of the pixels. What to draw comes from
 :func:`nnviz.analysis.diagram.select`; this module only places it (geometry, columns and read-outs
-are in :mod:`~nnviz.gui.views.diagram.parts`). Items are built once per architecture
+are in :mod:`~nnviz.gui.views.explorer.diagram.parts`). Items are built once per architecture
 and updated in place, so a redraw costs ~1 ms.
 """
 
@@ -26,7 +26,7 @@ from nnviz.charts.parts import (
     style_hover,
 )
 from nnviz.charts.theme import LIGHT, Theme
-from nnviz.gui.views.diagram.parts import (
+from nnviz.gui.views.explorer.diagram.parts import (
     BOTTOM,
     CAPTIONS,
     DIAMETER,
@@ -145,6 +145,24 @@ class NetworkDiagram(QWidget):
         if key != self._key:
             self._rebuild(key)
         self._draw()
+
+    # -- as a view of the explorer model ----------------------------------------------------
+
+    def show_trace(self, model) -> None:
+        """The :class:`~nnviz.session.ExplorerModel`'s trace (the last one stays while there
+        is none)."""
+        if model.trace is not None:
+            self.set_trace(model.trace, model.image_shape, model.class_names)
+
+    def show_position(self, model) -> None:
+        """Light up the stepper's current step."""
+        if model.focus is not None:
+            self.set_focus(*model.focus)
+
+    def show_unit(self, model) -> None:
+        """Ring the unit being inspected."""
+        if model.selected != self.selected:
+            self.set_selected(*(model.selected or (None, None)))
 
     def set_focus(self, layer: int | None, direction: str = "forward") -> None:
         """Light up layer ``layer`` (0 = input, 1..L) as being computed; None for no focus.

@@ -5,7 +5,7 @@ A first-layer unit's inputs are pixels, so :class:`ImagePair` shows its incoming
 unit's inputs are units, so :class:`ContributionBars` shows the strongest terms
 ``W^l[j, i]·a^{l-1}_i`` of its sum as bars. Both give exact values under the cursor.
 :class:`EditControls` holds the widgets of an edit, and the functions write the inspector's
-lines (values, edits, before → after); :mod:`nnviz.gui.views.unit_inspector.view` places
+lines (values, edits, before → after); :mod:`nnviz.gui.views.explorer.unit_inspector.view` places
 everything and owns the edits.
 """
 

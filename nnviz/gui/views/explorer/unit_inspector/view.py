@@ -24,7 +24,7 @@ from nnviz.analysis.edits import (
 from nnviz.analysis.trace import ForwardTrace, forward_trace
 from nnviz.charts.parts import Caption, WrappingLabel
 from nnviz.charts.theme import LIGHT, Theme, size_label
-from nnviz.gui.views.unit_inspector.parts import (
+from nnviz.gui.views.explorer.unit_inspector.parts import (
     N_BARS,
     ContributionBars,
     EditControls,
@@ -204,6 +204,22 @@ class UnitInspector(QWidget):
         self._draw_unit()
         self._sync_controls()
         self._after_edits()
+
+    def show_network(self, model) -> None:
+        """The :class:`~nnviz.session.ExplorerModel`'s edits into the controls."""
+        if tuple(model.edits) != self._edits:
+            self.set_edits(model.edits)
+
+    def show_unit(self, model) -> None:
+        """The selected unit of the unedited network, and the answer and test accuracy
+        before → after the edits."""
+        base = model.base_trace
+        if model.selected is None or base is None:
+            return
+        self.set_unit(base, *model.selected, model.image_shape)
+        known = model.known_accuracy or (None, None)
+        self.set_comparison(base.probabilities[0], model.trace.probabilities[0], *known,
+                            model.class_names)
 
     def set_comparison(self, p_before, p_after, acc_before: float | None,
                        acc_after: float | None, class_names) -> None:

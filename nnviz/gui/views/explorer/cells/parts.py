@@ -2,7 +2,7 @@
 
 View coordinates have a cell as their unit and y growing downwards: the input column ``x``
 is at ``0 ≤ vx < 1``, the matrix starts at ``1 + GAP``, and the ``b``, ``z`` and ``a`` rows
-sit under the matrix columns. :mod:`nnviz.gui.views.cells.view` draws into this layout.
+sit under the matrix columns. :mod:`nnviz.gui.views.explorer.cells.view` draws into this layout.
 """
 
 from __future__ import annotations

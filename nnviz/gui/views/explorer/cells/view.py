@@ -27,7 +27,7 @@ from nnviz.analysis.cells import default_input_names, layer_cells, title_text
 from nnviz.analysis.notation import cell_number, sup
 from nnviz.charts.parts import TITLE_SIZE, bare_axis, max_abs_level
 from nnviz.charts.theme import LIGHT, Theme, style_plot
-from nnviz.gui.views.cells.parts import (
+from nnviz.gui.views.explorer.cells.parts import (
     GAP,
     IDLE,
     CellTexts,
@@ -151,6 +151,12 @@ class CellView(QWidget):
         self._names = list(names)
         self._hover = None
         self._draw()
+
+    def show_position(self, model) -> None:
+        """The layer of the :class:`~nnviz.session.ExplorerModel`'s current step (layer 1 at
+        the input); not while another tab hides this one (drawn when its tab is chosen)."""
+        if model.trace is not None and not self.isHidden():
+            self.set_layer(model.trace.layers[model.cell_layer - 1])
 
     def set_product(self, on: bool) -> None:
         """Show ``W ⊙ x`` (each weight times its input) instead of ``W`` in the matrix."""

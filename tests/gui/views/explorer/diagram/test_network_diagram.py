@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from nnviz.analysis.trace import backward_trace, forward_trace
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.network import MLP
-from nnviz.gui.views.diagram.view import DIM, NetworkDiagram
+from nnviz.gui.views.explorer.diagram.view import DIM, NetworkDiagram
 
 SIZES = (784, 256, 128, 10)
 

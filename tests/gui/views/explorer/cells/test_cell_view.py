@@ -15,8 +15,8 @@ from nnviz.analysis.notation import cell_number, number
 from nnviz.analysis.trace import forward_trace
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.network import MLP
-from nnviz.gui.views.cells.parts import MIN_CELL
-from nnviz.gui.views.cells.view import CellView
+from nnviz.gui.views.explorer.cells.parts import MIN_CELL
+from nnviz.gui.views.explorer.cells.view import CellView
 
 
 def digit_like() -> np.ndarray:

@@ -1,6 +1,6 @@
 """The pieces of the network diagram: its geometry, a column of circles, a gap of edges, texts.
 
-Everything here is placement, colour and text; :mod:`nnviz.gui.views.diagram.view` owns
+Everything here is placement, colour and text; :mod:`nnviz.gui.views.explorer.diagram.view` owns
 the scene and decides what to draw. Lengths are view units: the scene is ``BOTTOM − TOP`` tall
 and scales with the widget, so circles and the input image grow with it.
 """
@@ -30,7 +30,7 @@ TIERS = ((0.8, 110), (1.6, 170), (2.8, 235))  # (pen width px, alpha) of weak, m
 DIM = 0.3             # opacity of the layers out of focus
 ACT_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}
 # The line under the diagram: what the circles and lines show in each direction. How to
-# read them is behind the diagram's "?" (nnviz.gui.views.diagram.view.HELP).
+# read them is behind the diagram's "?" (nnviz.gui.views.explorer.diagram.view.HELP).
 CAPTIONS = {
     "forward": "Forward: circles show the activations a, lines the strongest a·W.",
     "backward": "Backward: circles show the deltas δ = ∂L/∂z, lines the strongest W·δ.",

@@ -12,7 +12,12 @@ from nnviz.analysis.edits import UnitEdit, apply_edits, edited_trace
 from nnviz.analysis.trace import forward_trace
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.network import MLP
-from nnviz.gui.views.unit_inspector.view import BARS_HELP, IMAGES_HELP, N_BARS, UnitInspector
+from nnviz.gui.views.explorer.unit_inspector.view import (
+    BARS_HELP,
+    IMAGES_HELP,
+    N_BARS,
+    UnitInspector,
+)
 
 NAMES = tuple(str(k) for k in range(10))
 
