@@ -14,14 +14,14 @@ def open_window(data, config, data_dir):
     are visible. Close it with :func:`close_window`."""
     from PySide6.QtCore import QSettings, Qt
 
-    from nnviz.gui.window.main_window import MainWindow
+    from nnviz.gui.app import build_window
     fd, ini = tempfile.mkstemp(suffix=".ini", prefix="nnviz-bench-")
     os.close(fd)
-    w = MainWindow(settings=QSettings(ini, QSettings.Format.IniFormat), data_dir=data_dir)
+    w = build_window(settings=QSettings(ini, QSettings.Format.IniFormat), data_dir=data_dir)
     w.resize(1600, 1000)
     w.show()
     w.splitDockWidget(w.docks["activations"], w.docks["data"], Qt.Orientation.Vertical)
-    w.set_dataset(data, "mnist", reloadable=True)
+    w.files.set_dataset(data, "mnist", reloadable=True)
     w.new_network(config)
     return w
 

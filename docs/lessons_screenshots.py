@@ -56,21 +56,21 @@ def main() -> int:
     from PySide6.QtCore import QRect
 
     from nnviz.datasets import load_dataset
-    from nnviz.gui.views.lessons import placing
-    from nnviz.gui.views.lessons.steps import at_first_delta, at_loss, at_output
-    from nnviz.gui.window.main_window import MainWindow
+    from nnviz.gui.app import build_window
+    from nnviz.gui.lessons import placing
+    from nnviz.gui.lessons.steps import at_first_delta, at_loss, at_output
 
     # The offscreen screen is 800 px wide: the windows are placed as on a desktop's screen
     # (each picture puts the two side by side anyway).
     placing.screen_area = lambda widget: QRect(0, 0, 2560, 1440)
 
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings)
+    w = build_window(settings=settings)
     w.set_theme(args.theme)
     w.resize(1600, 1000)
     w.show()
-    w.set_dataset(load_dataset(args.mnist), args.mnist, reloadable=True)
-    w.on_lessons()
+    w.files.set_dataset(load_dataset(args.mnist), args.mnist, reloadable=True)
+    w.lessons_window.present()
     w.lessons_window.resize(820, 900)
     view = w.lessons_window.centralWidget()
     ex, weights = w.views["explorer"], w.views["weights"]

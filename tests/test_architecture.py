@@ -120,3 +120,13 @@ def test_a_circle_is_found(copy_of_nnviz, monkeypatch):
     for name in [m for m in sys.modules if m == "nnviz" or m.startswith("nnviz.")]:
         monkeypatch.delitem(sys.modules, name)  # grimp must find the spoiled copy
     assert ["nnviz.analysis.stepper", "nnviz.analysis.trace"] in cycles("nnviz")
+
+
+def test_the_window_importing_the_lessons_breaks_the_contract(copy_of_nnviz):
+    # The lessons drive the window through its commands; the window does not know them.
+    window = copy_of_nnviz / "nnviz" / "gui" / "window" / "main_window.py"
+    window.write_text(window.read_text() + "\nfrom nnviz.gui.lessons import steps  # wrong\n")
+    out = lint(copy_of_nnviz)
+    assert out.returncode == 1
+    assert "the window's layers BROKEN" in out.stdout
+    assert "nnviz.gui.window.main_window -> nnviz.gui.lessons.steps" in out.stdout

@@ -12,14 +12,21 @@ SHOT_TIMEOUT_S = 300
 EXIT_INTERRUPTED = 130  # as nnviz.cli.errors says for Ctrl-C (cli is a layer above)
 
 
+def build_window(settings=None, data_dir=None):
+    """The main window with its Lessons: the lessons sit above the window (they drive it
+    through its commands), so they are given to it here."""
+    from nnviz.gui.lessons.view import LessonsView
+    from nnviz.gui.window.main_window import MainWindow
+    return MainWindow(settings=settings, data_dir=data_dir, lessons=LessonsView)
+
+
 def run_app(args) -> int:
     """Create the window, open the last (or the default) dataset, run the event loop."""
     from nnviz.charts.app import make_app
     from nnviz.engine.presets import get_preset
-    from nnviz.gui.window.main_window import MainWindow
 
     app = make_app()
-    window = MainWindow(data_dir=getattr(args, "data_dir", None))
+    window = build_window(data_dir=getattr(args, "data_dir", None))
     interrupted = quit_on_sigint(app, window)
     preset = getattr(args, "preset", None)
     if preset:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections.abc import Callable
 
 from nnviz.engine.config import TrainConfig
 from nnviz.engine.snapshot import ALL_FIELDS, CurveBuffer, frozen, take_snapshot
@@ -47,19 +48,26 @@ class Driver:
         self._rate, self._last_emit = 0.0, 0.0
         self._out: list[tuple] = []
         self.fields = ALL_FIELDS
+        # The commands by name, as they come through the pipe.
+        self.commands: dict[str, Callable[..., None]] = {
+            "new": self.cmd_new, "adopt": self.cmd_adopt, "resume": self.cmd_resume,
+            "pause": self.cmd_pause, "step": self.cmd_step, "epoch": self.cmd_epoch,
+            "stop": self.cmd_stop, "request": self.cmd_request, "fields": self.cmd_fields,
+            "delay": self.cmd_delay}
 
     # -- commands ----------------------------------------------------------------------------
 
     def command(self, name: str, *args) -> None:
         """Apply one command: ``new``, ``adopt``, ``resume``, ``pause``, ``step``, ``epoch``,
-        ``stop``, ``request``, ``fields`` or ``delay`` (see the methods ``cmd_<name>``).
+        ``stop``, ``request``, ``fields`` or ``delay`` (:attr:`commands`: the methods
+        ``cmd_<name>``).
 
         The training commands (``resume``, ``step``, ``epoch``, ``request``) need a run: before
         the first network, and after ``stop`` until ``new`` or ``adopt``, they are ignored. An
         unknown command is answered with a ``failed`` message."""
         if name in RUN_COMMANDS and (self.trainer is None or self.state == STOPPED):
             return
-        handler = getattr(self, f"cmd_{name}", None)
+        handler = self.commands.get(name)
         if handler is None:
             self._out.append(("failed", f"the training process has no command {name!r}"))
             return

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings
 from nnviz.charts.app import collect_garbage_between_events
 from nnviz.datasets import Dataset
 from nnviz.engine.config import TrainConfig
-from nnviz.gui.window.main_window import MainWindow
+from nnviz.gui.app import build_window
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -56,8 +56,8 @@ def make_window(qtbot, tmp_path):
     made = []
 
     def make():
-        w = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"),
-                                          QSettings.Format.IniFormat))
+        w = build_window(settings=QSettings(str(tmp_path / "settings.ini"),
+                                            QSettings.Format.IniFormat))
         qtbot.addWidget(w)
         w.resize(1600, 1000)
         w.show()
@@ -75,5 +75,5 @@ SMALL = TrainConfig(hidden=(32, 16), batch_size=20, epochs=3, seed=0)  # 15 batc
 def window(make_window, digits):
     w = make_window()
     w.views["controls"].set_config(SMALL)
-    w.set_dataset(digits, "tiny")
+    w.files.set_dataset(digits, "tiny")
     return w

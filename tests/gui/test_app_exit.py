@@ -42,10 +42,10 @@ WINDOW = """
     import os, sys, threading
     from PySide6.QtCore import QSettings, QTimer
     from nnviz.charts.app import make_app
-    from nnviz.gui.window.main_window import MainWindow
+    from nnviz.gui.app import build_window
     app = make_app()
-    window = MainWindow(settings=QSettings(os.environ["XDG_CONFIG_HOME"] + "/t.ini",
-                                         QSettings.Format.IniFormat))
+    window = build_window(settings=QSettings(os.environ["XDG_CONFIG_HOME"] + "/t.ini",
+                                           QSettings.Format.IniFormat))
     window.show()
 """
 

@@ -211,6 +211,18 @@ def test_stop_ends_the_run_and_only_a_new_network_trains_again(data):
     assert_weights_of(end, direct(data, 10))
 
 
+def test_the_commands_are_a_table_of_the_drivers_methods(data):
+    """The names that come through the pipe are keys of one table (what a tool can follow),
+    not attribute names put together at run time."""
+    d = Driver(data)
+    assert sorted(d.commands) == ["adopt", "delay", "epoch", "fields", "new", "pause",
+                                  "request", "resume", "step", "stop"]
+    assert all(f.__self__ is d and f.__name__ == f"cmd_{name}" for name, f in d.commands.items())
+    d.commands["delay"] = lambda seconds: setattr(d, "delay", 2 * seconds)
+    d.command("delay", 0.5)  # dispatched through the table
+    assert d.delay == 1.0
+
+
 def test_stop_of_a_finished_run_and_without_a_network(data):
     d = Driver(data)
     for cmd in (("stop",), ("step", 3), ("resume",), ("epoch",), ("request", {"lr": 0.1})):

@@ -24,36 +24,38 @@ MODEL_FILTER = "nnviz models (*.npz)"
 
 
 class FileCommands:
-    """Mixin for :class:`MainWindow`: needs ``model``, ``training``, ``views``, ``show_error``,
-    ``status``."""
+    """The File menu's commands on ``window`` (a MainWindow): its model, training process,
+    views, status bar and dialogs."""
 
-    _lanes: dict[str, Lane] | None = None
+    def __init__(self, window):
+        self.window = window
+        self.model = window.model
+        self.training = window.training
+        self._lanes: dict[str, Lane] = {}
 
     def lane(self, name: str) -> Lane:
         """The lane of ``dataset`` loading or ``download``ing (made on first use)."""
-        if self._lanes is None:
-            self._lanes = {}
         if name not in self._lanes:
-            self._lanes[name] = Lane(self)
+            self._lanes[name] = Lane(self.window)  # its tasks are cancelled with the window
         return self._lanes[name]
 
     # -- datasets -----------------------------------------------------------------------------
 
     def on_open_dataset(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Open dataset", "", DATASET_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open dataset", "", DATASET_FILTER)
         if path:
             self.open_dataset(path)
 
     def on_open_dataset_folder(self):
-        folder = QFileDialog.getExistingDirectory(self, "Open dataset folder")
+        folder = QFileDialog.getExistingDirectory(self.window, "Open dataset folder")
         if folder:
             self.open_dataset(folder)
 
     def open_dataset(self, source, offer_download: bool = False) -> Task:
         """Load ``source`` (a known name or a path) in the background, then use it."""
         from nnviz.datasets import load_dataset
-        self.status.set_text(dataset=f"loading {source}…")
-        data_dir = self.data_dir
+        self.window.status.set_text(dataset=f"loading {source}…")
+        data_dir = self.window.data_dir
 
         def load(task):
             ds = load_dataset(source, data_dir)
@@ -71,52 +73,52 @@ class FileCommands:
 
     def set_dataset(self, ds, source=None, reloadable: bool = False) -> None:
         """Make ``ds`` the session's dataset (the views follow the model) and build a fresh
-        network for it. ``reloadable``: ``ds`` is what ``load_dataset(source, self.data_dir)``
+        network for it. ``reloadable``: ``ds`` is what ``load_dataset(source, data_dir)``
         returns, so the training process may load it itself."""
         from nnviz.runtime.training_server import DatasetSource
-        data_dir = None if self.data_dir is None else str(self.data_dir)
+        data_dir = None if self.window.data_dir is None else str(self.window.data_dir)
         origin = DatasetSource(str(source), data_dir) if reloadable else None
         self.training.shutdown()  # one process serves one dataset
         self.model.set_dataset(ds, source, origin)
-        self.status.set_dataset(ds)
-        self.new_network()
+        self.window.status.set_dataset(ds)
+        self.window.training_commands.new_network()
 
     def _on_dataset_error(self, message: str) -> None:
         task = self.lane("dataset").current
         if self.model.dataset is None:  # else the open dataset's name replaces "loading …"
-            self.status.set_text(dataset="no dataset")
+            self.window.status.set_text(dataset="no dataset")
         else:
-            self.status.set_dataset(self.model.dataset)
+            self.window.status.set_dataset(self.model.dataset)
         from nnviz.datasets import KNOWN_DATASETS
         if task is not None and task.offer_download and task.source in KNOWN_DATASETS:
             self._offer_download(task.source, message)
         else:
-            self.show_error("Cannot open the dataset", message)
+            self.window.dialogs.show_error("Cannot open the dataset", message)
 
     def _offer_download(self, name: str, message: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Download the dataset?",
                           f"{message}\n\nDownload {name} now (about 11 MB for MNIST)?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                          self.window)
         box.accepted.connect(lambda: self.download_dataset(name))  # GUI-thread signal: fine
-        self._dialogs.append(box)
-        box.open()
+        self.window.dialogs.keep(box).open()
 
     def on_download(self):
         from nnviz.datasets import KNOWN_DATASETS
         names = list(KNOWN_DATASETS)
-        name, ok = QInputDialog.getItem(self, "Download dataset", "Dataset:", names, 0, False)
+        name, ok = QInputDialog.getItem(self.window, "Download dataset", "Dataset:", names, 0,
+                                        False)
         if ok:
             self.download_dataset(name)
 
     def download_dataset(self, name: str, mirrors=None) -> Task:
         """Download ``name`` in the background with a progress dialog, then open it."""
         from nnviz.datasets import download_dataset
-        dialog = QProgressDialog(f"Downloading {name}…", "Hide", 0, 1000, self)
+        dialog = QProgressDialog(f"Downloading {name}…", "Hide", 0, 1000, self.window)
         dialog.setWindowModality(Qt.WindowModality.NonModal)
         dialog.setMinimumDuration(0)
         self.download_dialog = dialog
-        task = Task(lambda task: download_dataset(name, self.data_dir, mirrors=mirrors,
+        task = Task(lambda task: download_dataset(name, self.window.data_dir, mirrors=mirrors,
                                                   progress=task.report))
         task.name = name
         return self.lane("download").start(task, done=self._on_downloaded,
@@ -133,12 +135,12 @@ class FileCommands:
 
     def _on_download_error(self, message: str) -> None:
         self.download_dialog.reset()
-        self.show_error("Download failed", message)
+        self.window.dialogs.show_error("Download failed", message)
 
     # -- models --------------------------------------------------------------------------------
 
     def on_load_model(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Load model", "", MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.window, "Load model", "", MODEL_FILTER)
         if path:
             self.load_model(path)
 
@@ -146,20 +148,22 @@ class FileCommands:
         """Read the model at ``path`` in the background (the window stays live), then continue
         from it; a file that cannot be read (a FIFO, a damaged file) becomes an error dialog."""
         from nnviz.engine.checkpoint import load_model
-        self.statusBar().showMessage(f"loading the model {path}…")
+        self.window.statusBar().showMessage(f"loading the model {path}…")
         return self.lane("model").start(Task(lambda task: load_model(path)), run_in_daemon_thread,
                                         done=self._on_model_loaded, failed=self._on_model_error)
 
     def _on_model_loaded(self, ck) -> None:
-        self.statusBar().clearMessage()
-        self.continue_from(ck.net, ck.config, ck.history, "Cannot load the model")
+        self.window.statusBar().clearMessage()
+        self.window.training_commands.continue_from(ck.net, ck.config, ck.history,
+                                                    "Cannot load the model")
 
     def _on_model_error(self, message: str) -> None:
-        self.statusBar().clearMessage()
-        self.show_error("Cannot load the model", message)
+        self.window.statusBar().clearMessage()
+        self.window.dialogs.show_error("Cannot load the model", message)
 
     def on_save_model(self, snap=None):
-        path, _ = QFileDialog.getSaveFileName(self, "Save model as", "model.npz", MODEL_FILTER)
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save model as", "model.npz",
+                                              MODEL_FILTER)
         if path:
             self.save_model(path, snap)
 
@@ -171,7 +175,7 @@ class FileCommands:
         from nnviz.files.outputs import check_output_path
         snap = self.model.latest if snap is None else snap
         if snap is None:
-            self.show_error("Nothing to save", "build or load a network first")
+            self.window.dialogs.show_error("Nothing to save", "build or load a network first")
             return False
         ds = self.model.dataset
         try:
@@ -184,43 +188,42 @@ class FileCommands:
             self._save_failed(f"{_said(exc, path)}.\n\nThe weights are kept: Save as… writes "
                               "them somewhere else.", snap)
             return False
-        self.statusBar().showMessage(f"saved {path}", 5000)
+        self.window.statusBar().showMessage(f"saved {path}", 5000)
         return True
 
     def _save_failed(self, message: str, snap) -> None:
         """The error box of a failed save, with a *Save as…* button for the same snapshot."""
-        self.errors.append(message)
+        self.window.dialogs.errors.append(message)
         box = QMessageBox(QMessageBox.Icon.Critical, "Cannot save the model", message,
-                          QMessageBox.StandardButton.Close, self)
+                          QMessageBox.StandardButton.Close, self.window)
         again = box.addButton("Save as…", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(again)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.accepted.connect(lambda: self.on_save_model(snap))  # GUI-thread signal: fine
-        self._dialogs.append(box)
         self.save_failed_box = box
-        box.open()
+        self.window.dialogs.keep(box).open()
 
     # -- exports ---------------------------------------------------------------------------------
 
     def current_view_name(self) -> str:
         """The view of the active side window (the explorer, or the analysis window's tab), else
         the view with keyboard focus, else the first visible of curves/weights/activations/data."""
+        w = self.window
         active = QApplication.activeWindow()
-        if active is self.explorer_window:
+        if active is w.explorer_window:
             return "explorer"
-        if active is self.analysis_window:
-            return self.analysis_window.current_name()
-        focus = self.focusWidget()
-        for name, view in self.views.items():
+        if active is w.analysis_window:
+            return w.analysis_window.current_name()
+        focus = w.focusWidget()
+        for name, view in w.views.items():
             if name != "controls" and focus is not None and view.isAncestorOf(focus):
                 return name
         visible = [n for n in ("curves", "weights", "activations", "data")
-                   if self.views[n].isVisible()]
+                   if w.views[n].isVisible()]
         return visible[0] if visible else "curves"
 
     def on_export_view(self):
         name = self.current_view_name()
-        path, _ = QFileDialog.getSaveFileName(self, f"Export the {name} view", f"{name}.png",
+        path, _ = QFileDialog.getSaveFileName(self.window, f"Export the {name} view", f"{name}.png",
                                               "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
             self.export_view(name, path)
@@ -232,7 +235,7 @@ class FileCommands:
         from nnviz.files.outputs import check_output_path
         from nnviz.render.offscreen import write_image
         path = str(path)
-        item = self.views[name].export_item()
+        item = self.window.views[name].export_item()
         try:
             check_output_path(path)
             if path.lower().endswith(".svg"):
@@ -240,10 +243,10 @@ class FileCommands:
             else:
                 write_image(ImageExporter(item).export(toBytes=True), path)
         except OSError as exc:
-            self.show_error("Cannot export", _said(exc, path))
+            self.window.dialogs.show_error("Cannot export", _said(exc, path))
             return False
         except Exception as exc:  # noqa: BLE001 - exporter errors vary; the user sees the message
-            self.show_error("Cannot export", f"{path}: {exc}")
+            self.window.dialogs.show_error("Cannot export", f"{path}: {exc}")
             return False
         return True
 
@@ -254,7 +257,8 @@ class FileCommands:
         self._export_history("JSON (*.json)", ".json")
 
     def _export_history(self, filt: str, suffix: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export history", f"history{suffix}", filt)
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export history", f"history{suffix}",
+                                              filt)
         if path:
             self.export_history(path)
 
@@ -273,7 +277,7 @@ class FileCommands:
             with atomic_write(path, wait=False) as stream:
                 stream.write(text.getvalue().encode("utf-8"))
         except OSError as exc:
-            self.show_error("Cannot export the history", _said(exc, path))
+            self.window.dialogs.show_error("Cannot export the history", _said(exc, path))
             return False
         return True
 

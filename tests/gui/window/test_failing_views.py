@@ -37,7 +37,7 @@ def test_a_view_that_missed_the_dataset_is_given_it_at_the_next_change(qtbot, wi
     def broken(ds):
         raise RuntimeError("cannot take it")
     monkeypatch.setattr(activations, "set_dataset", broken)
-    window.set_dataset(other, "other")
+    window.files.set_dataset(other, "other")
     assert window.model.dataset is other and "40 test" in data.summary.text()
     assert activations.spin.maximum() == 99  # still the old dataset's last test image
     assert window.status.problem.text().startswith(

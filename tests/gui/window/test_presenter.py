@@ -155,13 +155,13 @@ def test_reset_layout_while_presenting_keeps_presenter_docks(qtbot, make_window)
     w = make_window()
     qtbot.waitExposed(w)
     lay_out()
-    w.on_reset_layout()
+    w.presenting.reset_layout()
     lay_out()
     default = dock_widths(w)  # the default layout at this size
     w.docks["weights"].hide()  # the user's own layout
     w.set_presenter(True)
     w.docks["curves"].hide()
-    w.on_reset_layout()
+    w.presenting.reset_layout()
     lay_out()
     assert w.presenter
     assert {name for name, dock in w.docks.items() if dock.isHidden()} == {"controls", "data"}

@@ -50,16 +50,16 @@ def test_the_app_has_the_icon_at_every_size(app):
 @pytest.mark.slow
 def test_the_about_box_shows_the_icon(make_window):
     window = make_window()
-    window.on_about()
+    window.dialogs.about()
     box = window.findChild(QMessageBox)
     assert box.isVisible() and box.windowTitle() == "About nnviz"
     assert f"nnviz {__version__}" in box.text()
     pixmap = box.iconPixmap()
     assert not pixmap.isNull() and pixmap.size() == QSize(64, 64)
     assert pixmap.toImage().pixelColor(48, 26) == AMBER  # (192, 104) of 256
-    assert window._dialogs == [box]
+    assert window.dialogs.open == [box]
     box.accept()  # not blocking: the window forgets it when it closes
-    assert window._dialogs == []
+    assert window.dialogs.open == []
 
 
 @pytest.mark.slow

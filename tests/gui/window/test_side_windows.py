@@ -103,8 +103,8 @@ def test_a_dead_training_process_is_reported_and_the_app_goes_on(qtbot, window, 
     qtbot.waitUntil(lambda: window.training._worker is None, timeout=5000)
     assert window.training.state == "stopped" and window.model.latest is snap
     assert window.actions_["save"].isEnabled()
-    assert window.save_model(tmp_path / "rescued.npz")  # the last weights are not lost
-    window.set_dataset(digits, "tiny")                   # no touching the dead thread
+    assert window.files.save_model(tmp_path / "rescued.npz")  # the last weights are not lost
+    window.files.set_dataset(digits, "tiny")                   # no touching the dead thread
     trained(qtbot, window, 2)                            # a new process trains
     assert window.model.latest.step == 2
 
@@ -116,12 +116,12 @@ def test_export_takes_the_view_of_the_active_side_window(qtbot, window, tmp_path
     window.refresh_views()
     window.analysis_window.show_tab("runs")
     monkeypatch.setattr(QApplication, "activeWindow", staticmethod(lambda: window.analysis_window))
-    assert window.current_view_name() == "runs"
+    assert window.files.current_view_name() == "runs"
     window.explorer_window.present()
     window.views["explorer"].load_test_image(0)
     monkeypatch.setattr(QApplication, "activeWindow", staticmethod(lambda: window.explorer_window))
-    assert window.current_view_name() == "explorer"
-    assert window.export_view("explorer", tmp_path / "diagram.png"), window.errors
+    assert window.files.current_view_name() == "explorer"
+    assert window.files.export_view("explorer", tmp_path / "diagram.png"), window.errors
     assert QImage(str(tmp_path / "diagram.png")).width() > 100
     export = window.actions_["export_view"]
     assert export in window.explorer_window.actions() and export in window.analysis_window.actions()

@@ -96,7 +96,7 @@ def test_stop_ends_the_run_and_train_starts_a_new_network(qtbot, window, digits,
     assert not a["stop"].isEnabled() and a["save"].isEnabled()
     ended = window.model.latest
     assert ended.run_id == first
-    assert window.save_model(tmp_path / "stopped.npz")  # the ended run's weights are kept
+    assert window.files.save_model(tmp_path / "stopped.npz")  # the ended run's weights are kept
     np.testing.assert_array_equal(load_model(tmp_path / "stopped.npz").net.layers[0].W,
                                   ended.layers[0].W)
     # Train after Stop: a new network from the controls (a new architecture there), trained
@@ -140,7 +140,7 @@ def test_corrupt_dataset_gives_a_dialog_and_the_app_goes_on(qtbot, window, tmp_p
 
 def test_close_during_training_stops_the_thread(qtbot, make_window, digits):
     w = make_window()
-    w.set_dataset(digits, "tiny")
+    w.files.set_dataset(digits, "tiny")
     w.views["controls"].set_config(w.views["controls"].config().replace(epochs=10_000))
     w.new_network()
     w.training.train()
@@ -153,17 +153,17 @@ def test_close_during_training_stops_the_thread(qtbot, make_window, digits):
 def test_save_and_load_model_round_trip(qtbot, window, tmp_path):
     snap = trained(qtbot, window, 5)
     path = tmp_path / "m.npz"
-    assert window.save_model(path)
+    assert window.files.save_model(path)
     ck = load_model(path)
     assert np.array_equal(ck.net.layers[0].W, snap.layers[0].W)
     assert ck.extra["dataset"] == "tiny-digits"
     window.new_network()
-    window.load_model(path)
+    window.files.load_model(path)
     qtbot.waitUntil(lambda: latest(window, "step") == 5, timeout=20_000)
     assert np.array_equal(window.model.latest.layers[0].W, snap.layers[0].W)
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"garbage")
-    window.load_model(bad)
+    window.files.load_model(bad)
     qtbot.waitUntil(lambda: bool(window.errors), timeout=10_000)
     assert "not a readable .npz" in window.errors[-1]
 
@@ -178,7 +178,7 @@ def fifo(tmp_path):
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 def test_a_fifo_as_a_model_is_refused_without_reading_it(qtbot, window, fifo):
-    window.load_model(fifo)
+    window.files.load_model(fifo)
     qtbot.waitUntil(lambda: bool(window.errors), timeout=10_000)
     assert window.errors == [f"{fifo}: is a FIFO (named pipe), not a regular file; not read"]
 
@@ -194,11 +194,11 @@ def test_the_window_stays_live_while_a_model_loads(qtbot, window, monkeypatch, t
     real_load = checkpoint.load_model
     trained(qtbot, window, 2)
     path = tmp_path / "m.npz"
-    assert window.save_model(path)
+    assert window.files.save_model(path)
     monkeypatch.setattr(checkpoint, "load_model", slow_load)
     timer = QTimer(interval=10, timeout=lambda: (ticks.append(1), released.set()))
     timer.start()
-    task = window.load_model(path)
+    task = window.files.load_model(path)
     assert not released.is_set()  # the load has not returned yet...
     qtbot.waitUntil(lambda: task.is_ended, timeout=30_000)
     timer.stop()
@@ -212,11 +212,12 @@ def test_exports(qtbot, window, tmp_path):
         window.docks[name].show()
         window.docks[name].raise_()
         png = tmp_path / f"{name}.png"
-        assert window.export_view(name, png), window.errors
+        assert window.files.export_view(name, png), window.errors
         assert QImage(str(png)).width() > 100
-    assert window.export_view("curves", tmp_path / "curves.svg")
+    assert window.files.export_view("curves", tmp_path / "curves.svg")
     assert "<svg" in (tmp_path / "curves.svg").read_text()[:500]
-    assert window.export_history(tmp_path / "h.json") and window.export_history(tmp_path / "h.csv")
+    assert window.files.export_history(tmp_path / "h.json")
+    assert window.files.export_history(tmp_path / "h.csv")
     records = json.loads((tmp_path / "h.json").read_text())
     assert [r["epoch"] for r in records] == [1, 2]
     lines = (tmp_path / "h.csv").read_text().splitlines()
@@ -236,7 +237,7 @@ def test_theme_layout_and_hyperparameters_are_restored(qtbot, make_window):
     assert w2.views["controls"].config().lr == pytest.approx(0.0031)
     assert w2.views["controls"].config().hidden == (64,)
     assert not w2.docks["weights"].isVisible()
-    w2.on_reset_layout()
+    w2.presenting.reset_layout()
     assert w2.docks["weights"].isVisible()
 
 
@@ -257,7 +258,7 @@ def test_download_with_progress_then_the_dataset_opens(qtbot, make_window, tmp_p
     w.data_dir = tmp_path / "data"
     http_server.files = {p.name: p.read_bytes() for p in mnist_dir.glob("*.gz")}
     progress = []
-    task = w.download_dataset("mnist", mirrors=[http_server.url("good")])
+    task = w.files.download_dataset("mnist", mirrors=[http_server.url("good")])
     task.progress.connect(lambda done, total: progress.append(done))  # GUI thread
     qtbot.waitUntil(lambda: w.model.dataset is not None, timeout=60_000)
     assert w.model.dataset.name == "mnist" and len(w.model.dataset.y_train) == 60_000
@@ -268,7 +269,7 @@ def test_download_with_progress_then_the_dataset_opens(qtbot, make_window, tmp_p
 def test_failed_download_is_a_dialog_and_leaves_nothing(qtbot, make_window, tmp_path, http_server):
     w = make_window()
     w.data_dir = tmp_path / "data"
-    w.download_dataset("mnist", mirrors=[http_server.url("missing")])
+    w.files.download_dataset("mnist", mirrors=[http_server.url("missing")])
     qtbot.waitUntil(lambda: bool(w.errors), timeout=30_000)
     assert "404" in w.errors[-1]
     assert not [p for p in (tmp_path / "data").rglob("*") if p.is_file()]  # no temp file either

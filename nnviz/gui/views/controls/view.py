@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.engine.augment import MAX_ROTATION_DEG, MAX_SHIFT_PX, Augmentation
-from nnviz.engine.config import TrainConfig
+from nnviz.engine.config import LIVE_FIELDS, TrainConfig
 from nnviz.engine.presets import PRESETS
 from nnviz.gui.views.controls.arch_editor import ArchitectureEditor
 from nnviz.gui.views.controls.text import (
@@ -109,8 +109,11 @@ class ControlsPanel(QWidget):
         content = QWidget()
         groups = QVBoxLayout(content)
         groups.setContentsMargins(6, 6, 6, 6)
+        builders = {"preset": self._preset_group, "architecture": self._architecture_group,
+                    "setup": self._setup_group, "optimisation": self._optimisation_group,
+                    "augmentation": self._augmentation_group, "demo": self._demo_group}
         for name in HELP:  # the groups, in order: a "?" in each title row
-            group = getattr(self, f"_{name}_group")()
+            group = builders[name]()
             group_help(group, HELP[name])
             groups.addWidget(group)
         groups.addStretch(1)
@@ -194,6 +197,21 @@ class ControlsPanel(QWidget):
             return
         with self._silenced():
             self.delay_ms.setValue(delay)
+
+    def show_config(self, config: TrainConfig | None) -> None:
+        """The session's network is made with ``config`` (a new network, a loaded model, a
+        live change): show it, emitting nothing. While fields that need a new network are
+        being edited (the banner is up), those edits stay and only the live fields follow
+        the run. None (no network) leaves the controls as they are."""
+        if config is None or config == self.config():
+            return
+        if self.needs_new_network():
+            mine = self.config()
+            live = mine.replace(**{name: getattr(config, name) for name in LIVE_FIELDS})
+            if live != mine:
+                self.set_config(live, self.activations())
+        else:
+            self.set_config(config)
 
     def set_dataset(self, ds) -> None:
         """Use the input and output sizes of ``ds`` in the architecture summary."""
@@ -327,10 +345,11 @@ class ControlsPanel(QWidget):
             combo.currentIndexChanged.connect(self._structure_edited)
         for spin in (self.init_scale, self.train_subset, self.seed):
             spin.valueChanged.connect(self._structure_edited)
-        for name in ("lr", "momentum", "step_epochs", "gamma", "min_lr_factor", "l2", "dropout",
-                     "epochs"):
-            getattr(self, name).valueChanged.connect(
-                lambda v, name=name: self._live_edited({name: v}))
+        live_numbers = {"lr": self.lr, "momentum": self.momentum, "step_epochs": self.step_epochs,
+                        "gamma": self.gamma, "min_lr_factor": self.min_lr_factor, "l2": self.l2,
+                        "dropout": self.dropout, "epochs": self.epochs}
+        for name, field in live_numbers.items():
+            field.valueChanged.connect(lambda v, name=name: self._live_edited({name: v}))
         self.schedule.currentIndexChanged.connect(
             lambda _: self._live_edited({"schedule": self.schedule.currentData()}))
         self.batch_size.valueChanged.connect(self._batch_edited)

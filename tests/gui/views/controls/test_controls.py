@@ -452,3 +452,35 @@ def test_wheel_over_an_unfocused_input_leaves_the_value_alone(panel, qtbot):
     qtbot.waitUntil(panel.lr.slider.hasFocus)
     assert wheel(panel.lr.slider)
     assert panel.lr.slider.value() != position and panel.lr.value() != lr
+
+
+# -- the session model's configuration -----------------------------------------------------
+
+def test_the_panel_shows_the_models_configuration_without_signals(panel, digits):
+    """A network made elsewhere (a loaded model, a run, a lesson's preset) is shown: the
+    panel subscribes to the model's configuration, and showing it emits nothing."""
+    from nnviz.session import SessionModel
+    model = SessionModel.alone("controls", panel)
+    model.set_dataset(digits, "tiny")
+    rec = Recorder(panel)
+    cfg = PRESETS["tiny-relu-fullbatch"].config
+    model.set_config(cfg)
+    assert panel.config() == cfg and panel.preset.currentData() == "tiny-relu-fullbatch"
+    model.change_config(lr=0.02, epochs=7)  # live changes of the run
+    assert panel.lr.value() == 0.02 and panel.epochs.value() == 7
+    model.set_config(None)  # no network: the controls keep what they show
+    assert panel.config() == cfg.replace(lr=0.02, epochs=7)
+    assert (rec.live, rec.structure) == ([], []) and not panel.needs_new_network()
+
+
+def test_edits_for_the_next_network_survive_the_runs_live_changes(panel, digits):
+    from nnviz.session import SessionModel
+    model = SessionModel.alone("controls", panel)
+    model.set_config(panel.config())
+    panel.seed.setValue(7)  # for the next network: the banner is up
+    panel.arch.row_widgets(0)[0].setValue(300)
+    rec = Recorder(panel)
+    model.change_config(lr=0.004, dropout=0.25)
+    assert panel.lr.value() == 0.004 and panel.dropout.value() == 0.25
+    assert panel.seed.value() == 7 and panel.config().hidden == (300, 128)
+    assert panel.needs_new_network() and (rec.live, rec.structure) == ([], [])

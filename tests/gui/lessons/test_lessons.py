@@ -14,9 +14,9 @@ from PySide6.QtGui import QTextCharFormat
 from PySide6.QtWidgets import QApplication
 
 from nnviz.engine.presets import PRESETS
-from nnviz.gui.views.lessons.chapters import CHAPTERS
-from nnviz.gui.views.lessons.steps import MODERN, TINY, at_first_delta, at_loss, at_output
-from nnviz.gui.views.lessons.view import LessonsView
+from nnviz.gui.lessons.chapters import CHAPTERS
+from nnviz.gui.lessons.steps import MODERN, TINY, at_first_delta, at_loss, at_output
+from nnviz.gui.lessons.view import LessonsView
 from nnviz.gui.widgets.mathtext import math_family
 from nnviz.gui.workers.tasks import Task
 
@@ -275,7 +275,7 @@ def test_training_before_the_chapter_does_not_count(qtbot, window, lessons):
 
 def test_without_a_dataset_set_up_says_what_to_do(qtbot, make_window):
     w = make_window()
-    w.on_lessons()
+    w.lessons_window.present()
     view = w.lessons_window.centralWidget()
     view.setup_button.click()
     assert "Open a dataset first" in view.setup_report.text()
@@ -287,9 +287,9 @@ def test_the_lessons_window_leaves_exports_to_the_views(qtbot, window, lessons, 
                                                          monkeypatch):
     trained(qtbot, window, 2)
     monkeypatch.setattr(QApplication, "activeWindow", staticmethod(lambda: window.lessons_window))
-    name = window.current_view_name()
+    name = window.files.current_view_name()
     assert name in window.views
-    assert window.export_view(name, tmp_path / "view.png"), window.errors
+    assert window.files.export_view(name, tmp_path / "view.png"), window.errors
     assert window.lessons_window in window.side_windows
 
 
@@ -335,15 +335,15 @@ def test_set_up_opens_mnist_in_place_of_other_data(qtbot, make_window, digits, m
                       class_names=("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
                                    "Shirt", "Sneaker", "Bag", "Ankle boot"))
     w = make_window()
-    w.set_dataset(fashion, "fashion-mnist")
+    w.files.set_dataset(fashion, "fashion-mnist")
     opened = []
 
     def open_dataset(source, offer_download=False):  # loads in 300 ms, as a task would
         opened.append((source, offer_download))
-        QTimer.singleShot(300, lambda: w.set_dataset(digits, "mnist"))
+        QTimer.singleShot(300, lambda: w.files.set_dataset(digits, "mnist"))
         return Task()  # as the window's: a task, here one that never answers
-    monkeypatch.setattr(w, "open_dataset", open_dataset)
-    w.on_lessons()
+    monkeypatch.setattr(w.files, "open_dataset", open_dataset)
+    w.lessons_window.present()
     view = w.lessons_window.centralWidget()
     view.go_to(1)  # A 784-10-10 network: digits, the tiny preset, the weights at layer 1
     view.setup_button.click()
@@ -375,10 +375,10 @@ def test_set_up_waits_for_the_failure_to_be_delivered(qtbot, make_window, digits
     letters = replace(digits, name="letters", class_names=tuple("ABCDEFGHIJ"))
     w = make_window()
     w.data_dir = tmp_path
-    w.set_dataset(letters, "letters")
+    w.files.set_dataset(letters, "letters")
     offered = []
-    w._offer_download = lambda source, message: offered.append(source)
-    w.on_lessons()
+    w.files._offer_download = lambda source, message: offered.append(source)
+    w.lessons_window.present()
     view = w.lessons_window.centralWidget()
     view.setup_button.click()
     assert view.setting_up and offered == []
@@ -393,10 +393,10 @@ def test_set_up_says_so_when_mnist_cannot_be_opened(qtbot, make_window, digits, 
     letters = replace(digits, name="letters", class_names=tuple("ABCDEFGHIJ"))
     w = make_window()
     w.data_dir = tmp_path  # an empty folder: MNIST is nowhere
-    w.set_dataset(letters, "letters")
+    w.files.set_dataset(letters, "letters")
     offered = []
-    w._offer_download = lambda source, message: offered.append(source)  # no modal dialog
-    w.on_lessons()
+    w.files._offer_download = lambda source, message: offered.append(source)  # no modal dialog
+    w.lessons_window.present()
     view = w.lessons_window.centralWidget()
     view.setup_button.click()
     assert view.setting_up

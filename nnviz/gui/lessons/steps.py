@@ -6,8 +6,9 @@ Checks read real state only: the session model's newest snapshot, the weights vi
 mode, the explorer's example and stepper cursor. Each check returns what is still missing
 ("" when done), so the lessons can say it.
 
-The window is duck-typed (``views``, ``docks``, ``model``, ``training``, ``explorer_window``,
-``new_network``): the views layer never imports the window.
+Both talk to the window through :class:`~nnviz.gui.window.commands.WindowCommands` and read
+its ``model`` (the :class:`~nnviz.session.SessionModel`), never the views' widgets: the
+lessons sit above the window, which does not import them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnviz.analysis.stepper import Stepper
 from nnviz.engine.presets import PRESETS
+from nnviz.gui.window.commands import WindowCommands
 
 TINY = "tiny-relu-fullbatch"
 MODERN = "default"
@@ -35,19 +38,19 @@ class SetupStep:
     ----------
     text : str
         What it does, as the status line reports it ("the Weights panel at layer 1").
-    run : callable(window)
-    ready : callable(window) -> bool, optional
+    run : callable(WindowCommands)
+    ready : callable(WindowCommands) -> bool, optional
         False while the step cannot run yet (the explorer has no network before the first
         snapshot): the lessons retry it, and the steps after it, a few times a second.
-    until : callable(window) -> bool, optional
+    until : callable(WindowCommands) -> bool, optional
         After it ran, False while what it started is under way (a dataset loading): the
         steps after it wait for it. It raises SetupError when that failed.
     """
 
     text: str
-    run: Callable[[object], None]
-    ready: Callable[[object], bool] | None = None
-    until: Callable[[object], bool] | None = None
+    run: Callable[[WindowCommands], None]
+    ready: Callable[[WindowCommands], bool] | None = None
+    until: Callable[[WindowCommands], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,12 @@ class Start:
     epochs_done: int = 0
 
     @classmethod
-    def of(cls, window) -> Start:
+    def of(cls, window: WindowCommands) -> Start:
         snap = window.model.latest
         return cls() if snap is None else cls(snap.run_id, snap.step, snap.epochs_done)
 
 
-def trained_since(window, start: Start, steps: int = 0, epochs: int = 0):
+def trained_since(window: WindowCommands, start: Start, steps: int = 0, epochs: int = 0):
     """The newest snapshot if training went at least ``steps`` batches and ``epochs`` epochs
     further than ``start`` (counted from 0 in a run begun since), else None."""
     snap = window.model.latest
@@ -76,7 +79,7 @@ def trained_since(window, start: Start, steps: int = 0, epochs: int = 0):
     return snap if snap.step >= step0 + steps and snap.epochs_done >= epochs0 + epochs else None
 
 
-def steps_since(window, start: Start) -> int:
+def steps_since(window: WindowCommands, start: Start) -> int:
     """Batches trained since ``start`` (in a run begun since: all of its batches)."""
     snap = window.model.latest
     if snap is None:
@@ -84,9 +87,9 @@ def steps_since(window, start: Start) -> int:
     return snap.step - start.step if snap.run_id == start.run_id else snap.step
 
 
-def on_preset(window, name: str) -> bool:
+def on_preset(window: WindowCommands, name: str) -> bool:
     """The session holds a live network made with exactly preset ``name``'s settings."""
-    return window.training.has_network and window.model.config == PRESETS[name].config
+    return window.has_network() and window.model.config == PRESETS[name].config
 
 
 def first_test_image(ds, label: int) -> int:
@@ -112,12 +115,12 @@ def digits() -> SetupStep:
     the offer to download it when it is nowhere to be found; the next steps wait for it."""
     loading = []  # the loading task of the last run, if it started one
 
-    def run(window) -> None:
+    def run(window: WindowCommands) -> None:
         loading.clear()
         if not is_digits(window.model.dataset):
             loading.append(window.open_dataset("mnist", offer_download=True))
 
-    def until(window) -> bool:
+    def until(window: WindowCommands) -> bool:
         if is_digits(window.model.dataset):
             return True
         # Its failure delivered (the download offered), or it was replaced: not merely
@@ -137,91 +140,85 @@ def preset(name: str, fresh: bool = False, trained: int = 0) -> SetupStep:
     if trained:
         text += f", trained at least {trained} steps"
 
-    def run(window) -> None:
+    def run(window: WindowCommands) -> None:
         keep = not fresh and on_preset(window, name)
         if not keep:
-            window.views["controls"].apply_preset(name)  # as choosing it in the combo
+            window.choose_preset(name)  # as choosing it in the combo
             if not window.new_network():
                 raise SetupError("the network could not be built (see the error message)")
         snap = window.model.latest
         done = snap.step if keep and snap is not None else 0  # a new network starts at 0
-        if trained > done and not window.training.is_training:
-            window.training.step(trained - done)
+        if trained > done and not window.is_training():
+            window.step(trained - done)
     return SetupStep(text, run)
 
 
 def dock(name: str) -> SetupStep:
     """Show and raise the main window's ``name`` dock."""
-    def run(window) -> None:
-        window.docks[name].show()
-        window.docks[name].raise_()
+    def run(window: WindowCommands) -> None:
+        window.show_dock(name)
     return SetupStep(f"the {name.capitalize()} panel in front", run)
 
 
 def weights(layer: int, mode: str) -> SetupStep:
     """The weights view at ``layer`` (0-based) in ``mode`` ("W", "W-W0", …)."""
-    def run(window) -> None:
-        view = window.views["weights"]
-        view.set_mode(mode)
-        view.set_layer(layer)
+    def run(window: WindowCommands) -> None:
+        window.show_weights(layer, mode)
     return SetupStep(f"the Weights panel at layer {layer + 1}", run)
 
 
-def explorer(label: int | None, position: Callable[[object], int] | None = None,
+def explorer(label: int | None, position: Callable[[Stepper], int] | None = None,
              where: str = "at the input") -> SetupStep:
     """Draw and step in front, following training: a test image of class ``label`` on the
     pad (None: the pad cleared), the backward target automatic, the stepper reset and moved
     ``position(stepper)`` steps forward (pressing → as a learner would)."""
     what = "the pad cleared" if label is None else f"a test {label} on the pad"
 
-    def run(window) -> None:
-        ex = window.views["explorer"]
-        window.explorer_window.present()
-        ex.follow.setChecked(True)
-        ex.stepper_view.set_target(-1)
-        if label is None:
-            ex.pad.clear()
-        else:
-            ex.load_test_image(first_test_image(window.model.dataset, label))
-        ex.stepper_view.reset()
-        for _ in range(position(ex.stepper) if position and ex.stepper else 0):
-            ex.stepper_view.forward()
-        ex.pad.setFocus()  # → and ← step while the focus is in the explorer
+    def run(window: WindowCommands) -> None:
+        window.present_explorer()
+        window.explorer_follow()
+        window.explorer_set_target(-1)
+        window.explorer_put_test_image(
+            None if label is None else first_test_image(window.model.dataset, label))
+        window.explorer_reset_stepper()
+        stepper = window.explorer_stepper()
+        window.explorer_step_forward(position(stepper) if position and stepper else 0)
+        window.explorer_focus()  # → and ← step while the focus is in the explorer
 
-    def ready(window) -> bool:  # without a network there is nothing to step through
-        return label is None or window.views["explorer"].net is not None
+    def ready(window: WindowCommands) -> bool:  # no network: nothing to step through
+        return label is None or window.explorer_has_network()
     return SetupStep(f"Draw and step with {what}, the stepper {where}", run, ready)
 
 
 # -- checks: each returns what is still missing, "" when done ------------------------------
 
-def missing_test_image(window, start: Start) -> str:
-    ex = window.views["explorer"]
-    return "" if ex.x is not None and ex.true >= 0 else "No test image on the pad yet."
+def missing_test_image(window: WindowCommands, start: Start) -> str:
+    true = window.explorer_true_label()
+    return "" if true is not None and true >= 0 else "No test image on the pad yet."
 
 
-def missing_layer_two(window, start: Start) -> str:
+def missing_layer_two(window: WindowCommands, start: Start) -> str:
     snap = window.model.latest
     if snap is None or tuple(snap.sizes[1:-1]) != (10,):
         return "Waiting for a 784-10-10 network (Set up this chapter builds one)."
-    if window.views["weights"].layer() != 1:
+    if window.weights_shown()[0] != 1:
         return "The Weights panel does not show layer 2 yet."
     return ""
 
 
-def _stepper_at(window, position: Callable[[object], int], where: str) -> str:
-    st = window.views["explorer"].stepper
+def _stepper_at(window: WindowCommands, position: Callable[[Stepper], int], where: str) -> str:
+    st = window.explorer_stepper()
     if st is None:
         return "Nothing to step through: put an image on the pad."
     return "" if st.position >= position(st) else f"The stepper has not reached {where} yet."
 
 
-def missing_loss(window, start: Start) -> str:
+def missing_loss(window: WindowCommands, start: Start) -> str:
     return _stepper_at(window, at_loss, "the loss")
 
 
-def missing_trained_steps(steps: int) -> Callable[[object, Start], str]:
-    def missing(window, start: Start) -> str:
+def missing_trained_steps(steps: int) -> Callable[[WindowCommands, Start], str]:
+    def missing(window: WindowCommands, start: Start) -> str:
         snap = trained_since(window, start, steps=steps)
         if snap is None:
             return f"Train at least {steps} steps ({steps_since(window, start)} so far)."
@@ -229,27 +226,26 @@ def missing_trained_steps(steps: int) -> Callable[[object, Start], str]:
     return missing
 
 
-def missing_learned_change(window, start: Start) -> str:
-    view, snap = window.views["weights"], window.model.latest
+def missing_learned_change(window: WindowCommands, start: Start) -> str:
+    snap, (layer, mode) = window.model.latest, window.weights_shown()
     if snap is None or snap.step == 0:
         return "The network has not trained yet (Set up trains it)."
-    if view.layer() != 0:
+    if layer != 0:
         return "The Weights panel is not at layer 1."
-    return "" if view.mode() == "W-W0" else "The Weights panel does not show W − W₀ yet."
+    return "" if mode == "W-W0" else "The Weights panel does not show W − W₀ yet."
 
 
-def missing_drawing_at_output(window, start: Start) -> str:
-    ex = window.views["explorer"]
-    if ex.x is None or ex.true >= 0:
+def missing_drawing_at_output(window: WindowCommands, start: Start) -> str:
+    if window.explorer_true_label() != -1:
         return "No drawing on the pad yet (a test image does not count here)."
     return _stepper_at(window, at_output, "the output layer")
 
 
-def missing_first_delta(window, start: Start) -> str:
+def missing_first_delta(window: WindowCommands, start: Start) -> str:
     return _stepper_at(window, at_first_delta, "δ¹")
 
 
-def missing_modern_epoch(window, start: Start) -> str:
+def missing_modern_epoch(window: WindowCommands, start: Start) -> str:
     snap = trained_since(window, start, epochs=1)
     if snap is None:
         return "Train one full epoch (Train, F5)."
@@ -261,15 +257,15 @@ def missing_modern_epoch(window, start: Start) -> str:
 
 # -- stepper positions (see nnviz.analysis.stepper: input, L layers, softmax, loss, L deltas)
 
-def at_output(st) -> int:
+def at_output(st: Stepper) -> int:
     """The forward step of the last layer (the logits)."""
     return len(st.layers)
 
 
-def at_loss(st) -> int:
+def at_loss(st: Stepper) -> int:
     return st.n_forward
 
 
-def at_first_delta(st) -> int:
+def at_first_delta(st: Stepper) -> int:
     """The backward step of layer 1 (δ¹, dW¹, db¹)."""
     return st.n_forward + len(st.layers)

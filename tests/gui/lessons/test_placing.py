@@ -4,7 +4,7 @@ and in the app, after a chapter's set-up brought Draw and step forward."""
 import pytest
 from PySide6.QtCore import QRect
 
-from nnviz.gui.views.lessons.placing import GAP, MIN_LESSONS, beside
+from nnviz.gui.lessons.placing import GAP, MIN_LESSONS, beside
 
 SCREEN = QRect(0, 0, 1920, 1080)
 
@@ -48,9 +48,9 @@ def test_a_screen_too_small_for_both_keeps_the_lessons_readable():
 
 @pytest.mark.parametrize("x", [0, 700, 1300])
 def test_a_chapters_set_up_does_not_cover_the_lessons(qtbot, window, x, monkeypatch):
-    from nnviz.gui.views.lessons import placing
+    from nnviz.gui.lessons import placing
     monkeypatch.setattr(placing, "screen_area", lambda widget: SCREEN)  # offscreen: 800×800
-    window.on_lessons()
+    window.lessons_window.present()
     lessons = window.lessons_window
     qtbot.waitExposed(lessons)
     lessons.setGeometry(x, 0, 600, 800)

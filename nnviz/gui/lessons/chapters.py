@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from nnviz.analysis.notation import equation_html
-from nnviz.gui.views.lessons import steps as s
-from nnviz.gui.views.lessons.steps import SetupStep, Start
+from nnviz.gui.lessons import steps as s
+from nnviz.gui.lessons.steps import SetupStep, Start
+from nnviz.gui.window.commands import WindowCommands
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Chapter:
         The one thing the learner is asked to do.
     setup : tuple of SetupStep
         Run in order by "Set up this chapter".
-    missing : callable(window, Start) -> str
+    missing : callable(WindowCommands, Start) -> str
         What is still to be done, "" when the task is done (read from the app's state).
     """
 
@@ -41,9 +42,9 @@ class Chapter:
     look: str
     task: str
     setup: tuple[SetupStep, ...]
-    missing: Callable[[object, Start], str]
+    missing: Callable[[WindowCommands, Start], str]
 
-    def check(self, window, start: Start = Start()) -> bool:
+    def check(self, window: WindowCommands, start: Start = Start()) -> bool:
         """True once the learner has done the task."""
         return not self.missing(window, start)
 

@@ -1,9 +1,10 @@
 """The Lessons window's content: eight chapters, each set up, done and checked in the app.
 
 A chapter's text says what to look at and asks for one action. *Set up this chapter* runs the
-chapter's set-up steps (preset, network, view, stepper position) on the main window; the
-chapter's check then runs a few times a second, so the learner just does the thing: once it
-passes, the chapter is marked done and *Next* opens the next one.
+chapter's set-up steps (preset, network, view, stepper position) through the main window's
+commands (:class:`~nnviz.gui.window.commands.WindowCommands`); the chapter's check then runs a
+few times a second, so the learner just does the thing: once it passes, the chapter is marked
+done and *Next* opens the next one.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.gui.views.lessons.chapters import CHAPTERS, Chapter
-from nnviz.gui.views.lessons.placing import place_beside
-from nnviz.gui.views.lessons.steps import SetupError, Start
+from nnviz.gui.lessons.chapters import CHAPTERS, Chapter
+from nnviz.gui.lessons.placing import place_beside
+from nnviz.gui.lessons.steps import SetupError, Start
 from nnviz.gui.widgets.mathtext import math_family
+from nnviz.gui.window.commands import WindowCommands
 
 CHECK_MS = 250  # the check runs at 4 Hz while the lessons are visible: cheap reads of state
 # Equations in the equations' face, a step larger than the text ("large": relative to the
@@ -38,9 +40,8 @@ class LessonsView(QWidget):
 
     Parameters
     ----------
-    main_window
-        The window the chapters set up and check (duck-typed: ``views``, ``docks``,
-        ``model``, ``training``, ``explorer_window``, ``new_network``).
+    main_window : WindowCommands
+        The window the chapters set up and check, through its commands.
     chapters : sequence of Chapter
 
     Signals
@@ -60,7 +61,8 @@ class LessonsView(QWidget):
 
     chapter_changed = Signal(int)
 
-    def __init__(self, main_window, chapters: tuple[Chapter, ...] = CHAPTERS, parent=None):
+    def __init__(self, main_window: WindowCommands, chapters: tuple[Chapter, ...] = CHAPTERS,
+                 parent=None):
         super().__init__(parent)
         self.main_window = main_window
         self.chapters = tuple(chapters)
