@@ -53,7 +53,7 @@ def main() -> int:
     w.set_theme("light")
     w.show()
     ds = load_dataset(args.mnist)
-    w.set_dataset(ds, args.mnist, reloadable=True)
+    w.files.set_dataset(ds, args.mnist, reloadable=True)
     wait(app, until=lambda: w.model.latest is not None)
     w.training.step(args.steps)
     wait(app, until=lambda: w.model.latest.step >= args.steps and not w.training.is_training,

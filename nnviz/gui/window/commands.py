@@ -2,7 +2,8 @@
 :class:`WindowCommands` and the session model, never through the views' widgets.
 
 :class:`Commands` implements it on a :class:`~nnviz.gui.window.main_window.MainWindow`. Its
-Draw and step group is the only place that calls the explorer view's own API.
+Draw and step group is the only place that reaches Draw and step (its model, and its view
+where a widget must follow).
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ class Commands:
         view = self.window.views["weights"]
         return view.layer(), view.mode()
 
-    # -- Draw and step: the explorer view's API, called from here only ------------------------
+    # -- Draw and step: its model (ExplorerModel), and its view where a widget must follow -----
 
     @property
     def _explorer(self):
@@ -137,7 +138,7 @@ class Commands:
         self._explorer.follow.setChecked(True)
 
     def explorer_set_target(self, target: int) -> None:
-        self._explorer.stepper_view.set_target(target)
+        self._explorer.explorer.set_target(target)  # the stepper's combo follows the model
 
     def explorer_put_test_image(self, index: int | None) -> None:
         if index is None:
@@ -150,17 +151,17 @@ class Commands:
 
     def explorer_step_forward(self, n: int) -> None:
         for _ in range(n):
-            self._explorer.stepper_view.forward()
+            self._explorer.explorer.step_forward()
 
     def explorer_focus(self) -> None:
         self._explorer.pad.setFocus()
 
     def explorer_has_network(self) -> bool:
-        return self._explorer.net is not None
+        return self._explorer.explorer.net is not None
 
     def explorer_true_label(self) -> int | None:
-        ex = self._explorer
+        ex = self._explorer.explorer
         return None if ex.x is None else int(ex.true)
 
     def explorer_stepper(self):
-        return self._explorer.stepper
+        return self._explorer.explorer.stepper

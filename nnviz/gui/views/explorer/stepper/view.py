@@ -219,23 +219,23 @@ class StepperView(QWidget):
 
     # -- the cursor -------------------------------------------------------------------------
 
-    def _step(self, move) -> bool:
-        """``move`` ("step_forward", "step_back") on the model, else on this view's stepper."""
+    def _step(self, forward: bool) -> bool:
+        """One step forward or back on the model, else on this view's stepper."""
         if self._model is not None:
-            return getattr(self._model, move)()
+            return self._model.step_forward() if forward else self._model.step_back()
         if self.stepper is None:
             return False
-        moved = self.stepper.forward() if move == "step_forward" else self.stepper.back()
+        moved = self.stepper.forward() if forward else self.stepper.back()
         if moved:
             self._show()
         return moved
 
     def forward(self) -> None:
-        if not self._step("step_forward") and self._run_timer.isActive():
+        if not self._step(forward=True) and self._run_timer.isActive():
             self.toggle_run()
 
     def back(self) -> None:
-        self._step("step_back")
+        self._step(forward=False)
 
     def reset(self) -> None:
         self._run_timer.stop()
