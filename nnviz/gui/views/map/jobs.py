@@ -53,7 +53,6 @@ class MapProcess(QObject):
         if self._process is None or not self._process.is_alive():
             self._start()
         self._tasks[job.job_id] = task
-        task.on_cancel = lambda: self.cancel(job.job_id)
         self._outbox.put(("map", job))
         self._timer.start()
 
@@ -99,14 +98,15 @@ class MapProcess(QObject):
             if (task := self._tasks.get(job_id)) is not None:
                 task.report(*msg[2:4])
         elif (task := self._tasks.pop(job_id, None)) is not None:
-            task.answer(kind, msg[2] if len(msg) > 2 else None)
+            answer = {"done": task.succeed, "failed": task.fail}.get(kind)
+            answer(msg[2]) if answer is not None else task.confirm_cancelled()
 
     def _fail_all(self, message: str) -> None:
         tasks, self._tasks = self._tasks, {}
         self._process = None
         self._outbox.put(None)  # ends the sender thread of the dead process
         for task in tasks.values():
-            task.answer("failed", message)
+            task.fail(message)
 
 
 def _send_all(outbox: queue.SimpleQueue, conn) -> None:
@@ -172,15 +172,15 @@ class MapJobs(QObject):
     @property
     def current_job_id(self) -> int | None:
         """The id of the current job, as the process knows it."""
-        return self.lane.current.job_id if self.lane.current is not None else None
+        return self.lane.current.context if self.lane.current is not None else None
 
     def start(self, net, x, indices, layer: int, method: str, seed: int = 0,
               about: str = "", previous=None) -> None:
         """Map ``x[indices]`` at ``layer`` of ``net`` (copied now); ``previous`` (n, 2), the
         coordinates of an earlier map of the same images, is a map for this one to follow."""
         job = MapJob.of(next(_job_ids), net, x[indices], layer, method, seed, previous)
-        task = Task()
-        task.job_id, indices = job.job_id, frozen(indices)
+        task = Task(context=job.job_id, on_cancel=lambda: map_process().cancel(job.job_id))
+        indices = frozen(indices)
         self.lane.start(task, lambda t: map_process().submit(job, t),
                         done=lambda m: self._finished(m, indices, about),
                         failed=self.failed.emit, cancelled=self.cancelled.emit,
