@@ -91,7 +91,7 @@ class LayerState:
     db: np.ndarray | None
     uW: np.ndarray | None
     ub: np.ndarray | None
-    W0: np.ndarray
+    W0: np.ndarray | None  # None in transit: the Outbox sends it once per run
 
 
 @dataclass(frozen=True)

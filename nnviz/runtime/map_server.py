@@ -5,9 +5,10 @@
 neighbour search, up to ~1 s for 5,000 points, cannot be interrupted). Every job gets
 exactly one final answer, so the other side can count what is still running.
 
-Commands: ``("map", MapJob)``, ``("cancel", job_id)``, ``("quit",)``.
-Messages: ``("progress", job_id, done, total)``, ``("done", job_id, LayerMap)``,
-``("failed", job_id, message)``, ``("cancelled", job_id)``.
+Commands: a :class:`MapJob`, :class:`~nnviz.runtime.messages.CancelJob`,
+:class:`~nnviz.runtime.messages.Quit`. Messages: :class:`~nnviz.runtime.messages.MapProgress`,
+then one of :class:`~nnviz.runtime.messages.MapResult`, :class:`~nnviz.runtime.messages.MapFailed`
+or :class:`~nnviz.runtime.messages.MapCancelled`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnviz.analysis.embedding import Cancelled, LayerMap, map_layer
+from nnviz.runtime.messages import CancelJob, MapCancelled, MapFailed, MapProgress, MapResult, Quit
 
 
 @dataclass(frozen=True)
@@ -59,19 +61,19 @@ class _Inbox:
 
     def __init__(self, commands, messages):
         self.commands, self.messages = commands, messages
-        self.next = None  # the command to handle after the current job
+        self.next: MapJob | Quit | None = None  # the command to handle after the current job
 
     def interrupts(self, job_id: int) -> bool:
         """Read what has arrived; True if the job ``job_id`` must stop."""
         stop = False
         while self.commands.poll():
             cmd = self.commands.recv()
-            if cmd[0] == "cancel":
-                stop = stop or cmd[1] == job_id
+            if isinstance(cmd, CancelJob):
+                stop = stop or cmd.job_id == job_id
                 continue
-            if self.next is not None and self.next[0] == "map":
-                self.messages.send(("cancelled", self.next[1].job_id))  # replaced unstarted
-            if self.next is None or self.next[0] != "quit":
+            if isinstance(self.next, MapJob):
+                self.messages.send(MapCancelled(self.next.job_id))  # replaced unstarted
+            if not isinstance(self.next, Quit):
                 self.next = cmd
             stop = True
         return stop
@@ -82,7 +84,7 @@ def _preload() -> None:
 
 
 def serve(commands, messages) -> None:
-    """Child-process main: compute maps until ``("quit",)`` or the pipe closes."""
+    """Child-process main: compute maps until :class:`Quit` or the pipe closes."""
     threading.Thread(target=_preload, name="preload", daemon=True).start()
     inbox = _Inbox(commands, messages)
     while True:
@@ -93,17 +95,17 @@ def serve(commands, messages) -> None:
                 cmd = commands.recv()
             except (EOFError, OSError):
                 return
-        if cmd[0] == "quit":
+        if isinstance(cmd, Quit):
             return
-        if cmd[0] != "map":
+        if not isinstance(cmd, MapJob):
             continue  # a cancel for a job already answered
-        job = cmd[1]
+        job = cmd
         try:
-            result = run_job(job, lambda d, t, i=job.job_id: messages.send(("progress", i, d, t)),
+            result = run_job(job, lambda d, t, i=job.job_id: messages.send(MapProgress(i, d, t)),
                              lambda i=job.job_id: inbox.interrupts(i))
         except Cancelled:
-            messages.send(("cancelled", job.job_id))
+            messages.send(MapCancelled(job.job_id))
         except Exception as exc:  # noqa: BLE001 - reported, and the process goes on
-            messages.send(("failed", job.job_id, str(exc) or type(exc).__name__))
+            messages.send(MapFailed(job.job_id, str(exc) or type(exc).__name__))
         else:
-            messages.send(("done", job.job_id, result))
+            messages.send(MapResult(job.job_id, result))

@@ -4,7 +4,7 @@
 feeds it commands (:meth:`command`) and calls :meth:`tick` in a loop; every tick trains at
 most one batch and returns the messages to publish (snapshots, state changes, divergence).
 :func:`serve` runs a Driver in a child process over two pipes — see
-:mod:`nnviz.gui.workers.training` for why training does not share the GUI's process.
+:mod:`nnviz.gui.workers.relay` for why training does not share the GUI's process.
 
 Pause and stop differ in what comes after: a paused run (``PAUSED``) goes on where it was
 with ``resume``, ``step`` or ``epoch``; a stopped run (``STOPPED``) is over — its last
@@ -21,18 +21,37 @@ from collections.abc import Callable
 from nnviz.engine.config import TrainConfig
 from nnviz.engine.snapshot import ALL_FIELDS, CurveBuffer, frozen, take_snapshot
 from nnviz.engine.training import Trainer, TrainingDiverged, make_network
+from nnviz.runtime.messages import (
+    AddEpoch,
+    AdoptNetwork,
+    Delay,
+    Diverged,
+    Failed,
+    Fields,
+    NewNetwork,
+    Pause,
+    Quit,
+    Request,
+    Resume,
+    Snapshot,
+    StateChanged,
+    Step,
+    StopRun,
+)
 
 RUNNING, PAUSED, FINISHED, STOPPED = "running", "paused", "finished", "stopped"
 # The commands that train or change a run: ignored when there is none (before the first
 # network, after stop).
-RUN_COMMANDS = frozenset({"resume", "step", "epoch", "request"})
+RUN_COMMANDS = frozenset({Resume, Step, AddEpoch, Request})
+Message = Snapshot | StateChanged | Diverged | Failed
 
 
 class Driver:
     """Commands in, messages out; one batch per :meth:`tick` at most.
 
-    Messages are tuples ``("snapshot", TrainingSnapshot)``, ``("state", str)``,
-    ``("diverged", str)`` and ``("failed", str)``. The state is ``PAUSED`` (also before the
+    Commands and messages are the dataclasses of :mod:`nnviz.runtime.messages`: in,
+    :class:`NewNetwork` … :class:`Delay`; out, :class:`Snapshot`, :class:`StateChanged`,
+    :class:`Diverged` and :class:`Failed`. The state is ``PAUSED`` (also before the
     first network), ``RUNNING``, ``FINISHED`` (all epochs done; ``epoch`` adds one) or
     ``STOPPED`` (the run was ended by ``stop``).
     """
@@ -46,57 +65,58 @@ class Driver:
         self.delay = 0.0
         self._running, self._budget, self._to_epoch_end = False, 0, False
         self._rate, self._last_emit = 0.0, 0.0
-        self._out: list[tuple] = []
+        self._out: list[Message] = []
         self.fields = ALL_FIELDS
-        # The commands by name, as they come through the pipe.
-        self.commands: dict[str, Callable[..., None]] = {
-            "new": self.cmd_new, "adopt": self.cmd_adopt, "resume": self.cmd_resume,
-            "pause": self.cmd_pause, "step": self.cmd_step, "epoch": self.cmd_epoch,
-            "stop": self.cmd_stop, "request": self.cmd_request, "fields": self.cmd_fields,
-            "delay": self.cmd_delay}
+        # The commands by type, as they come through the pipe.
+        self.commands: dict[type, Callable] = {
+            NewNetwork: self.cmd_new, AdoptNetwork: self.cmd_adopt, Resume: self.cmd_resume,
+            Pause: self.cmd_pause, StopRun: self.cmd_stop, Step: self.cmd_step,
+            AddEpoch: self.cmd_epoch, Request: self.cmd_request, Fields: self.cmd_fields,
+            Delay: self.cmd_delay}
 
     # -- commands ----------------------------------------------------------------------------
 
-    def command(self, name: str, *args) -> None:
-        """Apply one command: ``new``, ``adopt``, ``resume``, ``pause``, ``step``, ``epoch``,
-        ``stop``, ``request``, ``fields`` or ``delay`` (:attr:`commands`: the methods
-        ``cmd_<name>``).
+    def command(self, cmd) -> None:
+        """Apply one command (:class:`NewNetwork`, :class:`Step`, …), dispatched on its type
+        to the method ``cmd_<name>``.
 
-        The training commands (``resume``, ``step``, ``epoch``, ``request``) need a run: before
-        the first network, and after ``stop`` until ``new`` or ``adopt``, they are ignored. An
-        unknown command is answered with a ``failed`` message."""
-        if name in RUN_COMMANDS and (self.trainer is None or self.state == STOPPED):
+        The training commands (:class:`Resume`, :class:`Step`, :class:`AddEpoch`,
+        :class:`Request`) need a run: before the first network, and after :class:`StopRun`
+        until a new or adopted network, they are ignored. An unknown command is answered with
+        a :class:`Failed` message."""
+        if type(cmd) in RUN_COMMANDS and (self.trainer is None or self.state == STOPPED):
             return
-        handler = self.commands.get(name)
+        handler = self.commands.get(type(cmd))
         if handler is None:
-            self._out.append(("failed", f"the training process has no command {name!r}"))
+            self._out.append(Failed(f"the training process has no command {type(cmd).__name__!r}"))
             return
-        handler(*args)
+        handler(cmd)
 
-    def cmd_new(self, config: dict, run_id: int) -> None:
-        cfg = TrainConfig.from_dict(config)
+    def cmd_new(self, cmd: NewNetwork) -> None:
+        cfg = TrainConfig.from_dict(cmd.config)
         self._adopt(Trainer(make_network(cfg, self.data.n_features, self.data.n_classes),
-                            self.data, cfg), run_id)
+                            self.data, cfg), cmd.run_id)
 
-    def cmd_adopt(self, arch: dict, params: dict, config: dict, history: list, run_id: int) -> None:
+    def cmd_adopt(self, cmd: AdoptNetwork) -> None:
         from nnviz.engine.network import MLP
-        net = MLP.from_architecture(arch, params)
-        cfg = TrainConfig.from_dict(config)
+        net = MLP.from_architecture(cmd.arch, cmd.params)
+        cfg = TrainConfig.from_dict(cmd.config)
+        history = cmd.history
         trainer = Trainer(net, self.data, cfg.replace(epochs=max(cfg.epochs, len(history))))
         trainer.history = [dict(r) for r in history]
         trainer.epochs_done = len(history)
         trainer.step_count = int(history[-1].get("step", 0)) if history else 0
-        self._adopt(trainer, run_id)
+        self._adopt(trainer, cmd.run_id)
 
-    def cmd_resume(self) -> None:
+    def cmd_resume(self, cmd: Resume | None = None) -> None:
         self._running = True
 
-    def cmd_pause(self) -> None:
+    def cmd_pause(self, cmd: Pause | None = None) -> None:
         """Halt after the current batch and forget steps or an epoch's end still to do; the
         run goes on where it was with ``resume``, ``step`` or ``epoch``."""
         self._running, self._budget, self._to_epoch_end = False, 0, False
 
-    def cmd_stop(self) -> None:
+    def cmd_stop(self, cmd: StopRun | None = None) -> None:
         """End the run: cancel what was asked (running, steps, the epoch's end) and send the
         final snapshot with the state ``STOPPED``. Nothing happens without a run."""
         if self.trainer is None or self.state == STOPPED:
@@ -105,30 +125,30 @@ class Driver:
         self._set_state(STOPPED)
         self._snapshot()
 
-    def cmd_step(self, n: int) -> None:
+    def cmd_step(self, cmd: Step) -> None:
         self._running = False
-        self._budget += max(int(n), 0)
+        self._budget += max(int(cmd.n), 0)
 
-    def cmd_epoch(self) -> None:
+    def cmd_epoch(self, cmd: AddEpoch | None = None) -> None:
         if self.trainer is not None and self.trainer.finished:
             self.trainer.request(epochs=self.trainer.config.epochs + 1)
         self._running, self._to_epoch_end = False, True
 
-    def cmd_request(self, changes: dict) -> None:
+    def cmd_request(self, cmd: Request) -> None:
         try:
-            self._run().request(**changes)
+            self._run().request(**cmd.changes)
         except ValueError as exc:
-            self._out.append(("failed", str(exc)))
+            self._out.append(Failed(str(exc)))
 
-    def cmd_fields(self, names) -> None:
+    def cmd_fields(self, cmd: Fields) -> None:
         """Which optional arrays snapshots carry (``dW``, ``uW``); sends one at once, so a
         paused run shows a newly chosen view mode too."""
-        self.fields = frozenset(names) & ALL_FIELDS
+        self.fields = frozenset(cmd.names) & ALL_FIELDS
         if self.trainer is not None:
             self._snapshot()
 
-    def cmd_delay(self, seconds: float) -> None:
-        self.delay = max(float(seconds), 0.0)
+    def cmd_delay(self, cmd: Delay) -> None:
+        self.delay = max(float(cmd.seconds), 0.0)
 
     def _adopt(self, trainer: Trainer, run_id: int) -> None:
         self.trainer, self.run_id = trainer, run_id
@@ -152,7 +172,7 @@ class Driver:
         return self.trainer is not None and (self._running or self._budget > 0
                                              or self._to_epoch_end)
 
-    def tick(self) -> list[tuple]:
+    def tick(self) -> list[Message]:
         """Train one batch if there is work; return (and forget) the pending messages."""
         if self.has_work and self._run().finished:
             self.cmd_pause()
@@ -176,11 +196,11 @@ class Driver:
             r = self._run().step()
         except TrainingDiverged as exc:
             self.cmd_pause()
-            self._out.append(("diverged", str(exc)))
+            self._out.append(Diverged(str(exc)))
             return None
         except Exception as exc:  # noqa: BLE001 - a bad step must not end the process
             self.cmd_pause()
-            self._out.append(("failed", f"{type(exc).__name__}: {exc}"))
+            self._out.append(Failed(f"{type(exc).__name__}: {exc}"))
             return None
         rate = r.batch_size / max(time.perf_counter() - t0, 1e-9)
         self._rate = rate if self._rate == 0 else 0.9 * self._rate + 0.1 * rate
@@ -193,13 +213,13 @@ class Driver:
 
     def _snapshot(self) -> None:
         self._last_emit = time.perf_counter()
-        self._out.append(("snapshot", take_snapshot(self.trainer, self.curves, self.initial,
-                                                    self.run_id, self._rate, self.fields)))
+        self._out.append(Snapshot(take_snapshot(self.trainer, self.curves, self.initial,
+                                                self.run_id, self._rate, self.fields)))
 
     def _set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
-            self._out.append(("state", state))
+            self._out.append(StateChanged(state))
 
 
 class Outbox:
@@ -213,16 +233,16 @@ class Outbox:
     def __init__(self, conn):
         self.conn = conn
         self._cond = threading.Condition()
-        self._queue: list[tuple] = []
-        self._snapshot = None
+        self._queue: list[Message] = []
+        self._snapshot: Snapshot | None = None
         self._closed = False
         self._sent_run = None
         self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
         self._thread.start()
 
-    def put(self, msg: tuple) -> None:
+    def put(self, msg: Message) -> None:
         with self._cond:
-            if msg[0] == "snapshot":
+            if isinstance(msg, Snapshot):
                 self._snapshot = msg
             else:
                 self._queue.append(msg)
@@ -252,11 +272,11 @@ class Outbox:
             except (BrokenPipeError, OSError):
                 return
 
-    def _without_initial(self, msg: tuple) -> tuple:
-        snap = msg[1]
+    def _without_initial(self, msg: Snapshot) -> Snapshot:
+        snap = msg.snapshot
         if snap.run_id == self._sent_run:
             layers = tuple(dataclasses.replace(L, W0=None) for L in snap.layers)
-            return ("snapshot", dataclasses.replace(snap, layers=layers))
+            return Snapshot(dataclasses.replace(snap, layers=layers))
         self._sent_run = snap.run_id
         return msg
 
@@ -291,7 +311,7 @@ def serve(commands, messages, data, emit_interval: float = 0.05) -> None:
     """Child-process main: read commands from ``commands``, send messages to ``messages``.
 
     ``data`` is the dataset itself or a :class:`DatasetSource` to load it from.
-    Commands are tuples ``(name, *args)``; ``("quit",)`` ends the process. While idle the
+    Commands are those of :meth:`Driver.command`; :class:`Quit` ends the process. While idle the
     process sleeps in ``poll``; while training it checks for commands before every batch.
     """
     outbox = Outbox(messages)
@@ -299,7 +319,7 @@ def serve(commands, messages, data, emit_interval: float = 0.05) -> None:
         try:
             data = data.load()
         except Exception as exc:  # noqa: BLE001 - reported, then the process ends
-            outbox.put(("failed", f"the training process could not load the data: {exc}"))
+            outbox.put(Failed(f"the training process could not load the data: {exc}"))
             outbox.close()
             return
     driver = Driver(data, emit_interval)
@@ -307,11 +327,11 @@ def serve(commands, messages, data, emit_interval: float = 0.05) -> None:
         wait = 0.0 if driver.has_work else 0.5
         while commands.poll(wait):
             cmd = commands.recv()
-            if cmd[0] == "quit":
-                outbox.put(("state", STOPPED))
+            if isinstance(cmd, Quit):
+                outbox.put(StateChanged(STOPPED))
                 outbox.close()
                 return
-            driver.command(*cmd)
+            driver.command(cmd)
             wait = 0.0
         for msg in driver.tick():
             outbox.put(msg)

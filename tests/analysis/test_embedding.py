@@ -289,12 +289,21 @@ class Server:
         self.thread = threading.Thread(target=serve, args=(cmd_in, msg_out), daemon=True)
         self.thread.start()
 
-    def send(self, *cmd) -> None:
-        self.commands.send(cmd)
+    def send(self, name, *args) -> None:
+        """``("map", job)``, ``("cancel", job_id)`` or ``("quit",)``, sent typed."""
+        from nnviz.runtime.messages import CancelJob, Quit
+        self.commands.send({"map": lambda job: job, "cancel": CancelJob, "quit": Quit}[name](*args))
 
     def recv(self, timeout=30.0):
+        """The next message as a tuple ``(kind, job_id, ...)``, e.g. ``("done", 1, map)``."""
+        import dataclasses
+
+        from nnviz.runtime.messages import MapCancelled, MapFailed, MapProgress, MapResult
         assert self.messages.poll(timeout), f"no message in {timeout} s"
-        return self.messages.recv()
+        msg = self.messages.recv()
+        kind = {MapProgress: "progress", MapResult: "done", MapFailed: "failed",
+                MapCancelled: "cancelled"}[type(msg)]
+        return (kind, *(getattr(msg, f.name) for f in dataclasses.fields(msg)))
 
     def finals(self, n: int) -> list:
         """The next ``n`` final answers (progress reports skipped)."""
@@ -389,15 +398,16 @@ class FakePipe:
 
 def test_inbox_keeps_the_newest_job_and_answers_the_replaced_one():
     from nnviz.runtime.map_server import MapJob, _Inbox
+    from nnviz.runtime.messages import CancelJob, MapCancelled, Quit
     job = lambda i: MapJob(i, {}, {}, np.zeros((1, 1)), 0, "pca")  # noqa: E731
-    pipe = FakePipe(("cancel", 9), ("map", job(4)), ("map", job(5)))
+    pipe = FakePipe(CancelJob(9), job(4), job(5))
     inbox = _Inbox(pipe, pipe)
     assert inbox.interrupts(3)  # newer work: job 3 stops
-    assert inbox.next[1].job_id == 5 and pipe.sent == [("cancelled", 4)]
-    pipe.inbox = [("cancel", 7)]
+    assert inbox.next.job_id == 5 and pipe.sent == [MapCancelled(4)]
+    pipe.inbox = [CancelJob(7)]
     assert not inbox.interrupts(3)  # someone else's cancel
-    pipe.inbox = [("cancel", 3)]
+    pipe.inbox = [CancelJob(3)]
     assert inbox.interrupts(3)
-    pipe.inbox = [("quit",), ("map", job(6))]
-    assert inbox.interrupts(3) and inbox.next == ("quit",)
-    assert pipe.sent == [("cancelled", 4), ("cancelled", 5)]  # a quit is never replaced
+    pipe.inbox = [Quit(), job(6)]
+    assert inbox.interrupts(3) and inbox.next == Quit()
+    assert pipe.sent == [MapCancelled(4), MapCancelled(5)]  # a quit is never replaced

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QProgressDialog
@@ -21,6 +22,15 @@ from nnviz.gui.workers.tasks import Lane, Task, run_in_daemon_thread
 
 DATASET_FILTER = "Datasets (*.gz *.idx *ubyte *.csv *.npz);;All files (*)"
 MODEL_FILTER = "nnviz models (*.npz)"
+
+
+@dataclass(frozen=True)
+class DatasetRequest:
+    """What a dataset load remembers for its answer: the ``source`` asked for, and whether a
+    failure offers to download it."""
+
+    source: str
+    offer_download: bool = False
 
 
 class FileCommands:
@@ -63,13 +73,12 @@ class FileCommands:
             # remembers them for this dataset, and the view asks for them when it is told.
             dataset_stats(ds, SAMPLES_PER_CLASS)
             return ds
-        task = Task(load)
-        task.source, task.offer_download = str(source), offer_download
+        task = Task(load, context=DatasetRequest(str(source), offer_download))
         return self.lane("dataset").start(task, run_in_daemon_thread, done=self._on_dataset_loaded,
                                           failed=self._on_dataset_error)
 
     def _on_dataset_loaded(self, ds) -> None:
-        self.set_dataset(ds, self.lane("dataset").current.source, reloadable=True)
+        self.set_dataset(ds, self.lane("dataset").current.context.source, reloadable=True)
 
     def set_dataset(self, ds, source=None, reloadable: bool = False) -> None:
         """Make ``ds`` the session's dataset (the views follow the model) and build a fresh
@@ -85,13 +94,14 @@ class FileCommands:
 
     def _on_dataset_error(self, message: str) -> None:
         task = self.lane("dataset").current
+        request = None if task is None else task.context
         if self.model.dataset is None:  # else the open dataset's name replaces "loading …"
             self.window.status.set_text(dataset="no dataset")
         else:
             self.window.status.set_dataset(self.model.dataset)
         from nnviz.datasets import KNOWN_DATASETS
-        if task is not None and task.offer_download and task.source in KNOWN_DATASETS:
-            self._offer_download(task.source, message)
+        if request is not None and request.offer_download and request.source in KNOWN_DATASETS:
+            self._offer_download(request.source, message)
         else:
             self.window.dialogs.show_error("Cannot open the dataset", message)
 
@@ -119,8 +129,7 @@ class FileCommands:
         dialog.setMinimumDuration(0)
         self.download_dialog = dialog
         task = Task(lambda task: download_dataset(name, self.window.data_dir, mirrors=mirrors,
-                                                  progress=task.report))
-        task.name = name
+                                                  progress=task.report), context=name)
         return self.lane("download").start(task, done=self._on_downloaded,
                                            failed=self._on_download_error,
                                            progress=self._on_download_progress)
@@ -131,7 +140,7 @@ class FileCommands:
 
     def _on_downloaded(self, folder) -> None:
         self.download_dialog.reset()
-        self.open_dataset(self.lane("download").current.name)
+        self.open_dataset(self.lane("download").current.context)
 
     def _on_download_error(self, message: str) -> None:
         self.download_dialog.reset()

@@ -1,21 +1,39 @@
-"""The training process and the thread relaying it, driven for a :class:`SessionModel`.
+"""The training process and its relay, driven for a :class:`SessionModel`.
 
 The window sends its training commands here; the snapshots go to the model, which records
-the runs and hands them to the views. It owns the thread life cycle:
-``started→run``, ``finished→quit``, ``finished→deleteLater``, ``thread.finished→deleteLater``,
-and :meth:`shutdown` stops the process, quits and waits, so closing the window mid-epoch
+the runs and hands them to the views. The process and the threads carrying its pipes are a
+:class:`~nnviz.gui.workers.relay.ProcessRelay` (see there for why training has a process of
+its own); :meth:`TrainingProcess.shutdown` ends it and waits, so closing the window mid-epoch
 is clean. One training process serves one dataset; a new network is a command to it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
-from shiboken6 import isValid
+from PySide6.QtCore import QObject, Signal
 
 from nnviz.engine.config import TrainConfig
-from nnviz.gui.workers.training import TrainingWorker
-from nnviz.runtime.training_server import FINISHED, PAUSED, STOPPED
+from nnviz.engine.snapshot import refreeze
+from nnviz.gui.workers.relay import ProcessEnded, ProcessRelay
+from nnviz.runtime.messages import (
+    AddEpoch,
+    AdoptNetwork,
+    Delay,
+    Diverged,
+    Failed,
+    Fields,
+    NewNetwork,
+    Pause,
+    Request,
+    Resume,
+    Snapshot,
+    StateChanged,
+    Step,
+    StopRun,
+)
+from nnviz.runtime.training_server import FINISHED, PAUSED, STOPPED, restore_initial, serve
 from nnviz.session import SessionModel
+
+EMIT_INTERVAL = 0.045  # s between snapshots while training: ~22 a second, the window's rate
 
 
 class TrainingProcess(QObject):
@@ -37,10 +55,7 @@ class TrainingProcess(QObject):
         self.delay = 0.0
         self._run_id = 0
         self._run_over = False  # the current run was ended by stop(); a new one must start
-        self._serial = 0  # of the current TrainingWorker
-        self._retired: list[QThread] = []  # threads of processes that ended by themselves
-        self._thread: QThread | None = None
-        self._worker: TrainingWorker | None = None
+        self._relay: ProcessRelay | None = None
         self.fields = frozenset({"dW", "uW"})
 
     # -- data and networks ---------------------------------------------------------------------
@@ -57,7 +72,7 @@ class TrainingProcess(QObject):
             raise ValueError("open a dataset first (File → Open dataset…)")
         self.model.set_config(config)
         self._run_id += 1
-        self._command("new", config.to_dict(), self._run_id)
+        self._command(NewNetwork(config.to_dict(), self._run_id))
         self._run_over = False
 
     def adopt_model(self, net, config: TrainConfig | None, history: list[dict]) -> None:
@@ -72,141 +87,114 @@ class TrainingProcess(QObject):
         self.model.set_config(config)
         self._run_id += 1
         params = {k: v.copy() for k, v in net.parameters().items()}
-        self._command("adopt", net.architecture(), params, config.to_dict(), list(history), self._run_id)
+        self._command(AdoptNetwork(net.architecture(), params, config.to_dict(), list(history),
+                                   self._run_id))
         self._run_over = False
 
-    # -- the thread ------------------------------------------------------------------------------
+    # -- the process --------------------------------------------------------------------------
 
-    def _command(self, *command) -> None:
-        if self._worker is None:
-            self._start_worker()
-        self._worker.send(*command)
+    def _command(self, command) -> None:
+        relay = self._relay if self._relay is not None else self._start_relay()
+        relay.send(command)
 
-    def _start_worker(self) -> None:
-        self._retired = [t for t in self._retired if isValid(t)]  # finished ones are deleted
-        self._serial += 1
-        worker = TrainingWorker(self.model.origin or self.model.dataset, serial=self._serial)
-        thread = QThread()
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.finished.connect(thread.quit)
-        worker.finished.connect(worker.deleteLater)
-        thread.finished.connect(thread.deleteLater)
-        worker.snapshot_ready.connect(self._on_snapshot)
-        worker.state_changed.connect(self._on_state)
-        worker.diverged.connect(self._on_diverged)
-        worker.failed.connect(self._on_failed)
-        worker.ended.connect(self._on_worker_ended)
-        self._worker, self._thread = worker, thread
+    def _start_relay(self) -> ProcessRelay:
+        initial: dict = {}  # run_id → initial weights (sent once per run)
+
+        def prepare(message):  # in the relay's reader thread
+            if isinstance(message, Snapshot):
+                return Snapshot(refreeze(restore_initial(message.snapshot, initial)))
+            return message
+
+        relay = ProcessRelay(serve, self.model.origin or self.model.dataset, EMIT_INTERVAL,
+                             name="nnviz-training", prepare=prepare, handlers={
+                                 Snapshot: self._on_snapshot,
+                                 StateChanged: lambda m: self._set_state(m.state),
+                                 Diverged: lambda m: self.diverged.emit(m.message),
+                                 Failed: lambda m: self.failed.emit(m.message),
+                                 ProcessEnded: self._on_process_ended})
+        self._relay = relay
         if self.delay:
-            worker.send("delay", self.delay)
-        worker.send("fields", sorted(self.fields))
-        thread.start()
+            relay.send(Delay(self.delay))
+        relay.send(Fields(tuple(sorted(self.fields))))
+        relay.start()
+        return relay
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """End the training process and wait for the thread; True when it ended in time.
-        The network is gone with the process."""
-        worker, thread = self._worker, self._thread
-        self._worker = self._thread = None
+        """End the training process and wait for it; True when it ended in time. The network
+        is gone with the process."""
+        relay, self._relay = self._relay, None
         self.model.set_config(None)
-        for old in self._retired:
-            if isValid(old):
-                old.wait(timeout_ms)
-        self._retired = []
-        if worker is None:
-            return True
-        worker.stop()
-        if not isValid(thread):  # ended by itself and deleted before _on_worker_ended ran
-            self._set_state(STOPPED)
-            return True
-        thread.quit()  # the queued finished→quit cannot arrive while we block in wait()
-        ok = thread.wait(timeout_ms)
+        ok = relay is None or relay.stop(timeout_ms / 1000)
         self._set_state(STOPPED)
         return ok
 
     # -- commands ------------------------------------------------------------------------------------
 
     def train(self) -> None:
-        self._send("resume")
+        self._send(Resume())
 
     def pause(self) -> None:
         """Halt after the current batch (cancels Step/+1 epoch); Train goes on with the
         same run, at the same step, from the same weights."""
-        self._send("pause")
+        self._send(Pause())
 
     def step(self, n: int = 1) -> None:
-        self._send("step", n)
+        self._send(Step(n))
 
     def add_epoch(self) -> None:
-        self._send("epoch")
+        self._send(AddEpoch())
 
     def stop(self) -> None:
         """End the run: the process halts it after the current batch (cancelling Step/+1
         epoch) and reports ``stopped``. Its last snapshot stays, to save or inspect, and
         ``model.config`` stays (the run's settings); :attr:`has_network` turns false at once,
         so the window's next Train or Step builds a new network first."""
-        self._send("stop")
+        self._send(StopRun())
         self._run_over = True
 
     def request(self, **changes) -> None:
         """Live hyperparameter changes for the next batch: the model's configuration takes
         them (ValueError, and nothing sent, if TrainConfig refuses them)."""
         if self.model.change_config(**changes) is not None:
-            self._send("request", changes)
+            self._send(Request(changes))
 
     def set_snapshot_fields(self, fields) -> None:
         """The optional arrays (``dW``, ``uW``) that snapshots should carry from now on."""
         self.fields = frozenset(fields)
-        if self._worker:
-            self._worker.send("fields", sorted(self.fields))
+        if self._relay is not None:
+            self._relay.send(Fields(tuple(sorted(self.fields))))
 
     def set_delay(self, seconds: float) -> None:
         self.delay = seconds
-        if self._worker:
-            self._worker.send("delay", seconds)
+        if self._relay is not None:
+            self._relay.send(Delay(seconds))
 
-    def _send(self, *command) -> None:
-        if self._worker is not None and self.has_network:
-            self._worker.send(*command)
+    def _send(self, command) -> None:
+        if self._relay is not None and self.has_network:
+            self._relay.send(command)
 
     @property
     def is_training(self) -> bool:
         return self.state not in (PAUSED, STOPPED, FINISHED)
 
-    # -- worker signals, received in the GUI thread ------------------------------------------------
+    # -- the process's messages, handed over in the GUI thread --------------------------------
 
-    @Slot(object)
-    def _on_snapshot(self, snap) -> None:
-        if self.sender() is self._worker and snap.run_id == self._run_id:
-            self.model.receive(snap)  # recorded now; the window's timer hands it to the views
-
-    @Slot(str)
-    def _on_state(self, state: str) -> None:
-        if self.sender() is self._worker:
-            self._set_state(state)
+    def _on_snapshot(self, message: Snapshot) -> None:
+        if message.snapshot.run_id == self._run_id:
+            self.model.receive(message.snapshot)  # recorded now; the window's timer shows it
 
     def _set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
             self.state_changed.emit(state)
 
-    @Slot(str)
-    def _on_diverged(self, message: str) -> None:
-        self.diverged.emit(message)
-
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        self.failed.emit(message)
-
-    @Slot(int)
-    def _on_worker_ended(self, serial: int) -> None:
-        """The current training process ended by itself (it failed to start or died):
-        forget it, so a later command starts a new one and nothing touches its deleted
-        thread. The last snapshot stays, so its weights can still be saved."""
-        if serial == self._serial and self._worker is not None:
-            # The thread is still finishing: keep it referenced until it has (a QThread
-            # collected while running aborts the interpreter).
-            self._retired.append(self._thread)
-            self._worker = self._thread = None
-            self.model.set_config(None)
-            self._set_state(STOPPED)
+    def _on_process_ended(self, message: ProcessEnded) -> None:
+        """The training process ended by itself (it failed to start or died): forget it, so a
+        later command starts a new one. The last snapshot stays, so its weights can still be
+        saved."""
+        self.failed.emit(f"cannot start the training process: {message.error}" if message.error
+                         else f"the training process ended unexpectedly (exit code "
+                              f"{message.exitcode})")
+        self._relay = None
+        self.model.set_config(None)
+        self._set_state(STOPPED)

@@ -5,7 +5,7 @@ A task runs in Qt's global thread pool (:func:`run_in_pool`: evaluations, robust
 the explorer's accuracies), in a daemon thread of its own when it reads files
 (:func:`run_in_daemon_thread`: loading a dataset or a model, whose read may wait on the operating
 system for ever, and the application's exit must not wait for it), or in a helper process that
-answers through it (the map server, :mod:`nnviz.gui.views.map.jobs`). Either way its signals
+answers through it (the map process, :mod:`nnviz.gui.workers.maps`). Either way its signals
 arrive in the GUI thread, and it ends with exactly one of ``done``, ``failed`` or
 ``cancelled``, then ``ended``.
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
+from typing import Any, Generic, TypeVar, cast, overload
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -29,22 +30,38 @@ class Cancelled(Exception):
     """Raised by :meth:`Task.check` in the work when the task has been cancelled."""
 
 
-class Task(QObject):
-    """One piece of background work, created and connected in the GUI thread.
+T = TypeVar("T")  # a task's result
+C = TypeVar("C")  # what its caller gave it to remember
+
+# The only attributes a Task has (besides Qt's): what its caller needs goes in its context.
+_ATTRIBUTES = frozenset({"_fn", "_context", "_on_cancel", "stop_requested", "is_ended",
+                         "is_delivered"})
+
+
+class Task(QObject, Generic[T, C]):
+    """One piece of background work with a result of type ``T``, created and connected in the
+    GUI thread.
 
     Parameters
     ----------
     fn : callable, optional
-        ``fn(task) -> result``, run by :func:`run_in_pool` off the GUI thread. It may call
+        ``fn(task) -> T``, run by :func:`run_in_pool` off the GUI thread. It may call
         ``task.report(done, total)`` and ``task.check()`` (or read ``task.stop_requested``)
-        at its own pace. A task answered by a process has no ``fn``.
+        at its own pace. A task answered by a process has no ``fn``: the process's relay calls
+        :meth:`succeed`, :meth:`fail` or :meth:`confirm_cancelled` in the GUI thread.
+    context : C, optional
+        What the caller needs when the answer comes (a frozen dataclass, an id): read back as
+        :attr:`context`, typed. A task takes no other attributes (setting one raises
+        ``AttributeError``), so nothing is bolted on from outside.
+    on_cancel : callable, optional
+        Called once by :meth:`cancel` (e.g. to tell a process to stop the work).
 
     Signals
     -------
     progress(object, object)
         ``(done, total)``; ``total`` may be None.
     done(object)
-        The result.
+        The result, a ``T``.
     failed(str)
         The work raised; the message is for a person.
     cancelled()
@@ -59,16 +76,36 @@ class Task(QObject):
     cancelled = Signal()
     ended = Signal()
 
-    def __init__(self, fn: Callable | None = None):
+    @overload
+    def __init__(self: Task[T, None], fn: Callable[[Task[T, None]], T] | None = None, *,
+                 on_cancel: Callable[[], None] | None = None) -> None: ...
+
+    @overload
+    def __init__(self, fn: Callable[[Task[T, C]], T] | None = None, *, context: C,
+                 on_cancel: Callable[[], None] | None = None) -> None: ...
+
+    def __init__(self, fn=None, *, context=None, on_cancel=None):
         super().__init__()
-        self.fn = fn
+        self._fn = fn
+        self._context = context
+        self._on_cancel = on_cancel
         self.stop_requested = False  # a plain bool: read by the work in its own thread
-        self.on_cancel: Callable[[], None] | None = None  # e.g. tell the process to stop
         self.is_ended = False  # set by the work's thread as it answers
         # Set in the GUI thread once the answer and ``ended`` have been delivered there: what
         # GUI code must look at (``is_ended`` turns True before any receiver has run).
         self.is_delivered = False
         self.ended.connect(self._on_delivered)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name not in _ATTRIBUTES:
+            raise AttributeError(f"a Task has no attribute {name!r}: pass what the caller "
+                                 f"needs as its context")
+        super().__setattr__(name, value)
+
+    @property
+    def context(self) -> C:
+        """What the caller gave the task to remember (None if nothing)."""
+        return self._context
 
     def report(self, done, total=None) -> None:
         """Progress, from the work's thread (queued to the GUI thread)."""
@@ -83,18 +120,27 @@ class Task(QObject):
         """Ask the work to stop; ``cancelled`` follows when it has (unless it finished first)."""
         if not self.stop_requested and not self.is_ended:
             self.stop_requested = True
-            if self.on_cancel is not None:
-                self.on_cancel()
+            if self._on_cancel is not None:
+                self._on_cancel()
 
-    def answer(self, kind: str, payload=None) -> None:
-        """End the task with ``kind`` (``done``, ``failed`` or ``cancelled``), then ``ended``."""
+    # -- the one answer, then ``ended`` --------------------------------------------------------
+
+    def succeed(self, result: T) -> None:
+        """End the task with its result."""
         self.is_ended = True
-        if kind == "done":
-            self.done.emit(payload)
-        elif kind == "failed":
-            self.failed.emit(payload)
-        else:
-            self.cancelled.emit()
+        self.done.emit(result)
+        self.ended.emit()
+
+    def fail(self, message: str) -> None:
+        """End the task with a message for a person."""
+        self.is_ended = True
+        self.failed.emit(message)
+        self.ended.emit()
+
+    def confirm_cancelled(self) -> None:
+        """End the task as stopped after :meth:`cancel`."""
+        self.is_ended = True
+        self.cancelled.emit()
         self.ended.emit()
 
     @Slot()
@@ -103,30 +149,33 @@ class Task(QObject):
 
     def run(self) -> None:
         """Run ``fn`` here and answer: in a pool thread (see :func:`run_in_pool`)."""
-        fn, self.fn = self.fn, None  # its closure may hold a snapshot: let it go with the run
+        fn, self._fn = self._fn, None  # its closure may hold a snapshot: let it go with the run
+        if fn is None:
+            raise RuntimeError("this task has no work to run (or has run it already)")
         try:
             try:
                 result = fn(self)
             except Cancelled:
-                self.answer("cancelled")
+                self.confirm_cancelled()
             except Exception as exc:  # noqa: BLE001 - reported to the user, never a crash
-                self.answer("failed", str(exc) or type(exc).__name__)
+                self.fail(str(exc) or type(exc).__name__)
             else:
-                self.answer("done", result)
+                self.succeed(result)
         except RuntimeError:
             pass  # the task's C++ side is gone (application quitting): nobody to tell
 
 
 class _Runnable(QRunnable):
-    def __init__(self, task: Task):
+    def __init__(self, task: Task[Any, Any]):
         super().__init__()
-        self.task = task
+        self.task: Task[Any, Any] | None = task
 
     def run(self) -> None:
         # Qt may keep this runnable's Python side after the run (measured: every ended task
         # stayed alive with its closure, ~1.5 MB a snapshot): hold nothing past it.
         task, self.task = self.task, None
-        task.run()
+        if task is not None:
+            task.run()
 
 
 class _Keeper(QObject):
@@ -135,9 +184,9 @@ class _Keeper(QObject):
 
     def __init__(self):
         super().__init__()
-        self.tasks: set[Task] = set()
+        self.tasks: set[Task[Any, Any]] = set()
 
-    def hold(self, task: Task) -> None:
+    def hold(self, task: Task[Any, Any]) -> None:
         self.tasks.add(task)
         task.ended.connect(self.release)
 
@@ -149,7 +198,7 @@ class _Keeper(QObject):
 _keeper: _Keeper | None = None
 
 
-def keep_until_ended(task: Task) -> Task:
+def keep_until_ended(task: Task[T, C]) -> Task[T, C]:
     """Keep ``task`` referenced until it has ended (call in the GUI thread)."""
     global _keeper
     if _keeper is None:
@@ -158,15 +207,15 @@ def keep_until_ended(task: Task) -> Task:
     return task
 
 
-def run_in_pool(task: Task) -> Task:
-    """Run ``task.fn`` in Qt's global thread pool; the task is kept until it has ended."""
+def run_in_pool(task: Task[T, C]) -> Task[T, C]:
+    """Run the task's work in Qt's global thread pool; the task is kept until it has ended."""
     keep_until_ended(task)
     QThreadPool.globalInstance().start(_Runnable(task))
     return task
 
 
-def run_in_daemon_thread(task: Task) -> Task:
-    """Run ``task.fn`` in a daemon thread of its own; the task is kept until it has ended.
+def run_in_daemon_thread(task: Task[T, C]) -> Task[T, C]:
+    """Run the task's work in a daemon thread of its own; the task is kept until it has ended.
 
     For work that may block in the operating system (a read from a file system that hangs):
     Qt's pool waits for every running task when the application ends, a daemon thread is
@@ -203,10 +252,11 @@ class Lane(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.current: Task | None = None
+        self.current: Task[Any, Any] | None = None
         self.dropped = 0
-        self._receivers: dict[Task, dict[str, Callable]] = {}
-        self._unfinished: set[Task] = set()  # a plain set, reachable after this QObject is gone
+        self._receivers: dict[Task[Any, Any], dict[str, Callable | None]] = {}
+        # A plain set, reachable after this QObject is gone.
+        self._unfinished: set[Task[Any, Any]] = set()
         self.destroyed.connect(functools.partial(_cancel_all, self._unfinished))
 
     @property
@@ -219,9 +269,11 @@ class Lane(QObject):
         """The current task has not ended."""
         return self.current is not None and self.current in self._unfinished
 
-    def start(self, task: Task, start: Callable[[Task], object] = run_in_pool, *,
-              done: Callable | None = None, failed: Callable | None = None,
-              progress: Callable | None = None, cancelled: Callable | None = None) -> Task:
+    def start(self, task: Task[T, C], start: Callable[[Task[T, C]], object] = run_in_pool, *,
+              done: Callable[[T], object] | None = None,
+              failed: Callable[[str], object] | None = None,
+              progress: Callable[[Any, Any], object] | None = None,
+              cancelled: Callable[[], object] | None = None) -> Task[T, C]:
         """Supersede the current task, then ``start(task)`` with these receivers, called in
         the GUI thread while ``task`` is the current one."""
         self.supersede()
@@ -245,11 +297,11 @@ class Lane(QObject):
 
     def cancel(self) -> None:
         """Cancel the current task; its ``cancelled`` (or a result that beat it) is delivered."""
-        if self.running:
+        if self.current is not None and self.running:
             self.current.cancel()
 
     def _deliver(self, kind: str, *args) -> None:
-        task = self.sender()
+        task = cast("Task[Any, Any]", self.sender())
         if kind != "progress":  # its answer: no longer busy when the receiver runs ('ended'
             self._unfinished.discard(task)  # is queued behind it)
         if task is not self.current:
@@ -277,6 +329,6 @@ class Lane(QObject):
 
     @Slot()
     def _on_ended(self) -> None:
-        task = self.sender()
+        task = cast("Task[Any, Any]", self.sender())
         self._unfinished.discard(task)
         self._receivers.pop(task, None)

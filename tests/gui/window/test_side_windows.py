@@ -98,9 +98,9 @@ def test_gallery_and_map_send_images_to_the_pad_and_the_probe(qtbot, window, dig
 
 def test_a_dead_training_process_is_reported_and_the_app_goes_on(qtbot, window, digits, tmp_path):
     snap = trained(qtbot, window, 4)
-    window.training._worker._process.kill()  # as if the process crashed
+    window.training._relay.kill()  # as if the process crashed
     qtbot.waitUntil(lambda: any("ended unexpectedly" in e for e in window.errors), timeout=10_000)
-    qtbot.waitUntil(lambda: window.training._worker is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.training._relay is None, timeout=5000)
     assert window.training.state == "stopped" and window.model.latest is snap
     assert window.actions_["save"].isEnabled()
     assert window.files.save_model(tmp_path / "rescued.npz")  # the last weights are not lost

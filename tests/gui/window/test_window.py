@@ -147,7 +147,7 @@ def test_close_during_training_stops_the_thread(qtbot, make_window, digits):
     qtbot.waitUntil(lambda: w.model.latest is not None and w.model.latest.step > 5,
                     timeout=20_000)
     w.close()
-    assert w.training._thread is None and w.training.state == "stopped"
+    assert w.training._relay is None and w.training.state == "stopped"
 
 
 def test_save_and_load_model_round_trip(qtbot, window, tmp_path):

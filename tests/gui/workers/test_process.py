@@ -33,6 +33,15 @@ def at(s, step, state="paused"):
     return lambda: s.model.latest is not None and s.model.latest.step == step and s.state == state
 
 
+def round_trip(qtbot, s):
+    """The process's state after everything sent so far: commands are applied in order, and
+    asking for the snapshot fields (the same ones) sends a snapshot at once."""
+    before = s.model.latest
+    s.set_snapshot_fields(s.fields)
+    qtbot.waitUntil(lambda: s.model.latest is not before, timeout=T)
+    return s.model.latest
+
+
 def test_step_trains_exactly_n_batches_and_snapshots_follow(qtbot, session):
     session.step(5)
     qtbot.waitUntil(at(session, 5), timeout=T)
@@ -65,10 +74,8 @@ def test_pause_holds_and_resume_goes_on(qtbot, session):
     qtbot.waitUntil(lambda: session.model.latest.step >= 3, timeout=T)
     session.pause()
     qtbot.waitUntil(lambda: session.state == "paused", timeout=T)
-    qtbot.wait(100)
-    held = session.model.latest.step
-    qtbot.wait(300)
-    assert session.model.latest.step == held < 45
+    held = round_trip(qtbot, session).step
+    assert round_trip(qtbot, session).step == held < 45 and session.state == "paused"
     session.set_delay(0)
     session.train()
     qtbot.waitUntil(at(session, 45, "finished"), timeout=T)
@@ -104,8 +111,7 @@ def test_divergence_pauses_with_a_message_and_keeps_finite_weights(qtbot, digits
             s.train()
         assert "diverged" in blocker.args[0] and "smaller learning rate" in blocker.args[0]
         qtbot.waitUntil(lambda: s.state == "paused", timeout=T)
-        qtbot.wait(200)
-        assert all(np.all(np.isfinite(layer.W)) for layer in s.model.latest.layers)
+        assert all(np.all(np.isfinite(layer.W)) for layer in round_trip(qtbot, s).layers)
         step = s.model.latest.step
         s.request(lr=1e-4)
         s.step(1)  # and it can go on
@@ -152,8 +158,8 @@ def test_snapshots_carry_gradients_and_updates_only_when_asked(qtbot, session):
     session.set_snapshot_fields(set())
     session.step(2)
     qtbot.waitUntil(at(session, 2), timeout=T)
-    qtbot.wait(100)
-    assert session.model.latest.layers[0].dW is None and session.model.latest.layers[0].uW is None
+    latest = round_trip(qtbot, session)
+    assert latest.step == 2 and latest.layers[0].dW is None and latest.layers[0].uW is None
     assert session.model.latest.layers[0].W is not None
     before = session.model.latest
     session.set_snapshot_fields({"dW"})  # while paused: a snapshot comes at once
@@ -182,3 +188,32 @@ def test_pause_keeps_the_run_and_stop_ends_it(qtbot, session):
     session.step(2)
     qtbot.waitUntil(at(session, 2), timeout=T)
     assert session.model.latest.run_id == run + 1 and session.has_network
+
+
+def test_a_training_process_that_dies_is_reported_and_a_new_network_starts_another(
+        qtbot, session):
+    session.step(2)
+    qtbot.waitUntil(at(session, 2), timeout=T)
+    states = []
+    session.state_changed.connect(states.append)
+    with qtbot.waitSignal(session.failed, timeout=T) as blocker:
+        session._relay.kill()  # as if the process crashed
+    assert blocker.args[0] == "the training process ended unexpectedly (exit code -15)"
+    assert states == ["stopped"] and not session.has_network and session.model.config is None
+    assert session.model.latest.step == 2  # its last snapshot stays, to be saved
+    session.new_network(CFG)  # a new process
+    session.step(3)
+    qtbot.waitUntil(at(session, 3), timeout=T)
+    assert session.model.latest.run_id == 2
+
+
+def test_a_training_process_that_cannot_start_is_reported(qtbot, digits):
+    model = SessionModel()
+    model.set_dataset(digits, "digits", origin=lambda: digits)  # cannot be pickled for it
+    s = TrainingProcess(model)
+    with qtbot.waitSignal(s.failed, timeout=T) as blocker:
+        s.new_network(CFG)
+    assert blocker.args[0].startswith("cannot start the training process: ")
+    assert "pickle" in blocker.args[0]
+    qtbot.waitUntil(lambda: s._relay is None, timeout=T)
+    assert s.state == "stopped" and not s.has_network and s.shutdown()

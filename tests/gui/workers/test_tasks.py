@@ -68,13 +68,12 @@ def test_cancel_delivers_cancelled_to_the_lane(qtbot):
 def test_a_task_answered_by_someone_else_and_cancelled_through_its_hook(qtbot):
     lane, log, told = Lane(), [], []
     started = []
-    task = Task()
-    task.on_cancel = lambda: told.append("stop")
+    task = Task(on_cancel=lambda: told.append("stop"))
     record(lane, task, log, "p", start=started.append)
     assert started == [task]  # the lane does not run it: the "process" does
     task.report(3, 10)
     lane.cancel()
-    task.answer("cancelled")
+    task.confirm_cancelled()
     qtbot.waitUntil(lambda: not lane.busy, timeout=5000)
     assert told == ["stop"] and log == [("p", "progress", 3, 10), ("p", "cancelled")]
 
@@ -149,3 +148,73 @@ def test_is_delivered_waits_for_the_gui_thread_while_is_ended_does_not(qtbot):
     assert task.is_ended and not task.is_delivered and log == []
     qtbot.waitUntil(lambda: task.is_delivered, timeout=5000)
     assert log == [("t", "failed", "division by zero")]  # the receiver ran first
+
+
+def test_what_a_caller_remembers_travels_in_the_context_and_nothing_is_bolted_on(qtbot):
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Request:
+        source: str
+        offer_download: bool
+
+    lane, seen = Lane(), []
+    task = Task(lambda task: len(task.context.source), context=Request("mnist", True))
+    lane.start(task, done=lambda n: seen.append((n, lane.current.context)))
+    qtbot.waitUntil(lambda: task.is_delivered, timeout=5000)
+    assert seen == [(5, Request("mnist", True))] and Task().context is None
+    with pytest.raises(AttributeError, match="has no attribute 'source'"):
+        task.source = "letters"  # the old way: an attribute set from outside
+    with pytest.raises(AttributeError):
+        task.context = Request("letters", False)  # read-only
+
+
+SNIPPET = '''
+from dataclasses import dataclass
+
+from nnviz.gui.workers.tasks import Lane, Task
+
+
+@dataclass(frozen=True)
+class Request:
+    source: str
+
+
+def right() -> None:
+    task: Task[int, Request] = Task(lambda t: len(t.context.source), context=Request("mnist"))
+    Lane().start(task, done=lambda n: print(n + 1))
+
+
+def wrong_context() -> None:
+    task: Task[int, Request] = Task(lambda t: 1, context="mnist")
+
+
+def wrong_result() -> None:
+    task: Task[int, None] = Task(lambda t: "forty-two")
+
+
+def wrong_receiver() -> None:
+    task: Task[int, None] = Task(lambda t: 42)
+    Lane().start(task, done=lambda s: s.upper())
+'''
+
+
+def test_the_type_checker_refuses_a_wrong_context_result_or_receiver(tmp_path, monkeypatch):
+    """Task[T, C]: the result's and the context's types are checked (mypy, as in CI)."""
+    from pathlib import Path
+
+    from mypy import api
+
+    import nnviz
+    monkeypatch.setenv("MYPYPATH", str(Path(nnviz.__file__).parents[1]))  # this tree's nnviz
+    path = tmp_path / "snippet.py"
+    path.write_text(SNIPPET)
+    out, err, status = api.run([str(path), "--no-incremental", "--cache-dir", str(tmp_path / "c"),
+                                "--python-version", "3.11"])
+    errors = [line.split(": error: ")[1] for line in out.splitlines() if ": error: " in line]
+    lines = sorted({int(line.split(":")[1]) for line in out.splitlines() if ": error: " in line})
+    assert status == 1 and lines == [18, 22, 27], out + err  # the three wrong ones, not right()
+    assert any('"context" to "Task" has incompatible type "str"; expected "Request"' in e
+               for e in errors)
+    assert any('Incompatible return value type (got "str", expected "int")' in e for e in errors)
+    assert any('"int" has no attribute "upper"' in e for e in errors)

@@ -241,7 +241,7 @@ class EvaluationView(QWidget):
                              n=self.robustness_n, image_shape=tuple(ds.image_shape))
 
     def _on_evaluated(self, result) -> None:
-        self._shown_key, self.evaluation, self.network = result
+        self._shown_key, self.evaluation, self.network = result.key, result.evaluation, result.net
         self.evaluated = self._asked_of
         ev = self.evaluation
         self.status.setText("")
@@ -254,7 +254,7 @@ class EvaluationView(QWidget):
         self._maybe_robustness()
 
     def _on_robustness(self, result) -> None:
-        self.robustness = result[1]
+        self.robustness = result.curves
         self.confidence.show_robustness(self.robustness)
         self.robustness_updated.emit()
 

@@ -334,7 +334,7 @@ def test_loaded_model_is_mapped(qtbot, view, data, snaps):
 # -- export --------------------------------------------------------------------------------------
 
 def test_a_dead_map_process_is_reported_and_replaced(qtbot, view, snaps):
-    from nnviz.gui.views.map.jobs import map_process
+    from nnviz.gui.workers.maps import map_process
     shown_with(qtbot, view, snaps[1])
     view.method_combo.setCurrentIndex(1)
     qtbot.waitUntil(lambda: view.progress.value() > 0, timeout=10_000)
@@ -348,12 +348,8 @@ def test_a_dead_map_process_is_reported_and_replaced(qtbot, view, snaps):
     assert view.layer_map.method == "pca"
 
 
-def test_a_view_deleted_mid_tsne_stops_its_job(qtbot, data, snaps, monkeypatch):
-    from nnviz.gui.views.map.jobs import map_process
-    finals = []
-    dispatch = map_process()._dispatch
-    monkeypatch.setattr(map_process(), "_dispatch", lambda msg: (
-        finals.append(msg[:2]) if msg[0] != "progress" else None, dispatch(msg)))
+def test_a_view_deleted_mid_tsne_stops_its_job(qtbot, data, snaps):
+    from nnviz.gui.workers.maps import map_process
     v = MapView(LIGHT)
     v.resize(600, 400)
     v.model.set_dataset(data)
@@ -362,11 +358,14 @@ def test_a_view_deleted_mid_tsne_stops_its_job(qtbot, data, snaps, monkeypatch):
         v.show_snapshot(snaps[1])
     v.method_combo.setCurrentIndex(1)
     qtbot.waitUntil(lambda: v.progress.value() > 0, timeout=10_000)
-    job = v.jobs.current_job_id
+    job, task, finals = v.jobs.current_job_id, v.jobs.lane.current, []
+    assert task.context == job and job in map_process().pending
+    for kind in ("done", "failed", "cancelled"):
+        getattr(task, kind).connect(lambda *args, kind=kind: finals.append(kind))
     v.close()
     v.deleteLater()
-    qtbot.waitUntil(lambda: (job in [j for _, j in finals]), timeout=10_000)
-    assert ("cancelled", job) in finals and not map_process()._tasks  # told to stop, not finished
+    qtbot.waitUntil(lambda: task.is_delivered, timeout=10_000)
+    assert finals == ["cancelled"] and job not in map_process().pending  # told to stop
 
 
 def test_presenter_mode_enlarges_the_hover_answer_and_the_legend(qtbot, view):
