@@ -85,10 +85,9 @@ def child_rss(pids: dict[str, int], name: str) -> float | None:
 class RedrawCounter:
     """Counts each view's redraws without changing the views.
 
-    Curves, weights and activations draw through ``_draw(snap)`` (the DeferredDraw mixin calls
-    ``self._draw``): an instance attribute wrapping it is found first, and a call counts only
-    when the view then holds ``snap`` as drawn (the weights view returns early without it when
-    the snapshot lacks the arrays its mode shows). The explorer takes the training network in
+    Curves, weights and activations draw through their ``DrawSlot`` (``view.drawing``), which
+    calls its ``_draw(snap)``: wrapped on the slot, each call counts. The explorer takes the
+    training network in
     ``_set_network`` and the runs table redraws in ``_refresh_table`` (both called through
     ``self``); evaluation and map emit ``updated`` after drawing a result."""
 
@@ -102,12 +101,13 @@ class RedrawCounter:
         views["map"].updated.connect(self._mapped)
 
     def _count_draws(self, name: str, view) -> None:
-        draw = view._draw
+        slot = view.drawing
+        draw = slot._draw
 
         def counted_draw(snap):
             draw(snap)
-            self.counts[name] += view._drawn is snap
-        view._draw = counted_draw
+            self.counts[name] += 1
+        slot._draw = counted_draw
 
     def _count_calls(self, name: str, view, method: str) -> None:
         original = getattr(view, method)

@@ -11,6 +11,8 @@ Subscribers (the views) implement any of four typed methods, one per kind of cha
 :class:`RunsSubscriber`. They are served in subscription order. One that raises is reported
 to the failure listeners (once per distinct error) and given what it missed at the next
 change, of any kind; the others are served as usual, and nothing is ever dropped for good.
+A view that draws later than it is told (the GUI's frame scheduler) reports how its draws
+went with :meth:`SessionModel.report_draw`, through the same listeners.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 
 DATASET, CONFIG, SNAPSHOT, RUNS = "dataset", "config", "snapshot", "runs"
 KINDS = (DATASET, CONFIG, SNAPSHOT, RUNS)  # the order in which missed changes are given again
+DRAW = "draw"  # a view took a change but failed to draw it later (see report_draw)
 
 
 @runtime_checkable
@@ -164,6 +167,18 @@ class SessionModel:
         and ``listener(name, None)`` when it is served again."""
         self._listeners.append(listener)
 
+    def report_draw(self, name: str, exc: BaseException | None) -> None:
+        """Subscriber ``name`` failed to draw what it took (``exc``, called in its ``except``
+        block), or drew it (None). A draw failure stays reported until a draw succeeds; the
+        view draws again at its next change."""
+        if exc is not None:
+            self._failed(SubscriberFailure(name, DRAW, f"{type(exc).__name__}: {exc}",
+                                           traceback.format_exc(limit=4)))
+        elif name in self.failures and self.failures[name].kind == DRAW:
+            del self.failures[name]
+            log.info("the %s view draws again", name)
+            self._tell(name, None)
+
     # -- changes ----------------------------------------------------------------------------
 
     def set_dataset(self, ds: Dataset, source: str | None = None, origin=None) -> None:
@@ -279,7 +294,9 @@ class SessionModel:
                 raise
             return
         missed.discard(kind)
-        if not missed and self.failures.pop(name, None) is not None:
+        failure = self.failures.get(name)
+        if not missed and failure is not None and failure.kind != DRAW:  # a draw's: see report_draw
+            del self.failures[name]
             log.info("the %s view is served again", name)
             self._tell(name, None)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,6 +37,7 @@ from nnviz.analysis.stepper import Stepper
 from nnviz.analysis.trace import forward_trace
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.engine.network import MLP
+from nnviz.gui.timing import FOLLOW_HZ
 from nnviz.gui.views.cells.view import CellView
 from nnviz.gui.views.diagram.view import NetworkDiagram
 from nnviz.gui.views.drawpad.view import DrawPad
@@ -44,11 +45,11 @@ from nnviz.gui.views.explorer.answer import AnswerPanel
 from nnviz.gui.views.explorer.learn_panel import LearnThisPanel
 from nnviz.gui.views.stepper.view import StepperView
 from nnviz.gui.views.unit_inspector.view import UnitInspector
+from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import help_button, topic
 from nnviz.gui.workers.tasks import Lane, Task
 from nnviz.session import SessionModel
 
-FOLLOW_HZ = 4  # network refreshes per second while following a training run
 SOURCE_HELP = topic(
     "explorer.source", "Test images and the network",
     "To the pad puts a test image on the drawing pad exactly as it is in the dataset, by "
@@ -104,13 +105,13 @@ class ExplorerView(QWidget):
         self.latency_ms = float("nan")
         self.diagram_focus = None  # (layer, direction) lit up in the diagram
         self._source = ""
-        self._last_follow = 0.0
-        self._shown_snap = None
-        self._pending = None  # the newest snapshot offered
-        self._follow_timer = QTimer(self, singleShot=True, timeout=self._take_pending)
         self._selected: tuple[int, int] | None = None
         self._loading_test = False
         self._build()
+        # The training run's newest snapshot, taken while following and visible, at most
+        # FOLLOW_HZ times a second (a rate the user sees: kept by the view alone too).
+        self.drawing = DrawSlot(self, self._take_snapshot, FOLLOW_HZ, "explorer",
+                                when=self.follow.isChecked, pace_alone=True)
         self._connect()
         self._shortcuts()
         self.set_theme(theme)
@@ -213,29 +214,14 @@ class ExplorerView(QWidget):
         """Take the training run's network from ``snap``, at most FOLLOW_HZ times a second
         and only while following and visible. A snapshot held back by either is taken
         later (the newest one: when training pauses, no further snapshot would come)."""
-        self._pending = snap
-        if snap is None or snap is self._shown_snap or not self.follow.isChecked():
-            return
-        wait = self._last_follow + 1.0 / FOLLOW_HZ - time.perf_counter()
-        new_run = self._shown_snap is None or snap.run_id != self._shown_snap.run_id
-        if not new_run and not self.isVisible():
-            return  # showEvent takes it
-        if not new_run and wait > 0:
-            if not self._follow_timer.isActive():
-                self._follow_timer.start(int(1000 * wait) + 1)
-            return
-        self._last_follow = time.perf_counter()
-        self._shown_snap = snap
+        shown = self.drawing.drawn
+        new_run = shown is None or snap.run_id != shown.run_id  # taken at once, even hidden
+        self.drawing.offer(snap, at_once=new_run and self.follow.isChecked())
+
+    def _take_snapshot(self, snap) -> None:
         loss = getattr(snap.config, "loss", "cross_entropy")
         self._set_network(snap.network(), loss,
                           f"training run {snap.run_id}, step {snap.step} (epoch {snap.epoch:.2f})")
-
-    def _take_pending(self) -> None:
-        self.show_snapshot(self._pending)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self._take_pending()
 
     def set_model(self, net: MLP, loss: str = "cross_entropy", name: str = "loaded model") -> None:
         """Explore ``net`` (e.g. a loaded model); stops following the training run."""
@@ -455,8 +441,7 @@ class ExplorerView(QWidget):
 
     def _on_follow(self, on: bool) -> None:
         if on:
-            self._shown_snap = None  # take the newest snapshot at once
-            self._take_pending()
+            self.drawing.offer(self.drawing.newest, at_once=True)  # the newest, at once
         self._update_source()
 
     def _update_source(self) -> None:

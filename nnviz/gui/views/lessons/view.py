@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.gui.timing import LESSONS_CHECK_MS as CHECK_MS
 from nnviz.gui.views.lessons.chapters import CHAPTERS, Chapter
 from nnviz.gui.views.lessons.placing import place_beside
 from nnviz.gui.views.lessons.steps import SetupError, Start
 from nnviz.gui.widgets.mathtext import math_family
 
-CHECK_MS = 250  # the check runs at 4 Hz while the lessons are visible: cheap reads of state
 # Equations in the equations' face, a step larger than the text ("large": relative to the
 # document's font, so presenter mode enlarges them too), indented, closer together than
 # paragraphs.
