@@ -37,9 +37,11 @@ def run_until(predicate, poll_ms: int = 20) -> None:
 
 
 def wait_for_first_draw(app, w) -> None:
-    """Until the new network's first snapshot (step 0) has been handed to the views and
-    painted: the views create their items once, a start-up cost apart from training."""
-    run_until(lambda: w.model.shown is not None and w.model.shown.step == 0)
+    """Until the new network's first snapshot (step 0) has been handed to the views, drawn
+    by every visible one (the frame clock draws them in turn) and painted: the views create
+    their items once, a start-up cost apart from training."""
+    run_until(lambda: w.model.shown is not None and w.model.shown.step == 0
+              and not any(s.pending is not None and s.ready() for s in w.frames.slots.values()))
     for _ in range(5):
         app.processEvents()
 
