@@ -2,7 +2,8 @@
 longest GUI event-loop stall and where each frame goes, for the default preset on the real
 MNIST.
 
-All five docks are visible (the Data dock is split out of its tab). A 10 ms heartbeat
+All five docks are visible (the Data dock is split out of its tab); with ``--every-window``
+the Draw and step window (a test image on its pad) and the analysis views too. A 10 ms heartbeat
 timer measures the longest gap between its ticks: the worst freeze a user would feel. The
 redraw rate is the slowest of the live views' (curves, weights, activations) draws per
 second. Per view, the window's frame scheduler times each draw (``setData`` and the like),
@@ -11,6 +12,7 @@ where the items render): median and worst, over the training only.
 Headless and windowed runs alternate ``--rounds`` times; medians are printed.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py [--steps 1500] [--rounds 2]
+        [--every-window]
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from gui_window import close_window, open_window, run_until, wait_for_first_draw  # noqa: E402
+from gui_window import (  # noqa: E402
+    close_window,
+    open_window,
+    run_until,
+    show_every_view,
+    wait_for_first_draw,
+)
 from shared_data import datasets_dir  # noqa: E402
 
 from nnviz.datasets import load_dataset  # noqa: E402
@@ -73,12 +81,13 @@ class PaintTimer:
         self._class.paintEvent = self._original
 
 
-def windowed(app, data, config, steps: int, data_dir) -> dict:
+def windowed(app, data, config, steps: int, data_dir, every_window: bool = False) -> dict:
     """Throughput, redraws per second, the longest stall and each view's draw and paint
     times with every view showing."""
     from PySide6.QtCore import QTimer
     w = open_window(data, config, data_dir)
     paints = PaintTimer(w.views)  # before the first paint: PySide looks the method up once
+    extra = show_every_view(w) if every_window else []
     gaps, last = [0.0], [time.perf_counter()]
 
     def beat():
@@ -107,20 +116,25 @@ def windowed(app, data, config, steps: int, data_dir) -> dict:
     paints.remove()
     hz = {name: (slot.count - counts[name]) / elapsed for name, slot in slots.items()}
     draw_times = {name: list(slot.times) for name, slot in slots.items()}
+    for window in extra:
+        window.close()
     close_window(w)
     return {"rate": samples / elapsed, "hz": min(hz[n] for n in LIVE), "stall_ms": 1e3 * gaps[0],
             "gui_cpu": gui_cpu, "startup_ms": 1e3 * startup, "view_hz": hz,
-            "draw": draw_times, "paint": dict(paints.times)}
+            "draw": draw_times, "paint": dict(paints.times),
+            "paint_hz": {name: len(t) / elapsed for name, t in paints.times.items()}}
 
 
 def print_frame_table(rounds: list[dict]) -> None:
-    """Per view: draws per second, and its draw and paint times (median, worst) over every
-    round."""
-    print(f"{'view':12s}{'draws/s':>8s}   draw median/worst   paint median/worst  (ms)")
+    """Per view: draws and paints per second, and its draw and paint times (median, worst)
+    over every round."""
+    print(f"{'view':12s}{'draws/s':>8s}{'paints/s':>9s}   draw median/worst   paint median/worst"
+          "  (ms)")
     names = list(rounds[0]["view_hz"])
     for name in names:
         hz = statistics.median(r["view_hz"][name] for r in rounds)
-        row = f"{name:12s}{hz:8.1f}"
+        paint_hz = statistics.median(r["paint_hz"].get(name, 0.0) for r in rounds)
+        row = f"{name:12s}{hz:8.1f}{paint_hz:9.1f}"
         for kind in ("draw", "paint"):
             times = [1e3 * x for r in rounds for x in r[kind].get(name, [])]
             row += (f"   {statistics.median(times):7.1f} {max(times):7.1f}   " if times
@@ -133,6 +147,8 @@ def main(argv=None) -> None:
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--data-dir", type=Path, default=datasets_dir())
+    ap.add_argument("--every-window", action="store_true",
+                    help="show the Draw and step and the analysis views too")
     args = ap.parse_args(argv)
     from nnviz.charts.app import make_app
     app = make_app()
@@ -141,7 +157,7 @@ def main(argv=None) -> None:
     head, win = [], []
     for _ in range(args.rounds):
         head.append(headless(data, config, args.steps))
-        win.append(windowed(app, data, config, args.steps, args.data_dir))
+        win.append(windowed(app, data, config, args.steps, args.data_dir, args.every_window))
     h = statistics.median(head)
     rate = statistics.median(r["rate"] for r in win)
     print(f"headless  {h:,.0f} samples/s")

@@ -34,7 +34,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from gui_window import close_window, open_window, run_until, wait_for_first_draw  # noqa: E402
+from gui_window import (  # noqa: E402
+    close_window,
+    open_window,
+    run_until,
+    show_every_view,
+    wait_for_first_draw,
+)
 from shared_data import datasets_dir  # noqa: E402
 from soak_report import VIEWS, Sample, summarize, table_header, table_row  # noqa: E402
 
@@ -123,24 +129,6 @@ class RedrawCounter:
 
     def _mapped(self) -> None:
         self.counts["map"] += 1
-
-
-def show_every_view(w) -> list:
-    """Show the side windows, with each analysis view visible: the map and runs views move
-    from their tabs into windows of their own. Returns those extra windows."""
-    from nnviz.gui.window.side_windows import SideWindow
-    w.send_to_pad(0)  # the explorer's stepper and answer follow the network too
-    tabs = w.analysis_window.tabs
-    extra = []
-    for name, title in (("map", "Map (soak)"), ("runs", "Runs (soak)")):
-        view = w.views[name]
-        tabs.removeTab(tabs.indexOf(view))
-        extra.append(SideWindow(title, f"soak-{name}", view, w))
-        view.show()  # a tab page not current was hidden by the tabs, and would stay so
-    w.analysis_window.show_tab("evaluation")
-    for window in extra:
-        window.present()
-    return extra
 
 
 class Soak:
