@@ -34,7 +34,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from gui_window import close_window, open_window, run_until, wait_for_first_draw  # noqa: E402
+from gui_window import (  # noqa: E402
+    close_window,
+    open_window,
+    run_until,
+    show_every_view,
+    wait_for_first_draw,
+)
 from shared_data import datasets_dir  # noqa: E402
 from soak_report import VIEWS, Sample, summarize, table_header, table_row  # noqa: E402
 
@@ -85,13 +91,11 @@ def child_rss(pids: dict[str, int], name: str) -> float | None:
 class RedrawCounter:
     """Counts each view's redraws without changing the views.
 
-    Curves, weights and activations draw through ``_draw(snap)`` (the DeferredDraw mixin calls
-    ``self._draw``): an instance attribute wrapping it is found first, and a call counts only
-    when the view then holds ``snap`` as drawn (the weights view returns early without it when
-    the snapshot lacks the arrays its mode shows). The explorer's model takes the training
-    network in ``ExplorerModel._set_network`` and the runs table redraws in ``_refresh_table``
-    (both called through ``self``); evaluation and map emit ``updated`` after drawing a
-    result."""
+    Curves, weights and activations draw through their ``DrawSlot`` (``view.drawing``), which
+    calls its ``_draw(snap)``: wrapped on the slot, each call counts. The explorer's model
+    takes the training network in ``ExplorerModel._set_network`` and the runs table redraws
+    in ``_refresh_table`` (both called through ``self``); evaluation and map emit ``updated``
+    after drawing a result."""
 
     def __init__(self, views: dict):
         self.counts = dict.fromkeys(VIEWS, 0)
@@ -103,12 +107,13 @@ class RedrawCounter:
         views["map"].updated.connect(self._mapped)
 
     def _count_draws(self, name: str, view) -> None:
-        draw = view._draw
+        slot = view.drawing
+        draw = slot._draw
 
         def counted_draw(snap):
             draw(snap)
-            self.counts[name] += view._drawn is snap
-        view._draw = counted_draw
+            self.counts[name] += 1
+        slot._draw = counted_draw
 
     def _count_calls(self, name: str, view, method: str) -> None:
         original = getattr(view, method)
@@ -124,24 +129,6 @@ class RedrawCounter:
 
     def _mapped(self) -> None:
         self.counts["map"] += 1
-
-
-def show_every_view(w) -> list:
-    """Show the side windows, with each analysis view visible: the map and runs views move
-    from their tabs into windows of their own. Returns those extra windows."""
-    from nnviz.gui.window.side_windows import SideWindow
-    w.send_to_pad(0)  # the explorer's stepper and answer follow the network too
-    tabs = w.analysis_window.tabs
-    extra = []
-    for name, title in (("map", "Map (soak)"), ("runs", "Runs (soak)")):
-        view = w.views[name]
-        tabs.removeTab(tabs.indexOf(view))
-        extra.append(SideWindow(title, f"soak-{name}", view, w))
-        view.show()  # a tab page not current was hidden by the tabs, and would stay so
-    w.analysis_window.show_tab("evaluation")
-    for window in extra:
-        window.present()
-    return extra
 
 
 class Soak:

@@ -37,9 +37,11 @@ def run_until(predicate, poll_ms: int = 20) -> None:
 
 
 def wait_for_first_draw(app, w) -> None:
-    """Until the new network's first snapshot (step 0) has been handed to the views and
-    painted: the views create their items once, a start-up cost apart from training."""
-    run_until(lambda: w.model.shown is not None and w.model.shown.step == 0)
+    """Until the new network's first snapshot (step 0) has been handed to the views, drawn
+    by every visible one (the frame clock draws them in turn) and painted: the views create
+    their items once, a start-up cost apart from training."""
+    run_until(lambda: w.model.shown is not None and w.model.shown.step == 0
+              and not any(s.pending is not None and s.ready() for s in w.frames.slots.values()))
     for _ in range(5):
         app.processEvents()
 
@@ -51,3 +53,21 @@ def close_window(w) -> None:
     w.close()
     if os.path.exists(path):
         os.remove(path)
+
+
+def show_every_view(w) -> list:
+    """Show the side windows, with each analysis view visible: the map and runs views move
+    from their tabs into windows of their own. Returns those extra windows."""
+    from nnviz.gui.window.side_windows import SideWindow
+    w.send_to_pad(0)  # the explorer's stepper and answer follow the network too
+    tabs = w.analysis_window.tabs
+    extra = []
+    for name, title in (("map", "Map (soak)"), ("runs", "Runs (soak)")):
+        view = w.views[name]
+        tabs.removeTab(tabs.indexOf(view))
+        extra.append(SideWindow(title, f"soak-{name}", view, w))
+        view.show()  # a tab page not current was hidden by the tabs, and would stay so
+    w.analysis_window.show_tab("evaluation")
+    for window in extra:
+        window.present()
+    return extra

@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 import time
 
+from nnviz.gui.timing import SCREENSHOT_TICK_MS, SIGINT_MS
+
 SHOT_TIMEOUT_S = 300
 EXIT_INTERRUPTED = 130  # as nnviz.cli.errors says for Ctrl-C (cli is a layer above)
 
@@ -67,7 +69,7 @@ def quit_on_sigint(app, window) -> list:
     signal.signal(signal.SIGINT, on_sigint)
     # Python runs its signal handlers between bytecodes: a timer makes sure some run while
     # the event loop idles in C++.
-    app._sigint_timer = QTimer(interval=200, timeout=lambda: None)
+    app._sigint_timer = QTimer(interval=SIGINT_MS, timeout=lambda: None)
     app._sigint_timer.start()
     return interrupted
 
@@ -78,7 +80,7 @@ class Director:
     def __init__(self, app, window, steps: int, path):
         from PySide6.QtCore import QTimer
         self.app, self.window, self.steps, self.path = app, window, steps, path
-        self.timer = QTimer(interval=100, timeout=self.tick)
+        self.timer = QTimer(interval=SCREENSHOT_TICK_MS, timeout=self.tick)
         self.t0 = time.monotonic()
         self.phase = "data"
         self.settle_until = 0.0

@@ -1,8 +1,8 @@
 """The explorer model ("Draw and step"), without Qt: one network, one example, one trace.
 
 :class:`ExplorerModel` owns what the explorer's panels show: the base network (from the
-training run's snapshots, at most :data:`FOLLOW_HZ` times a second while following, or a
-loaded model), the unit edits applied to a copy of it, the example ``x`` (n_in,) and its
+training run's snapshots while following (as often as the view offers them), or a loaded
+model), the unit edits applied to a copy of it, the example ``x`` (n_in,) and its
 label, the backward pass's target, the trace (one :class:`~nnviz.analysis.stepper.Stepper`:
 one backward trace per change, whose forward part gives the answer and, when the target is
 automatic and there is no label, the target), the stepper's position, the selected unit, the
@@ -18,7 +18,6 @@ as :class:`~nnviz.session.model.SessionModel`'s views are.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
@@ -33,8 +32,6 @@ from nnviz.datasets import Dataset
 from nnviz.engine.convnet import Network
 from nnviz.engine.snapshot import TrainingSnapshot
 from nnviz.session.serving import FailureListener, SubscriberFailure, Subscribers
-
-FOLLOW_HZ = 4  # network refreshes per second while following a training run
 
 NETWORK, TRACE, POSITION, UNIT, LEARNED = "network", "trace", "position", "unit", "learned"
 METHODS = {NETWORK: "show_network", TRACE: "show_trace", POSITION: "show_position",
@@ -114,25 +111,22 @@ class ExplorerModel:
     learned : LearnResult or None
         The last "Learn this", until the network changes again.
     follow : bool
-        Take the training run's newest network (at most FOLLOW_HZ times a second).
-    pending : TrainingSnapshot or None
-        The newest snapshot offered; ``shown_snapshot`` the one the network came from.
+        Take the training run's networks (:meth:`follow_snapshot`).
+    shown_snapshot : TrainingSnapshot or None
+        The snapshot the network came from.
     class_names : list of str
     image_shape : (int, int)
 
     Parameters
     ----------
-    clock : callable
-        Seconds, monotonic (the follow throttle's time; tests pass their own).
     run_in_background : BackgroundRunner
         How the test accuracies are computed (default: at once).
     strict : bool
         A panel's exception is raised to the caller (a view used on its own).
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 run_in_background: BackgroundRunner = run_at_once, strict: bool = False):
-        self.clock = clock
+    def __init__(self, run_in_background: BackgroundRunner = run_at_once,
+                 strict: bool = False):
         self.run_in_background = run_in_background
         self.dataset: Dataset | None = None
         self.class_names = [str(k) for k in range(10)]
@@ -152,9 +146,7 @@ class ExplorerModel:
         self.accuracy: Accuracy | None = None
         self.learned: LearnResult | None = None
         self.follow = True
-        self.pending: TrainingSnapshot | None = None
         self.shown_snapshot: TrainingSnapshot | None = None
-        self._last_follow = -np.inf
         self._before_learning: tuple[Network, tuple[UnitEdit, ...], str] | None = None
         self._base_trace: ForwardTrace | None = None  # of base_net, when edited (cached)
         self._subscribers = Subscribers(METHODS, lambda _kind: self, strict=strict)
@@ -258,39 +250,28 @@ class ExplorerModel:
         self._set_network(net, loss, source)
 
     def set_follow(self, on: bool) -> None:
-        """Follow the training run (the newest snapshot is taken at the next
-        :meth:`take_pending`) or keep the network as it is."""
+        """Follow the training run (the view then offers its newest snapshot) or keep the
+        network as it is."""
         self.follow = bool(on)
         if on:
             self.shown_snapshot = None  # the newest snapshot is taken at once
         self.notice = ""
         self._notify(NETWORK)
 
-    def offer_snapshot(self, snap: TrainingSnapshot | None) -> None:
-        """The training run's newest snapshot: taken by :meth:`take_pending`."""
-        self.pending = snap
-
     def is_new_run(self, snap: TrainingSnapshot | None) -> bool:
         """``snap`` is of another run than the network shown (or none is shown)."""
         return snap is not None and (self.shown_snapshot is None
                                      or snap.run_id != self.shown_snapshot.run_id)
 
-    def take_pending(self) -> float:
-        """Take the pending snapshot's network if following and FOLLOW_HZ allows it (a new
-        run's at once); returns 0, or the seconds to wait before it may be taken."""
-        snap = self.pending
-        if snap is None or snap is self.shown_snapshot or not self.follow:
-            return 0.0
-        now = self.clock()
-        wait = self._last_follow + 1.0 / FOLLOW_HZ - now
-        if not self.is_new_run(snap) and wait > 0:
-            return float(wait)
-        self._last_follow = now
+    def follow_snapshot(self, snap: TrainingSnapshot) -> None:
+        """Take the training run's network in ``snap`` if following (how often is the
+        view's choice: it offers snapshots at its declared rate, a new run's at once)."""
+        if not self.follow or snap is self.shown_snapshot:
+            return
         self.shown_snapshot = snap
         loss = getattr(snap.config, "loss", "cross_entropy")
         self._set_network(snap.network(), loss,
                           f"training run {snap.run_id}, step {snap.step} (epoch {snap.epoch:.2f})")
-        return 0.0
 
     def _set_network(self, net: Network, loss: str, source: str) -> None:
         if self.base_net is None or net.sizes != self.base_net.sizes:

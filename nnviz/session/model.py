@@ -11,10 +11,13 @@ Subscribers (the views) implement any of four typed methods, one per kind of cha
 :class:`RunsSubscriber`. They are served in subscription order. One that raises is reported
 to the failure listeners (once per distinct error) and given what it missed at the next
 change, of any kind; the others are served as usual, and nothing is ever dropped for good.
+A view that draws later than it is told (the GUI's frame scheduler) reports how its draws
+went with :meth:`SessionModel.report_draw`, through the same listeners.
 """
 
 from __future__ import annotations
 
+import traceback
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -31,6 +34,7 @@ __all__ = ["ConfigSubscriber", "DatasetSubscriber", "FailureListener", "RunsSubs
 
 DATASET, CONFIG, SNAPSHOT, RUNS = "dataset", "config", "snapshot", "runs"
 KINDS = (DATASET, CONFIG, SNAPSHOT, RUNS)  # the order in which missed changes are given again
+DRAW = "draw"  # a view took a change but failed to draw it later (see report_draw)
 
 
 @runtime_checkable
@@ -146,6 +150,16 @@ class SessionModel:
         """Tell the failure listeners that ``name`` (a part of a view with a model of its
         own, e.g. the explorer's diagram) failed, or (None) is served again."""
         self._subscribers.tell(name, failure)
+
+    def report_draw(self, name: str, exc: BaseException | None) -> None:
+        """Subscriber ``name`` failed to draw what it took (``exc``, called in its ``except``
+        block), or drew it (None). A draw failure stays reported until a draw succeeds; the
+        view draws again at its next change."""
+        if exc is not None:
+            self._subscribers.fail(SubscriberFailure(name, DRAW, f"{type(exc).__name__}: {exc}",
+                                                     traceback.format_exc(limit=4)))
+        else:
+            self._subscribers.recover(name, DRAW)
 
     # -- changes ----------------------------------------------------------------------------
 

@@ -126,8 +126,24 @@ class Subscribers:
                 raise
             return
         missed.discard(kind)
-        if not missed and self.failures.pop(name, None) is not None:
+        failure = self.failures.get(name)
+        # A failure of another kind than a change (a draw's, see fail) is cleared by recover.
+        if not missed and failure is not None and failure.kind in self.methods:
+            del self.failures[name]
             log.info("the %s view is served again", name)
+            self.tell(name, None)
+
+    def fail(self, failure: SubscriberFailure) -> None:
+        """Record and report a failure found outside the serving (e.g. a later draw of what a
+        view took); it stays reported until :meth:`recover` clears it."""
+        self._failed(failure)
+
+    def recover(self, name: str, kind: str) -> None:
+        """Clear subscriber ``name``'s failure of ``kind`` (if it has one) and say so."""
+        failure = self.failures.get(name)
+        if failure is not None and failure.kind == kind:
+            del self.failures[name]
+            log.info("the %s view is working again", name)
             self.tell(name, None)
 
     def _failed(self, failure: SubscriberFailure) -> None:

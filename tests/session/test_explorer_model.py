@@ -13,7 +13,6 @@ from nnviz.analysis.trace import backward_trace
 from nnviz.engine.config import TrainConfig
 from nnviz.engine.network import MLP
 from nnviz.session import ExplorerModel, ExplorerSubscriber
-from nnviz.session.explorer import FOLLOW_HZ
 
 CFG = TrainConfig(hidden=(16,), batch_size=32, epochs=100, seed=0)
 
@@ -145,32 +144,29 @@ def test_the_stepper_position_is_clamped_and_kept_across_examples(model):
     assert model.step_forward() is False
 
 
-def test_following_takes_a_snapshot_at_most_follow_hz_times_a_second(digits):
-    now = [100.0]
-    m = ExplorerModel(clock=lambda: now[0], strict=True)
+def test_following_takes_the_runs_snapshots_until_a_network_is_set(digits):
+    m = ExplorerModel(strict=True)
     m.set_dataset(digits)
     first = make_snapshot(digits, 2, CFG, run_id=1)[0]
     second = make_snapshot(digits, 4, CFG, run_id=1)[0]
-    m.offer_snapshot(first)
-    assert m.take_pending() == 0.0 and m.shown_snapshot is first
+    assert m.is_new_run(first)
+    m.follow_snapshot(first)
+    assert m.shown_snapshot is first and not m.is_new_run(second)
     assert m.source == "training run 1, step 2 (epoch 0.21)"
-    now[0] += 0.1
-    m.offer_snapshot(second)  # the same run, 0.1 s later: held back
-    assert m.take_pending() == pytest.approx(1.0 / FOLLOW_HZ - 0.1)
-    assert m.shown_snapshot is first
-    now[0] += 1.0 / FOLLOW_HZ - 0.1
-    assert m.take_pending() == 0.0 and m.shown_snapshot is second
+    m.follow_snapshot(second)
+    assert m.shown_snapshot is second
     np.testing.assert_array_equal(m.base_net.layers[0].W, second.layers[0].W)
     other_run = make_snapshot(digits, 3, CFG.replace(hidden=(8,)), run_id=2)[0]
-    m.offer_snapshot(other_run)  # a new run: at once
-    assert m.take_pending() == 0.0 and m.base_net.sizes == (784, 8, 10)
+    assert m.is_new_run(other_run)
+    m.follow_snapshot(other_run)
+    assert m.base_net.sizes == (784, 8, 10)
     m.set_network(MLP((784, 8, 10), "relu", seed=1), "cross_entropy", "loaded")
     assert not m.follow
-    now[0] += 10.0
-    m.offer_snapshot(first)
-    assert m.take_pending() == 0.0 and m.source == "loaded"  # not following: kept
+    m.follow_snapshot(first)
+    assert m.source == "loaded"  # not following: kept
     m.set_follow(True)
-    assert m.take_pending() == 0.0 and m.shown_snapshot is first
+    m.follow_snapshot(first)
+    assert m.shown_snapshot is first and m.source.startswith("training run 1")
 
 
 class Panel:

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 from nnviz.gui.lessons.chapters import CHAPTERS, Chapter
 from nnviz.gui.lessons.placing import place_beside
 from nnviz.gui.lessons.steps import SetupError, Start
+from nnviz.gui.timing import LESSONS_CHECK_MS as CHECK_MS
 from nnviz.gui.widgets.mathtext import math_family
 from nnviz.gui.window.commands import WindowCommands
 
-CHECK_MS = 250  # the check runs at 4 Hz while the lessons are visible: cheap reads of state
 # Equations in the equations' face, a step larger than the text ("large": relative to the
 # document's font, so presenter mode enlarges them too), indented, closer together than
 # paragraphs.

@@ -1,9 +1,10 @@
 """The main window: docks for every view, the training toolbar, menus and the status bar.
 
 The window owns no training logic and no state: it forwards commands to the
-:class:`TrainingProcess`, changes the :class:`SessionModel` the views subscribe to, and on a
-~22 Hz timer has the model publish the newest snapshot. A view that fails is named in the
-status bar until it is served again.
+:class:`TrainingProcess`, changes the :class:`SessionModel` the views subscribe to, and on
+its frame clock (:class:`FrameScheduler`, every 16 ms) has the model publish the newest
+snapshot and the views draw in turn. A view that fails is named in the status bar until it
+is served again.
 
 It is composed of parts, each an object holding the window: ``files`` (the File menu),
 ``training_commands`` (the Training menu and what training reports), ``dialogs``,
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QSettings, Qt, Slot
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
 from nnviz.charts.theme import THEMES, apply_palette
@@ -28,6 +29,7 @@ from nnviz.gui.views.explorer.view import ExplorerView
 from nnviz.gui.views.map.view import MapView
 from nnviz.gui.views.runs.view import RunsView
 from nnviz.gui.views.weights.view import WeightsView
+from nnviz.gui.widgets.frames import FrameScheduler
 from nnviz.gui.window import actions as window_actions
 from nnviz.gui.window.commands import Commands, WindowCommands
 from nnviz.gui.window.dialogs import Dialogs
@@ -44,7 +46,6 @@ from nnviz.session import SessionModel
 # The views of the analysis window, by name: tab title.
 ANALYSIS = {"evaluation": "Evaluation", "map": "Map of the representation",
             "runs": "Runs and models"}
-REFRESH_MS = 45  # ~22 Hz: above the 20 Hz target, leaving CPU to the training process
 
 # name: (title, area); the order is the default stacking within an area.
 DOCKS = {
@@ -114,8 +115,13 @@ class MainWindow(QMainWindow):
         self.presenting = Presenter(self)  # the default layout: the docks as built
         self.training_commands.connect()
         self._connect()
-        self._timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh_views)
-        self._timer.start()
+        # Every view's drawing on one frame clock, spread over frames (nnviz.gui.timing).
+        self.frames = FrameScheduler(self, before=self._publish, failed=self.model.report_draw)
+        for view in self.views.values():
+            if hasattr(view, "drawing"):
+                self.frames.add(view.drawing)
+        self._timer = self.frames.timer
+        self.frames.start()
         self.saved_settings = SavedSettings(self, self.settings)
         self.saved_settings.restore()
         self.training_commands.update_actions()
@@ -151,8 +157,13 @@ class MainWindow(QMainWindow):
     # -- snapshots to views ------------------------------------------------------------------------
 
     def refresh_views(self) -> None:
-        """Timer slot: the model publishes the newest snapshot to the views, once.
-        Snapshots arriving between ticks are simply replaced: nothing is drawn in a slot."""
+        """Publish the newest snapshot and draw now whatever each visible view has waiting
+        (rates aside). The frame clock does the same, a view or two per frame."""
+        self.frames.flush()
+
+    def _publish(self) -> None:
+        """Each frame: the model hands the views the newest snapshot, once (snapshots arriving
+        between frames are simply replaced); the views draw it when the scheduler says."""
         snap = self.model.publish()
         if snap is not None:
             self.status.show_snapshot(snap, self.training)

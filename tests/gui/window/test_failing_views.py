@@ -2,6 +2,7 @@
 what it missed; the others are drawn as usual, and runs are recorded whatever the runs view
 does."""
 
+import numpy as np
 from gui_helpers import tiny_digits, trained
 
 
@@ -14,8 +15,8 @@ def test_a_failing_view_is_named_and_does_not_blank_the_others(qtbot, window, mo
     snap = trained(qtbot, window, 3)
     assert window.model.shown is snap
     for name in ("weights", "activations"):  # drawn from the snapshot the curves missed
-        assert window.views[name]._snap is snap
-    assert curves._snap is None
+        assert window.views[name].drawing.drawn is snap
+    assert curves.drawing.newest is None
     problem = window.status.problem
     assert problem.isVisible() and problem.text() == (
         "The curves view failed: RuntimeError: boom (tried again at the next change)")
@@ -25,7 +26,7 @@ def test_a_failing_view_is_named_and_does_not_blank_the_others(qtbot, window, mo
     window.training.step(1)
     qtbot.waitUntil(lambda: window.model.latest.step == 4, timeout=20_000)
     window.refresh_views()
-    assert curves._snap is window.model.shown and curves._snap.step == 4
+    assert curves.drawing.drawn is window.model.shown and curves.drawing.drawn.step == 4
     assert not problem.isVisible() and problem.text() == ""
 
 
@@ -44,7 +45,8 @@ def test_a_view_that_missed_the_dataset_is_given_it_at_the_next_change(qtbot, wi
         "The activations view failed: RuntimeError: cannot take it")
     monkeypatch.undo()
     snap = trained(qtbot, window, 2)  # the next change: the new network's snapshot
-    assert activations.spin.maximum() == 39 and activations._snap is snap  # other's last
+    assert activations.spin.maximum() == 39  # the other dataset's last
+    assert activations.drawing.newest is snap
     assert not window.status.problem.isVisible()
 
 
@@ -70,3 +72,26 @@ def test_runs_are_recorded_while_the_runs_view_is_broken(qtbot, window, monkeypa
     qtbot.waitUntil(lambda: runs.keys == [("run", record.run_id)])
     assert runs.table.item(0, 6).text() == "1"  # epochs
     assert not window.status.problem.isVisible()
+
+
+def test_a_view_whose_draw_fails_is_named_until_it_draws_again(qtbot, window, monkeypatch):
+    """The window draws on its frame clock, after the model served the view: a draw that
+    raises is reported as the model reports a failing subscriber, and the others draw."""
+    curves, weights = window.views["curves"], window.views["weights"]
+
+    def broken(snap):
+        raise RuntimeError("cannot draw")
+    monkeypatch.setattr(curves.drawing, "_draw", broken)
+    snap = trained(qtbot, window, 3)
+    assert weights.drawing.drawn is snap and curves.drawing.drawn is None
+    problem = window.status.problem
+    assert problem.isVisible() and problem.text() == (
+        "The curves view failed: RuntimeError: cannot draw (tried again at the next change)")
+    assert window.model.failures["curves"].kind == "draw" and window.errors == []
+    monkeypatch.undo()
+    window.training.step(1)
+    qtbot.waitUntil(lambda: window.model.latest.step == 4, timeout=20_000)
+    window.refresh_views()
+    assert curves.drawing.drawn is window.model.shown
+    np.testing.assert_array_equal(curves.loss_raw.getData()[1], window.model.shown.curves["loss"])
+    assert not problem.isVisible() and window.model.failures == {}

@@ -295,7 +295,7 @@ def test_weights_view_mode_asks_for_gradients(qtbot, window):
     qtbot.waitUntil(lambda: window.model.latest.layers[0].dW is not None, timeout=20_000)
     window.refresh_views()
     view = window.views["weights"]
-    assert window.errors == [] and view._drawn is window.model.latest
+    assert window.errors == [] and view.drawing.drawn is window.model.latest
     assert view.levels[1] > 0
 
 

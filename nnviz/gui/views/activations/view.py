@@ -34,8 +34,9 @@ from nnviz.charts.parts import (
 from nnviz.charts.theme import LIGHT, Theme, size_label
 from nnviz.datasets import Dataset
 from nnviz.engine.losses import softmax
+from nnviz.gui.timing import LIVE_HZ
 from nnviz.gui.views.activations.parts import SATURATED, LayerPanel, probe_forward
-from nnviz.gui.widgets.deferred import DeferredDraw
+from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import chart_help, help_button, reanchor, topic
 from nnviz.session import SessionModel
 
@@ -70,7 +71,7 @@ OUTPUT_HELP = topic(
     "p = softmax(z) for each class · filled: the answer, outlined ◀: the true class")
 
 
-class ActivationsView(DeferredDraw, QWidget):
+class ActivationsView(QWidget):
     """Input, hidden activations and output probabilities of one probe image.
 
     Parameters
@@ -102,7 +103,8 @@ class ActivationsView(DeferredDraw, QWidget):
         super().__init__(parent)
         # The dataset is the model's (the window's; on its own, one of its own).
         self.model = model if model is not None else SessionModel.alone("activations", self)
-        self._snap = None
+        # The newest snapshot, drawn while visible at most LIVE_HZ times a second.
+        self.drawing = DrawSlot(self, self._draw_network, LIVE_HZ, "activations")
         self._shape_key = None  # (run_id, sizes, activations) the panels were built for
         self._probe = 0
         self._rng = np.random.default_rng(0)
@@ -234,11 +236,7 @@ class ActivationsView(DeferredDraw, QWidget):
         key = (snap.run_id, tuple(snap.sizes), tuple(L.activation for L in snap.layers))
         if key != self._shape_key:
             self._rebuild(snap, key)
-        super().show_snapshot(snap)
-
-    def _draw(self, snap) -> None:
-        self._drawn = snap
-        self._draw_network()
+        self.drawing.offer(snap)
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -273,16 +271,13 @@ class ActivationsView(DeferredDraw, QWidget):
         self.input_item.setImage(x, autoLevels=False, levels=(0, 1))
         true = ds.class_names[ds.y_test[self._probe]]
         self.input_caption.set_text(INPUT_CAPTION.format(i=self._probe, true=true))
-        if self._snap is not None and self.isVisible():
-            self._draw_network()
-        else:
-            self._drawn = None  # drawn for another probe: showEvent draws again
-            self._draw_header()
+        self._draw_header()
+        self.drawing.redraw()  # now if visible, else when shown
 
-    def _draw_network(self) -> None:
-        """Forward pass of the probe through the snapshot, drawn into the existing items."""
-        snap, ds = self._snap, self.model.dataset
-        if not self._fits():
+    def _draw_network(self, snap) -> None:
+        """Forward pass of the probe through ``snap``, drawn into the existing items."""
+        ds = self.model.dataset
+        if not self._fits(snap):
             self.probabilities = None
             self._draw_header()
             return
@@ -293,19 +288,20 @@ class ActivationsView(DeferredDraw, QWidget):
         self.output.show(self.probabilities, acts[-1], int(ds.y_test[self._probe]))
         self._draw_header()
 
-    def _fits(self) -> bool:
+    def _fits(self, snap) -> bool:
         """A snapshot whose input and output sizes match the dataset's."""
-        snap, ds = self._snap, self.model.dataset
+        ds = self.model.dataset
         return (snap is not None and ds is not None and snap.sizes[0] == ds.n_features
                 and snap.sizes[-1] == ds.n_classes)
 
     def _draw_header(self) -> None:
         ds, p, theme = self.model.dataset, self.probabilities, self._theme
+        snap = self.drawing.newest
         if ds is None:
             text, color = "No dataset loaded", theme.muted
-        elif self._snap is None:
+        elif snap is None:
             text, color = "No network yet: start training to see its activations", theme.muted
-        elif not self._fits():
+        elif not self._fits(snap):
             text, color = "This network was built for other data: start a new run", theme.muted
         elif p is None:
             text, color = "", theme.muted  # drawn when the view is shown

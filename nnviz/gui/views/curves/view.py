@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
 
 from nnviz.charts.theme import LIGHT, Theme, style_legend, style_plot
 from nnviz.engine.snapshot import TrainingSnapshot
+from nnviz.gui.timing import LIVE_HZ
 from nnviz.gui.views.controls.text import LOSSES
 from nnviz.gui.views.curves.tools import CurveHover, ema, epoch_ticks, layer_label, round_up
-from nnviz.gui.widgets.deferred import DeferredDraw
+from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import chart_help, help_button, topic
 
 # The "?" of the control row and of each plot (by the plot's attribute name).
@@ -128,7 +129,7 @@ class LogAxis(pg.AxisItem):
         return super().tickStrings(values, scale, spacing)
 
 
-class CurvesView(DeferredDraw, QWidget):
+class CurvesView(QWidget):
     """Live training curves of one run.
 
     Parameters
@@ -149,8 +150,8 @@ class CurvesView(DeferredDraw, QWidget):
                  theme: Theme = LIGHT):
         super().__init__(parent)
         self._theme = theme
-        self._snap: TrainingSnapshot | None = None   # newest snapshot received
-        self._drawn: TrainingSnapshot | None = None  # snapshot on screen
+        # The newest snapshot, drawn while visible at most LIVE_HZ times a second.
+        self.drawing = DrawSlot(self, self._draw, LIVE_HZ, "curves")
         self._run_id: int | None = None
         self._n_epochs = -1
         self._smoothing = 0.0
@@ -316,6 +317,10 @@ class CurvesView(DeferredDraw, QWidget):
         else:
             self.slider.setValue(value)
 
+    def show_snapshot(self, snap: TrainingSnapshot) -> None:
+        """Draw ``snap`` (when visible, and in the window when the frame clock says)."""
+        self.drawing.offer(snap)
+
     # -- drawing ----------------------------------------------------------------------------
 
     def _draw(self, snap: TrainingSnapshot) -> None:
@@ -333,13 +338,12 @@ class CurvesView(DeferredDraw, QWidget):
         for i, item in enumerate(self.grad_curves):
             item.setData(step, grad[:, i])
         self._follow_steps(step)
-        self._drawn = snap
-        self._draw_smoothed()
+        self._draw_smoothed(snap)
         if len(snap.history) != self._n_epochs:  # past epochs never change: redo on a new one
             self._draw_epochs(snap.history)
 
-    def _draw_smoothed(self) -> None:
-        c = self._drawn.curves
+    def _draw_smoothed(self, snap: TrainingSnapshot) -> None:
+        c = snap.curves
         self.loss_smooth.setData(c["step"], ema(c["loss"], self._smoothing))
         self.acc_smooth.setData(c["step"], 100 * ema(c["accuracy"], self._smoothing))
 
@@ -410,8 +414,8 @@ class CurvesView(DeferredDraw, QWidget):
     def _on_slider(self, value: int) -> None:
         self._smoothing = value / 1000
         self.smoothing_label.setText(f"{self._smoothing:.3f}")
-        if self._drawn is not None:
-            self._draw_smoothed()
+        if self.drawing.drawn is not None:
+            self._draw_smoothed(self.drawing.drawn)
         self.smoothing_changed.emit(self._smoothing)
 
     def set_log_loss(self, on: bool) -> None:

@@ -3,7 +3,8 @@
 Charts of the training set: sample images per class beside each class's mean image, class
 counts (train / test), the histogram of all pixel values, and a strip of augmented samples
 that follows the augmentation settings. Everything heavy is computed once per dataset in
-:meth:`DataView.set_dataset` (~150 ms for MNIST, see :mod:`.stats`).
+:meth:`DataView.set_dataset` (~150 ms for MNIST, see :mod:`.stats`); the charts are drawn
+while the view is visible (a :class:`DrawSlot`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from nnviz.charts.parts import (
 from nnviz.charts.theme import LIGHT, Theme, style_legend
 from nnviz.datasets import Dataset
 from nnviz.engine.augment import Augmentation, Augmenter
+from nnviz.gui.timing import EPOCH_HZ
 from nnviz.gui.views.data.stats import LEVELS, dataset_stats
+from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import chart_help, set_hint, topic
 from nnviz.session import SessionModel
 
@@ -113,7 +116,11 @@ class DataView(QWidget):
         self._aug = Augmentation()
         self._augmenter: Augmenter | None = None
         self.pixel_counts = self.means = self.augmented = self.strip_indices = None
+        self._chosen = None
         self.strip_seed = 0
+        # (dataset, augmentation, strip seed) to draw, while visible.
+        self.drawing = DrawSlot(self, self._draw, EPOCH_HZ, "data")
+        self._charted = None  # the dataset whose samples, counts and histogram are drawn
         self.summary = QLabel("No dataset loaded.")
         self.summary.setWordWrap(True)  # a long source path must not widen the dock
         self.shuffle_button = QPushButton("Shuffle augmented draws")
@@ -186,11 +193,13 @@ class DataView(QWidget):
         return self.glw.ci
 
     def set_dataset(self, ds: Dataset) -> None:
-        """Show ``ds`` and redraw all. Its :func:`dataset_stats` are computed here (~150 ms for
-        MNIST) unless the window computed them off the GUI thread while loading."""
+        """Show ``ds`` and redraw all (while visible). Its :func:`dataset_stats` are computed
+        here (~150 ms for MNIST) unless the window computed them off the GUI thread while
+        loading."""
         k = ds.n_classes
         stats = dataset_stats(ds, SAMPLES_PER_CLASS)
         self.pixel_counts, self.means, chosen = stats.pixel_counts, stats.means, stats.chosen
+        self._chosen = chosen
         picks = np.round(np.linspace(0, k - 1, STRIP_IMAGES + 2)[1:-1]).astype(int)
         self.strip_indices = chosen[picks, 0]
         if self._augmenter is None or self._augmenter.image_shape != tuple(ds.image_shape):
@@ -199,20 +208,21 @@ class DataView(QWidget):
             f"<b>{ds.name}</b>: {len(ds.x_train):,} training, {len(ds.x_val):,} validation and "
             f"{len(ds.x_test):,} test images of {ds.image_shape[0]}×{ds.image_shape[1]} "
             f"pixels, {k} classes")
-        self._draw_samples(chosen)
-        self._draw_counts()
-        self._draw_histogram()
-        self._draw_strip()
+        self._offer()
 
     def set_augmentation(self, aug: Augmentation) -> None:
         """Follow the training's augmentation settings: the strip is drawn again (same seed)."""
         self._aug = aug
-        self._draw_strip()
+        self._offer()
 
     def shuffle(self) -> None:
         """New augmented draws of the same images."""
         self.strip_seed += 1
-        self._draw_strip()
+        self._offer()
+
+    def _offer(self) -> None:
+        if self.model.dataset is not None:
+            self.drawing.offer((self.model.dataset, self._aug, self.strip_seed))
 
     def set_theme(self, theme: Theme) -> None:
         self.glw.setBackground(theme.background)
@@ -232,9 +242,18 @@ class DataView(QWidget):
 
     # -- drawing -------------------------------------------------------------------------
 
-    def _draw_samples(self, chosen: np.ndarray) -> None:
+    def _draw(self, item: tuple) -> None:
+        """Draw the charts of a new dataset, and the strip of ``(ds, aug, seed)``."""
+        ds, aug, seed = item
+        if ds is not self._charted:
+            self._draw_samples(ds, self._chosen)
+            self._draw_counts(ds)
+            self._draw_histogram()
+            self._charted = ds
+        self._draw_strip(ds, aug, seed)
+
+    def _draw_samples(self, ds: Dataset, chosen: np.ndarray) -> None:
         """Samples (levels 0..1) and, in a column to their right, means (levels 0..max)."""
-        ds = self.model.dataset
         h, w = ds.image_shape
         images = np.full((chosen.size, h, w), np.nan, dtype=np.float32)
         valid = chosen.reshape(-1) >= 0
@@ -252,8 +271,7 @@ class DataView(QWidget):
         self.samples_plot.setTitle(f"Samples and class means ({ds.name})",
                                    size=TITLE_SIZE)
 
-    def _draw_counts(self) -> None:
-        ds = self.model.dataset
+    def _draw_counts(self, ds: Dataset) -> None:
         k = np.arange(ds.n_classes)
         train = np.bincount(ds.y_train, minlength=ds.n_classes)
         test = np.bincount(ds.y_test, minlength=ds.n_classes)
@@ -275,18 +293,15 @@ class DataView(QWidget):
         self.captions["histogram"].set_text(
             CAPTIONS["histogram"].format(n=int(counts.sum()), zero=zero))
 
-    def _draw_strip(self) -> None:
-        ds = self.model.dataset
-        if ds is None:
-            return
+    def _draw_strip(self, ds: Dataset, aug: Augmentation, seed: int) -> None:
         h, w = ds.image_shape
         x = ds.x_train[self.strip_indices]
-        rng = np.random.default_rng(self.strip_seed)
-        self.augmented = self._augmenter(np.repeat(x, STRIP_COPIES, axis=0), self._aug, rng)
+        rng = np.random.default_rng(seed)
+        self.augmented = self._augmenter(np.repeat(x, STRIP_COPIES, axis=0), aug, rng)
         originals = tile(x.reshape(-1, h, w), 1)
         copies = tile(self.augmented.reshape(-1, h, w), STRIP_COPIES)
         gap = np.full((len(originals), STRIP_GAP), np.nan, dtype=np.float32)
         self.strip_item.setImage(np.hstack([originals, gap, copies]), autoLevels=False,
                                  levels=(0, 1))
-        self.strip_plot.setTitle(f"Augmented samples (seed {self.strip_seed})", size=TITLE_SIZE)
-        self.captions["strip"].set_text(CAPTIONS["strip"].format(aug=describe(self._aug)))
+        self.strip_plot.setTitle(f"Augmented samples (seed {seed})", size=TITLE_SIZE)
+        self.captions["strip"].set_text(CAPTIONS["strip"].format(aug=describe(aug)))

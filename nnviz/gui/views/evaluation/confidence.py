@@ -89,10 +89,11 @@ class ConfidencePage(QWidget):
         The network's output for the spoiled image shown.
     """
 
-    def __init__(self, n_robust: int, parent=None):
+    def __init__(self, n_robust: int, model, parent=None):
         super().__init__(parent)
+        self.model = model  # the session's: its dataset is the one evaluated
         self.ev: Evaluation | None = None
-        self.net = self.ds = None
+        self.net = None
         self.selected: int | None = None
         self.threshold_readout = ""
         self.preview_probabilities = None
@@ -182,9 +183,9 @@ class ConfidencePage(QWidget):
         self.readout.setText("")
         self.progress.hide()
 
-    def show_evaluation(self, ev: Evaluation, net, ds, selected: int) -> None:
+    def show_evaluation(self, ev: Evaluation, net, selected: int) -> None:
         """Draw ``ev``'s threshold curve; ``net`` answers for the spoiled preview."""
-        self.ev, self.net, self.ds, self.selected = ev, net, ds, selected
+        self.ev, self.net, self.selected = ev, net, selected
         self.threshold_chart.show(*ev.threshold_curve())
         self.draw_threshold()
         self.draw_preview()
@@ -228,7 +229,7 @@ class ConfidencePage(QWidget):
         level = spoiler.max_level * self.level.value() / 100
         self.level_label.setText(spoiler.describe(round(level, 3)))
         self.robustness.set_marker(kind, level)
-        ds, i = self.ds, self.selected
+        ds, i = self.model.dataset, self.selected
         if ds is None or i is None or self.net is None:
             return
         rng = spoil_rng(0, kind)

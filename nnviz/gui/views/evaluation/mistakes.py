@@ -88,10 +88,10 @@ class MistakesPage(QWidget):
     send_to_pad = Signal(int)
     selected_changed = Signal(int)
 
-    def __init__(self, parent=None):
+    def __init__(self, model, parent=None):
         super().__init__(parent)
+        self.model = model  # the session's: its dataset is the one evaluated
         self.ev: Evaluation | None = None
-        self.ds = None
         self.cell: tuple[int, int] | None = None
         self.selected: int | None = None
         self._build_controls()
@@ -159,7 +159,8 @@ class MistakesPage(QWidget):
             part.set_theme(theme)
 
     def set_dataset(self, ds) -> None:
-        self.ds, self.cell, self.selected = ds, None, None
+        """A new dataset: its classes label the matrix; nothing is selected."""
+        self.cell, self.selected = None, None
         self.confusion.set_classes(ds.class_names)
 
     def clear(self) -> None:
@@ -212,7 +213,8 @@ class MistakesPage(QWidget):
         ev = self.ev
         if ev is None:
             return
-        names = self.ds.class_names
+        ds = self.model.dataset
+        names = ds.class_names
         if self.cell is None:
             indices = ev.misclassified
             title = f"All {len(indices):,} mistakes, most confident first"
@@ -222,7 +224,7 @@ class MistakesPage(QWidget):
             indices = indices[np.argsort(-ev.confidence[indices], kind="stable")]
             what = "right" if t == p else f"said {names[p]}"
             title = f"True {names[t]}, {what}: {len(indices):,} images"
-        self.gallery.show(ev, self.ds.x_test, names, indices, title)
+        self.gallery.show(ev, ds.x_test, names, indices, title)
         self.gallery.select(self.selected)
         self.showing.setText(title)
         self.all_button.setEnabled(self.cell is not None)

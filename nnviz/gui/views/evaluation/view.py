@@ -7,8 +7,9 @@ accuracy when the network answers only above a confidence threshold, accuracy as
 images are spoiled, and a spoiled image.
 
 The evaluation runs off the GUI thread (:mod:`.jobs`) each time a snapshot
-brings a new epoch or a new run, and only while the view is visible; the robustness curves
-(the slow part, ~0.5 s for MNIST) only while their page is shown.
+brings a new epoch or a new run, and only while the view is visible (its :class:`DrawSlot`
+holds what to evaluate); the robustness curves (the slow part, ~0.5 s for MNIST) only while
+their page is shown.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from PySide6.QtWidgets import (
 
 from nnviz.analysis.evaluation import Evaluation, summary_text
 from nnviz.charts.theme import LIGHT, Theme
+from nnviz.gui.timing import EPOCH_HZ
 from nnviz.gui.views.evaluation.confidence import ConfidencePage
 from nnviz.gui.views.evaluation.jobs import ROBUSTNESS_N, EvaluationJobs
 from nnviz.gui.views.evaluation.mistakes import MistakesPage
+from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import help_button, topic
 from nnviz.session import SessionModel
 
@@ -84,7 +87,8 @@ class EvaluationView(QWidget):
         # The dataset is the model's (the window's; on its own, one of its own).
         self.model = model if model is not None else SessionModel.alone("evaluation", self)
         self._theme = theme
-        self._source = None        # ("snap", snapshot) or ("model", net, loss)
+        # What to evaluate, ("snap", snapshot) or ("model", net, loss): taken while visible.
+        self.drawing = DrawSlot(self, self._evaluate, EPOCH_HZ, "evaluation")
         self._key = None           # identifies what _source evaluates to
         self._snap_key = None      # (run_id, epochs_done) of the last snapshot seen
         self._requested = None     # key of the last evaluation asked for
@@ -108,8 +112,8 @@ class EvaluationView(QWidget):
         self._show_message("No network yet: start training or load a model")
 
     def _build(self) -> None:
-        self.mistakes = MistakesPage()
-        self.confidence = ConfidencePage(self.robustness_n)
+        self.mistakes = MistakesPage(self.model)
+        self.confidence = ConfidencePage(self.robustness_n, self.model)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.mistakes, "Mistakes")
         self.tabs.addTab(self.confidence, "Confidence and robustness")
@@ -156,30 +160,35 @@ class EvaluationView(QWidget):
         """Evaluate on ``ds.x_test``; what was shown for another dataset is cleared."""
         self.mistakes.set_dataset(ds)
         self._clear("Evaluating…")
-        self._request()
+        self.drawing.redraw()
+
+    @property
+    def _source(self):
+        """("snap", snapshot) or ("model", net, loss): what is (to be) evaluated, or None."""
+        return self.drawing.newest
 
     def show_snapshot(self, snap) -> None:
         """Follow training: evaluate again when the run or the number of epochs changed."""
-        key = (snap.run_id, snap.epochs_done)
-        if key != self._snap_key or self._source[0] == "snap":
+        key, source = (snap.run_id, snap.epochs_done), self._source
+        if key != self._snap_key or source is None or source[0] == "snap":
             # The newest weights, for whenever it evaluates: on being shown mid-epoch, or on
             # Refresh, it judges the network as it is, not as the epoch began.
-            self._source = ("snap", snap)
+            source = ("snap", snap)
         if key != self._snap_key:
             self._snap_key = key
             self._key = ("snap", *key)
-            self._request()
+        self.drawing.offer(source)  # a source already asked for is not evaluated again
 
     def set_model(self, net, loss_name: str = "cross_entropy") -> None:
         """Evaluate a loaded model (a copy of ``net`` is kept)."""
         net = net.copy()
-        self._source, self._key = ("model", net, loss_name), ("model", id(net))
-        self._request()
+        self._key = ("model", id(net))
+        self.drawing.offer(("model", net, loss_name))
 
     def refresh(self) -> None:
         """Evaluate the current network again (and its robustness, when shown)."""
         self._requested = self._robust_key = None
-        self._request()
+        self.drawing.redraw()
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -205,6 +214,11 @@ class EvaluationView(QWidget):
         self.confidence.set_threshold(t)
 
     # -- computing -----------------------------------------------------------------------------
+
+    def _evaluate(self, source) -> None:
+        """The slot's draw: ask for what is not asked for yet (``source`` is :attr:`_source`)."""
+        self._request()
+        self._maybe_robustness()
 
     def _request(self) -> None:
         """Ask for an evaluation of the current source, unless hidden or already asked."""
@@ -249,9 +263,9 @@ class EvaluationView(QWidget):
         self.mistakes.show_evaluation(ev)
         if self.selected is None or self.selected >= ev.n:
             self.mistakes.select(int(ev.misclassified[0]) if ev.n_errors else 0)
-        self.confidence.show_evaluation(ev, self.network, self.model.dataset, self.selected)
+        self.confidence.show_evaluation(ev, self.network, self.selected)
         self.updated.emit()
-        self._maybe_robustness()
+        self.drawing.redraw()  # its robustness: now if its page is shown, else when shown
 
     def _on_robustness(self, result) -> None:
         self.robustness = result.curves
@@ -262,11 +276,6 @@ class EvaluationView(QWidget):
         self.status.setText("")
         self.confidence.progress.hide()
         self._show_message(f"Evaluation failed: {message}", self._theme.bad)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self._request()
-        self._maybe_robustness()
 
     def closeEvent(self, event) -> None:
         self.jobs.cancel()

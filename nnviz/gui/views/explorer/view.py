@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.engine.network import MLP
+from nnviz.gui.timing import FOLLOW_HZ
 from nnviz.gui.views.explorer.answer import AnswerPanel
 from nnviz.gui.views.explorer.cells.view import CellView
 from nnviz.gui.views.explorer.diagram.view import NetworkDiagram
@@ -40,10 +41,10 @@ from nnviz.gui.views.explorer.drawpad.view import DrawPad
 from nnviz.gui.views.explorer.learn_panel import LearnThisPanel
 from nnviz.gui.views.explorer.stepper.view import StepperView
 from nnviz.gui.views.explorer.unit_inspector.view import UnitInspector
+from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import help_button, topic
 from nnviz.gui.workers.tasks import Lane, Task
 from nnviz.session import ExplorerModel, SessionModel
-from nnviz.session.explorer import FOLLOW_HZ
 
 SOURCE_HELP = topic(
     "explorer.source", "Test images and the network",
@@ -84,10 +85,12 @@ class ExplorerView(QWidget):
                                       strict=self.model.strict)
         self.explorer.add_failure_listener(self.model.report)  # the window's status line
         self.latency_ms = float("nan")
-        self._follow_timer = QTimer(self, singleShot=True,
-                                    timeout=lambda: self.show_snapshot(self.explorer.pending))
         self._loading_test = False
         self._build()
+        # The training run's newest snapshot, taken while following and visible, at most
+        # FOLLOW_HZ times a second (a rate the user sees: kept by the view alone too).
+        self.drawing = DrawSlot(self, self.explorer.follow_snapshot, FOLLOW_HZ, "explorer",
+                                when=self.follow.isChecked, pace_alone=True)
         self._connect()
         self._shortcuts()
         self.set_theme(theme)
@@ -200,29 +203,16 @@ class ExplorerView(QWidget):
 
     def show_snapshot(self, snap) -> None:
         """Offer the training run's network in ``snap``: taken at most FOLLOW_HZ times a
-        second and only while following and visible. A snapshot held back by either is
-        taken later (the newest one: when training pauses, no further snapshot would come)."""
-        ex = self.explorer
-        ex.offer_snapshot(snap)
-        if self._held_while_hidden():
-            return
-        wait = ex.take_pending()
-        if wait > 0 and not self._follow_timer.isActive():
-            self._follow_timer.start(int(1000 * wait) + 1)
-
-    def _held_while_hidden(self) -> bool:
-        """The "draw only while visible" gate: hidden, the explorer takes no snapshot of the
-        run it shows (showEvent takes the newest); a new run's it takes at once."""
-        return not self.isVisible() and not self.explorer.is_new_run(self.explorer.pending)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.show_snapshot(self.explorer.pending)
+        second and only while following and visible (the view's draw slot); a new run's at
+        once, even hidden. A snapshot held back is taken later (the newest one: when training
+        pauses, no further snapshot would come)."""
+        new_run = self.explorer.is_new_run(snap)
+        self.drawing.offer(snap, at_once=new_run and self.follow.isChecked())
 
     def _on_follow(self, on: bool) -> None:
         self.explorer.set_follow(on)
         if on:
-            self.show_snapshot(self.explorer.pending)
+            self.drawing.offer(self.drawing.newest, at_once=True)  # the newest, at once
 
     def show_network(self, ex: ExplorerModel) -> None:
         """This widget's own part of the model: where the network came from, following."""

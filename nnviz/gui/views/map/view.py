@@ -29,7 +29,10 @@ from nnviz.analysis.embedding import SUBSET_SEED, LayerMap, choose_subset, layer
 from nnviz.charts.map_scene import METHOD_NAMES, MapScene, describe_snapshot
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.datasets import Dataset
+from nnviz.engine.snapshot import TrainingSnapshot
+from nnviz.gui.timing import EPOCH_HZ
 from nnviz.gui.views.map.jobs import MapJobs
+from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import chart_help, help_button, topic
 from nnviz.session import SessionModel
 
@@ -82,8 +85,9 @@ class MapView(QWidget):
         super().__init__(parent)
         # The dataset is the model's (the window's; on its own, one of its own).
         self.model = model if model is not None else SessionModel.alone("map", self)
-        self._snap = None
-        self._model = None  # a loaded MLP, used until the next snapshot
+        # The network to map, a snapshot or a loaded MLP (used until the next snapshot):
+        # mapped while visible.
+        self.drawing = DrawSlot(self, self._take_source, EPOCH_HZ, "map")
         self._sizes: tuple[int, ...] | None = None
         self._requested_key = None
         self._drawn_source = None  # the run or model of the map drawn (see _key)
@@ -185,17 +189,14 @@ class MapView(QWidget):
     def show_snapshot(self, snap) -> None:
         """Keep ``snap`` as the network to map; with "refresh every epoch" on, map it when
         its run or its finished epochs differ from the map's (only while visible)."""
-        self._snap, self._model = snap, None
         self._set_sizes(tuple(snap.sizes))
-        self._maybe_auto()
+        self.drawing.offer(snap)
 
     def set_model(self, net) -> None:
         """Map ``net`` (a loaded model; copied) now, or when next shown."""
-        self._model, self._snap = net.copy(), None
         self._set_sizes(tuple(net.sizes))
         self._requested_key = None
-        if self.isVisible():
-            self.refresh()
+        self.drawing.offer(net.copy())
 
     def refresh(self) -> None:
         """Map the current network with the chosen layer, method and number of points;
@@ -224,6 +225,24 @@ class MapView(QWidget):
 
     # -- when to map -----------------------------------------------------------------------
 
+    @property
+    def _snap(self) -> TrainingSnapshot | None:
+        source = self.drawing.newest
+        return source if isinstance(source, TrainingSnapshot) else None
+
+    @property
+    def _model(self):
+        source = self.drawing.newest
+        return None if source is None or isinstance(source, TrainingSnapshot) else source
+
+    def _take_source(self, source) -> None:
+        """The slot's draw: a snapshot is mapped as "refresh every epoch" says, a loaded
+        model at once."""
+        if isinstance(source, TrainingSnapshot):
+            self._maybe_auto()
+        elif self._key() != self._requested_key:
+            self.refresh()
+
     def _set_sizes(self, sizes: tuple[int, ...]) -> None:
         """Name the layers of a network of these sizes; keep the choice when they match."""
         if sizes == self._sizes:
@@ -248,7 +267,7 @@ class MapView(QWidget):
             self._request(auto=True)
 
     def _has_source(self) -> bool:
-        has_network = self._snap is not None or self._model is not None
+        has_network = self.drawing.newest is not None
         return self.model.dataset is not None and has_network
 
     def _request(self, auto: bool = False) -> None:
@@ -316,7 +335,3 @@ class MapView(QWidget):
         if i is not None:
             ev.accept()
             self.probe_requested.emit(int(self.layer_map.indices[i]))
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self._maybe_auto()

@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.charts.theme import LIGHT, Theme
+from nnviz.gui.timing import EPOCH_HZ
 from nnviz.gui.views.runs.compare import CompareView
+from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import help_button, topic
 from nnviz.runs.library import LibraryEntry, LibraryError, RunLibrary
 from nnviz.runs.record import RunRecord
@@ -77,7 +79,8 @@ class RunsView(QWidget):
         self.entries: list[LibraryEntry] = []
         self.keys: list[tuple] = []          # the table's rows, in order
         self._checked: set[tuple] = set()
-        self._dirty = False
+        # The session's runs changed: the table is filled again while visible.
+        self.drawing = DrawSlot(self, lambda runs: self._refresh_table(), EPOCH_HZ, "runs")
         self.compare = CompareView(theme=theme)
         self._build()
         self.set_theme(theme)
@@ -136,9 +139,7 @@ class RunsView(QWidget):
     def show_runs(self, runs: tuple[RunRecord, ...]) -> None:
         """The model's runs changed (one appeared, gained an epoch or a name): the table
         follows, now if visible, else when shown."""
-        self._dirty = True
-        if self.isVisible():
-            self._refresh_table()
+        self.drawing.offer(runs)
 
     def set_library(self, library: RunLibrary | None) -> None:
         """List ``library`` (None: no library, saving disabled)."""
@@ -258,7 +259,6 @@ class RunsView(QWidget):
         else:
             t.setCurrentCell(-1, -1)  # no focus frame on a row nobody chose
         t.blockSignals(False)
-        self._dirty = False
         self._update_comparison()
         self._update_buttons()
 
@@ -293,11 +293,6 @@ class RunsView(QWidget):
         self.save_button.setEnabled(key is not None and key[0] == "run" and self.library is not None)
         self.load_button.setEnabled(key is not None)
         self.delete_button.setEnabled(key is not None and key[0] == "library")
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._dirty:
-            self._refresh_table()
 
     # -- buttons (dialogs) ------------------------------------------------------------------------
 

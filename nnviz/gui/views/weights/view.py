@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from nnviz.charts.parts import tile
 from nnviz.charts.theme import LIGHT, Theme, style_plot
 from nnviz.engine.snapshot import TrainingSnapshot
+from nnviz.gui.timing import LIVE_HZ
 from nnviz.gui.views.weights.parts import (
     MODES,
     READING,
@@ -41,7 +42,7 @@ from nnviz.gui.views.weights.parts import (
     short_number,
     symmetric_level,
 )
-from nnviz.gui.widgets.deferred import DeferredDraw
+from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import chart_help, help_button, set_hint, topic
 
 PAGE = 256        # tiles per page: 16 × 16 receptive fields of 28 × 28 fill a 1600×1000 window
@@ -94,7 +95,7 @@ def mosaic(W: np.ndarray, image_shape: tuple[int, int], cols: int, pad: int = 1,
                 dtype=np.result_type(W.dtype, np.float32))
 
 
-class WeightsView(DeferredDraw, QWidget):
+class WeightsView(QWidget):
     """Receptive fields / weight matrices of one layer and its weight histogram.
 
     Signals
@@ -111,8 +112,8 @@ class WeightsView(DeferredDraw, QWidget):
     def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT):
         super().__init__(parent)
         self._theme = theme
-        self._snap: TrainingSnapshot | None = None
-        self._drawn: TrainingSnapshot | None = None
+        # The newest snapshot, drawn while visible at most LIVE_HZ times a second.
+        self.drawing = DrawSlot(self, self._draw, LIVE_HZ, "weights")
         self._run_key = None            # (run_id, sizes) of the network shown
         self._config_key = None         # what the axes, titles and caption were set up for
         self._mode, self._layer, self._page = "W", 0, 0
@@ -231,10 +232,12 @@ class WeightsView(DeferredDraw, QWidget):
 
     # -- drawing ----------------------------------------------------------------------------
 
+    def show_snapshot(self, snap: TrainingSnapshot) -> None:
+        """Draw ``snap`` (when visible, and in the window when the frame clock says)."""
+        self.drawing.offer(snap)
+
     def _redraw(self) -> None:
-        snap = self._drawn or self._snap
-        if snap is not None and self.isVisible():
-            self._draw(snap)
+        self.drawing.redraw()
 
     def _draw(self, snap: TrainingSnapshot) -> None:
         if (snap.run_id, snap.sizes) != self._run_key:
@@ -263,7 +266,6 @@ class WeightsView(DeferredDraw, QWidget):
         self.colorbar.setLevels(self.levels)
         self.colorbar.axis.setTicks([[(v, short_number(v)) for v in (-m, -m / 2, 0.0, m / 2, m)]])
         self.histogram.show_weights(L.W, L.W0, self._layer)
-        self._drawn = snap
 
     def _tile_shape(self, n_in: int) -> tuple[int, int] | None:
         """(h, w) when the shown layer's inputs are image pixels, else None (a matrix)."""
