@@ -28,8 +28,9 @@ EMIT_INTERVAL_S = 0.045
 live views aim at, while a snapshot (a copy of every weight) stays a small share of a step."""
 
 POLL_S = 0.05
-"""The training relay's thread blocks this long on the message pipe before it looks whether
-it should stop: stopping waits at most 50 ms, and an idle relay wakes 20 times a second."""
+"""A process relay's reader thread (training, maps) blocks this long on the message pipe
+before it looks whether it should stop or its process died: stopping waits at most 50 ms,
+and an idle relay wakes 20 times a second."""
 
 # -- the views' declared rates (at most this many draws per second) ----------------------------
 
@@ -47,9 +48,6 @@ table to a changed record, the data view to its settings: 4 Hz is prompt enough.
 
 # -- other timers ------------------------------------------------------------------------------
 
-MAP_POLL_MS = 25
-"""The map process' messages are read every 25 ms while a map is being made: t-SNE's
-progress moves smoothly, and an idle poll costs nothing (the timer stops when done)."""
 
 DRAWPAD_EMIT_MS = 16
 """The drawing pad announces a changed image at most once a frame during a stroke."""

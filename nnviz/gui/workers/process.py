@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from nnviz.engine.config import TrainConfig
 from nnviz.engine.snapshot import refreeze
+from nnviz.gui.timing import EMIT_INTERVAL_S as EMIT_INTERVAL
 from nnviz.gui.workers.relay import ProcessEnded, ProcessRelay
 from nnviz.runtime.messages import (
     AddEpoch,
@@ -32,8 +33,6 @@ from nnviz.runtime.messages import (
 )
 from nnviz.runtime.training_server import FINISHED, PAUSED, STOPPED, restore_initial, serve
 from nnviz.session import SessionModel
-
-EMIT_INTERVAL = 0.045  # s between snapshots while training: ~22 a second, the window's rate
 
 
 class TrainingProcess(QObject):
@@ -83,7 +82,8 @@ class TrainingProcess(QObject):
         if net.sizes[0] != ds.n_features or net.sizes[-1] < ds.n_classes:
             raise ValueError(f"the model takes {net.sizes[0]} inputs and {net.sizes[-1]} classes; "
                              f"{ds.name} has {ds.n_features} and {ds.n_classes}")
-        config = config or TrainConfig(hidden=net.sizes[1:-1], activation=tuple(net.activation_names))
+        config = config or TrainConfig(hidden=net.sizes[1:-1],
+                                       activation=tuple(net.activation_names))
         self.model.set_config(config)
         self._run_id += 1
         params = {k: v.copy() for k, v in net.parameters().items()}
@@ -128,7 +128,7 @@ class TrainingProcess(QObject):
         self._set_state(STOPPED)
         return ok
 
-    # -- commands ------------------------------------------------------------------------------------
+    # -- commands ------------------------------------------------------------------------------
 
     def train(self) -> None:
         self._send(Resume())

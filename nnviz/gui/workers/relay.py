@@ -38,10 +38,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from nnviz.gui.timing import POLL_S
 from nnviz.runtime.messages import Quit
 from nnviz.runtime.processes import ServerProcess
-
-POLL_S = 0.05  # how soon the reader notices a stop request or a dead process
 
 
 @dataclass(frozen=True)

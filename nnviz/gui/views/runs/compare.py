@@ -176,7 +176,8 @@ class CompareView(QWidget):
             item.show()
         for plot, item, kind, fmt in ((self.loss_plot, slot.test_loss, "test loss", "{:.4f}"),
                                       (self.loss_plot, slot.train_loss, "training loss", "{:.4f}"),
-                                      (self.acc_plot, slot.test_accuracy, "test accuracy", "{:.2f} %")):
+                                      (self.acc_plot, slot.test_accuracy, "test accuracy",
+                                       "{:.2f} %")):
             self.hovers[plot].forget(item)
             self.hovers[plot].track(f"{s.name}: {kind}", item, fmt)
 

@@ -155,7 +155,8 @@ class RunsView(QWidget):
         if problems:
             n = len(problems)
             self.message.setText(f"{n} file{'s' if n > 1 else ''} in the library could not be read "
-                                 f"and {'are' if n > 1 else 'is'} not listed: " + "; ".join(problems))
+                                 f"and {'are' if n > 1 else 'is'} not listed: "
+                                 + "; ".join(problems))
         else:
             self.message.setText("")
         self.message.setVisible(bool(problems))
@@ -242,7 +243,8 @@ class RunsView(QWidget):
             check = QTableWidgetItem()
             check.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
                            | Qt.ItemFlag.ItemIsSelectable)
-            check.setCheckState(Qt.CheckState.Checked if key in self._checked else Qt.CheckState.Unchecked)
+            checked = key in self._checked
+            check.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
             check.setToolTip("Tick to include this run in the comparison below.")
             acc = rec.metrics.test_accuracy
             texts = (rec.name, where, rec.architecture_text, rec.dataset or "—",
@@ -252,7 +254,8 @@ class RunsView(QWidget):
             for col, text in enumerate(texts, start=NAME):
                 item = QTableWidgetItem(text)
                 if col in (ACCURACY, EPOCHS):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
                 t.setItem(i, col, item)
         if selected in self.keys:
             t.selectRow(self.keys.index(selected))
@@ -290,7 +293,8 @@ class RunsView(QWidget):
 
     def _update_buttons(self) -> None:
         key = self.selected_key()
-        self.save_button.setEnabled(key is not None and key[0] == "run" and self.library is not None)
+        self.save_button.setEnabled(key is not None and key[0] == "run"
+                                    and self.library is not None)
         self.load_button.setEnabled(key is not None)
         self.delete_button.setEnabled(key is not None and key[0] == "library")
 
@@ -306,9 +310,9 @@ class RunsView(QWidget):
             return
         try:
             if name.strip() and self.library is not None and name.strip() in self.library:
-                answer = QMessageBox.question(self, "Replace the model?",
-                                              f"The library already has a model named {name.strip()!r}. "
-                                              "Replace it?")
+                answer = QMessageBox.question(
+                    self, "Replace the model?",
+                    f"The library already has a model named {name.strip()!r}. Replace it?")
                 if answer != QMessageBox.StandardButton.Yes:
                     return
                 self.save_run(key[1], name, overwrite=True)

@@ -85,12 +85,14 @@ def test_checked_runs_overlay_exactly_their_histories(view, snaps):
         x, y = slot.test_loss.getData()
         assert x.tolist() == epochs and y.tolist() == [r["test_loss"] for r in h]
         assert slot.train_loss.getData()[1].tolist() == [r["train_loss"] for r in h]
-        np.testing.assert_allclose(slot.test_accuracy.getData()[1], [100 * r["test_accuracy"] for r in h])
+        np.testing.assert_allclose(slot.test_accuracy.getData()[1],
+                                   [100 * r["test_accuracy"] for r in h])
     assert [label.text for _, label in cmp.legend.items] == ["run 2", "run 1"]
     assert not cmp.empty.isVisible()
     view.set_checked(("run", 2), False)
     assert [r.name for r in cmp.records] == ["run 1"]
-    assert cmp.curves[0].test_loss.getData()[1].tolist() == [r["test_loss"] for r in snaps[1].history]
+    test_loss = [r["test_loss"] for r in snaps[1].history]
+    assert cmp.curves[0].test_loss.getData()[1].tolist() == test_loss
     assert not cmp.curves[1].test_loss.isVisible() and len(cmp.legend.items) == 1
     view.set_checked(("run", 1), False)
     assert cmp.records == [] and cmp.empty.isVisible() and not cmp.legend.isVisible()
@@ -105,7 +107,8 @@ def test_the_hyperparameter_table_makes_differing_values_bold(view):
     rows = {t.verticalHeaderItem(i).text(): i for i in range(t.rowCount())}
 
     def row(label):
-        return [(t.item(rows[label], j).text(), t.item(rows[label], j).font().bold()) for j in range(3)]
+        return [(t.item(rows[label], j).text(), t.item(rows[label], j).font().bold())
+                for j in range(3)]
 
     assert row("learning rate") == [("0.001", True), ("0.003", True), ("0.001", True)]
     assert row("hidden layers") == [("24", True), ("32, 16", True), ("32, 16", True)]
@@ -135,7 +138,8 @@ def test_saved_runs_are_listed_and_load_bit_identical(view, library, snaps, qtbo
         view.load_key(("library", "lr 3e-3"))
     net, record = blocker.args
     for L, layer in zip(snaps[2].layers, net.layers):
-        assert layer.W.dtype == L.W.dtype and np.array_equal(layer.W, L.W) and np.array_equal(layer.b, L.b)
+        assert layer.W.dtype == L.W.dtype
+        assert np.array_equal(layer.W, L.W) and np.array_equal(layer.b, L.b)
     assert record.config == CONFIGS[2] and record.history == snaps[2].history
     assert record.dataset == "tiny-digits" and record.name == "lr 3e-3"
     # A library row compares like a session run: the same history.
@@ -144,7 +148,8 @@ def test_saved_runs_are_listed_and_load_bit_identical(view, library, snaps, qtbo
         r["test_loss"] for r in snaps[2].history]
 
 
-def test_the_buttons_save_load_and_delete_through_their_dialogs(view, library, snaps, qtbot, monkeypatch):
+def test_the_buttons_save_load_and_delete_through_their_dialogs(view, library, snaps, qtbot,
+                                                                 monkeypatch):
     monkeypatch.setattr(runs_module.QInputDialog, "getText", lambda *a, **k: ("first", True))
     monkeypatch.setattr(runs_module.QMessageBox, "question",
                         lambda *a, **k: runs_module.QMessageBox.StandardButton.Yes)

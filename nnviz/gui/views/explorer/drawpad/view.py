@@ -19,12 +19,12 @@ from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
 from nnviz.charts.theme import LIGHT, Theme
+from nnviz.gui.timing import DRAWPAD_EMIT_MS as EMIT_MS
 from nnviz.gui.widgets.help import help_button, set_hint, topic
 
 CANVAS = 280          # canvas side, pixels (10 × a 28 × 28 MNIST image)
 BRUSH = 18            # default brush diameter on the 280 canvas, pixels
 UNDO_DEPTH = 20       # canvases kept for undo
-EMIT_MS = 16          # at most one image_changed per this many ms during a stroke
 HELP = topic(
     "drawpad.pad", "Drawing pad",
     "Draw a digit with the left mouse button and erase with the right one: white ink on "

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from nnviz.analysis.notation import equation_html
 from nnviz.analysis.stepper import Step, Stepper, softmax_steps
 from nnviz.charts.theme import LIGHT, Theme
+from nnviz.gui.timing import STEPPER_RUN_MS as RUN_MS
 from nnviz.gui.views.explorer.stepper.plots import StepPlot
 from nnviz.gui.views.explorer.stepper.topics import (
     CHARTS_HELP,
@@ -40,7 +41,6 @@ from nnviz.gui.views.explorer.stepper.topics import (
 from nnviz.gui.widgets.help import chart_help, help_button
 from nnviz.gui.widgets.mathtext import math_font
 
-RUN_MS = 700          # Space: one step per RUN_MS
 T_RANGE = (-10, 10)   # slider ticks; T = 2^(tick/5): 0.25 … 4
 
 
