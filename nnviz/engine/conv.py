@@ -6,7 +6,8 @@ k×k×C patch under every output pixel is a strided *view* of the (padded) input
 kernels ``(C_out, k·k·C)`` whose result is already the NHWC output. Backward is one GEMM for
 ``dW`` and, for the input gradient, k² small GEMMs, one per kernel offset, each added onto
 the pixels it touched by one slice-add (:func:`col2im_gemm`): never a loop over pixels or
-examples.
+examples. A one-channel input (the first layer on greyscale images) takes its patches as
+columns instead (:func:`im2col_t`), and every ``db`` is a GEMV (:func:`sum_rows`).
 
 ``W`` of a convolution is ``(C_out, k, k, C_in)``; ``W``, ``b``, ``dW`` and ``db`` are views
 into the owning network's flat buffers, as for :class:`nnviz.engine.layers.Dense`.
@@ -54,6 +55,40 @@ def im2col(xp: np.ndarray, k: int, stride: int, out_hw: tuple[int, int]) -> np.n
     view = as_strided(xp, (m, ho, wo, k, k, c), (sm, sh * stride, sw * stride, sh, sw, sc),
                       writeable=False)
     return view.reshape(m * ho * wo, k * k * c)  # the one copy of the forward pass
+
+
+def im2col_t(xp: np.ndarray, k: int, stride: int, out_hw: tuple[int, int]) -> np.ndarray:
+    """Patches of a one-channel padded map as columns: ``(k·k, m·Ho·Wo)``, rows (kh, kw).
+
+    The transpose of :func:`im2col` for ``C = 1``, built as k² shifted copies of the image
+    whose runs are whole output rows (Wo pixels) instead of im2col's runs of k pixels: ~3×
+    faster for a first layer, and BLAS reads either operand transposed at the same speed.
+
+    Parameters
+    ----------
+    xp : ndarray, shape (m, Hp, Wp, 1)
+    """
+    m = len(xp)
+    ho, wo = out_hw
+    sm, sh, sw, _ = xp.strides
+    view = as_strided(xp, (k, k, m, ho, wo), (sh, sw, sm, sh * stride, sw * stride),
+                      writeable=False)
+    cols = np.empty(view.shape, dtype=xp.dtype)
+    np.copyto(cols, view)
+    return cols.reshape(k * k, m * ho * wo)
+
+
+def sum_rows(d: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out = Σ_i d[i]`` for ``d`` (n, C) as the GEMV ``1ᵀ·d``: on a tall, thin ``d``
+    ``np.sum(axis=0)`` is ~10× slower (it reduces across a short inner axis)."""
+    n = len(d)
+    ones = _ONES.get(d.dtype)
+    if ones is None or len(ones) < n:
+        ones = _ONES[d.dtype] = np.ones(n, dtype=d.dtype)
+    return np.matmul(ones[:n], d, out=out)
+
+
+_ONES: dict[np.dtype, np.ndarray] = {}  # the longest ones vector sum_rows needed, per dtype
 
 
 def col2im_gemm(delta: np.ndarray, W: np.ndarray, padded_shape, stride: int) -> np.ndarray:
@@ -115,6 +150,7 @@ class Conv2D:
         self.out_shape = (ho, wo, W.shape[0])
         self._W2 = W.reshape(W.shape[0], -1)   # (C_out, k·k·C_in) views, no copy
         self._dW2 = dW.reshape(dW.shape[0], -1)
+        self._one_channel = W.shape[3] == 1
         self.x: np.ndarray | None = None
         self.z: np.ndarray | None = None
         self.a: np.ndarray | None = None
@@ -142,8 +178,13 @@ class Conv2D:
     def pre_activation(self, x: np.ndarray, cols_out: list | None = None) -> np.ndarray:
         """``z`` (m, Ho, Wo, C_out) for ``x`` (m, H, W, C_in); appends the patches to
         ``cols_out`` when given (backward needs them)."""
-        cols = im2col(self._pad(x), self.k, self.stride, self.out_shape[:2])
-        z = cols @ self._W2.T
+        xp = self._pad(x)
+        if self._one_channel:  # cols is (k·k, m·Ho·Wo): see im2col_t
+            cols = im2col_t(xp, self.k, self.stride, self.out_shape[:2])
+            z = cols.T @ self._W2.T
+        else:
+            cols = im2col(xp, self.k, self.stride, self.out_shape[:2])
+            z = cols @ self._W2.T
         z += self.b
         if cols_out is not None:
             cols_out.append(cols)
@@ -170,8 +211,11 @@ class Conv2D:
         delta = self.activation.backward(grad_out, self.z, self.a)
         self.delta = delta
         d = delta.reshape(-1, self.n_out)
-        np.matmul(d.T, self._cols, out=self._dW2)
-        np.sum(d, axis=0, out=self.db)
+        if self._one_channel:  # dWᵀ = cols·δ, the faster of the two orientations
+            np.matmul(self._cols, d, out=self._dW2.T)
+        else:
+            np.matmul(d.T, self._cols, out=self._dW2)
+        sum_rows(d, self.db)
         if not need_input_grad:
             return None
         h, w, c = self.in_shape

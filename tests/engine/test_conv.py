@@ -109,10 +109,11 @@ def _conv_layer(rng, in_shape, co, k, s, padding, act="identity"):
 @pytest.mark.parametrize("padding", ["same", "valid"])
 @pytest.mark.parametrize("stride", [1, 2])
 @pytest.mark.parametrize("k,h,w", [(3, 6, 7), (1, 4, 4), (2, 5, 6), (5, 7, 5)])
-def test_conv_forward_and_backward_match_the_loop_definition(k, h, w, stride, padding):
+@pytest.mark.parametrize("c", [3, 1])  # one channel: the first layer's own patch layout
+def test_conv_forward_and_backward_match_the_loop_definition(k, h, w, stride, padding, c):
     rng = np.random.default_rng(k * 100 + h * 10 + stride)
-    layer = _conv_layer(rng, (h, w, 3), 4, k, stride, padding)
-    x = rng.standard_normal((2, h, w, 3))
+    layer = _conv_layer(rng, (h, w, c), 4, k, stride, padding)
+    x = rng.standard_normal((2, h, w, c))
     z = layer.forward(x)
     expected = ref_conv(x, layer.W, layer.b, stride, padding)
     assert z.shape == expected.shape == (2, *layer.out_shape)
