@@ -58,11 +58,14 @@ def im2col(xp: np.ndarray, k: int, stride: int, out_hw: tuple[int, int]) -> np.n
 
 
 def im2col_t(xp: np.ndarray, k: int, stride: int, out_hw: tuple[int, int]) -> np.ndarray:
-    """Patches of a one-channel padded map as columns: ``(k·k, m·Ho·Wo)``, rows (kh, kw).
+    """Patches of a one-channel padded map as columns, and a row of ones: ``(k·k + 1,
+    m·Ho·Wo)``, rows (kh, kw) then the ones.
 
     The transpose of :func:`im2col` for ``C = 1``, built as k² shifted copies of the image
     whose runs are whole output rows (Wo pixels) instead of im2col's runs of k pixels: ~3×
     faster for a first layer, and BLAS reads either operand transposed at the same speed.
+    The ones row lets the GEMM add the bias and the backward GEMM sum ``db``: on the
+    largest map, each is a pass less.
 
     Parameters
     ----------
@@ -73,9 +76,10 @@ def im2col_t(xp: np.ndarray, k: int, stride: int, out_hw: tuple[int, int]) -> np
     sm, sh, sw, _ = xp.strides
     view = as_strided(xp, (k, k, m, ho, wo), (sh, sw, sm, sh * stride, sw * stride),
                       writeable=False)
-    cols = np.empty(view.shape, dtype=xp.dtype)
-    np.copyto(cols, view)
-    return cols.reshape(k * k, m * ho * wo)
+    cols = np.empty((k * k + 1, m * ho * wo), dtype=xp.dtype)
+    np.copyto(cols[:-1].reshape(view.shape), view)
+    cols[-1] = 1
+    return cols
 
 
 def sum_rows(d: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -179,13 +183,13 @@ class Conv2D:
         """``z`` (m, Ho, Wo, C_out) for ``x`` (m, H, W, C_in); appends the patches to
         ``cols_out`` when given (backward needs them)."""
         xp = self._pad(x)
-        if self._one_channel:  # cols is (k·k, m·Ho·Wo): see im2col_t
+        if self._one_channel:  # cols is (k·k + 1, m·Ho·Wo): see im2col_t
             cols = im2col_t(xp, self.k, self.stride, self.out_shape[:2])
-            z = cols.T @ self._W2.T
+            z = cols.T @ np.column_stack((self._W2, self.b)).T
         else:
             cols = im2col(xp, self.k, self.stride, self.out_shape[:2])
             z = cols @ self._W2.T
-        z += self.b
+            z += self.b
         if cols_out is not None:
             cols_out.append(cols)
         return z.reshape(len(x), *self.out_shape)
@@ -211,11 +215,12 @@ class Conv2D:
         delta = self.activation.backward(grad_out, self.z, self.a)
         self.delta = delta
         d = delta.reshape(-1, self.n_out)
-        if self._one_channel:  # dWᵀ = cols·δ, the faster of the two orientations
-            np.matmul(self._cols, d, out=self._dW2.T)
+        if self._one_channel:  # [dW db]ᵀ = cols·δ, the faster of the two orientations
+            g = self._cols @ d
+            self._dW2.T[...], self.db[...] = g[:-1], g[-1]
         else:
             np.matmul(d.T, self._cols, out=self._dW2)
-        sum_rows(d, self.db)
+            sum_rows(d, self.db)
         if not need_input_grad:
             return None
         h, w, c = self.in_shape
