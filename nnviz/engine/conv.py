@@ -207,12 +207,14 @@ class Conv2D:
         self.a = self.out = a = self.activation.forward(z)
         return a
 
-    def backward(self, grad_out: np.ndarray, need_input_grad: bool = True):
-        """Fill ``dW``, ``db`` from ``∂L/∂a`` (m, Ho, Wo, C_out); return ``∂L/∂x`` (m, H, W,
-        C_in) or None. ``grad_out`` may be overwritten."""
+    def backward(self, grad_out: np.ndarray, need_input_grad: bool = True,
+                 is_delta: bool = False):
+        """Fill ``dW``, ``db`` from ``∂L/∂a`` (m, Ho, Wo, C_out), or from ``∂L/∂z`` when
+        ``is_delta`` (the caller applied f′); return ``∂L/∂x`` (m, H, W, C_in) or None.
+        ``grad_out`` may be overwritten."""
         if self.z is None or self.a is None or self._cols is None:
             raise RuntimeError("backward() before forward()")
-        delta = self.activation.backward(grad_out, self.z, self.a)
+        delta = grad_out if is_delta else self.activation.backward(grad_out, self.z, self.a)
         self.delta = delta
         d = delta.reshape(-1, self.n_out)
         if self._one_channel:  # [dW db]ᵀ = cols·δ, the faster of the two orientations

@@ -19,7 +19,7 @@ from math import prod
 
 import numpy as np
 
-from nnviz.engine.activations import ACTIVATIONS, Identity, get_activation
+from nnviz.engine.activations import ACTIVATIONS, Identity, ReLU, get_activation
 from nnviz.engine.conv import PADDINGS, Conv2D, Flatten, Pool2D, conv_geometry
 from nnviz.engine.init import init_weights
 from nnviz.engine.layers import Dense
@@ -318,6 +318,11 @@ class ConvNet:
                 self.stack.append(Flatten(shape))
             shape = out_shape
         self.activations = [L.activation for L in self.layers]
+        # Max pools right after a ReLU conv: backward folds the ReLU′ into them.
+        self._relu_pools = {i for i, L in enumerate(self.stack)
+                            if isinstance(L, Pool2D) and L.mode == "max" and i > 0
+                            and isinstance(self.stack[i - 1], Conv2D)
+                            and isinstance(self.stack[i - 1].activation, ReLU)}
         self.sizes = (prod(self.input_shape),
                       *(prod(self.shapes[self.stack.index(L)]) for L in self.layers))
         if initialize:
@@ -407,9 +412,20 @@ class ConvNet:
         ``need_input_grad``, else None."""
         grad = delta_out
         first = self.stack.index(self.layers[0])
+        is_delta = False
         for i in range(len(self.stack) - 1, -1, -1):
             need = need_input_grad or i > first
-            grad = self.stack[i].backward(grad, need_input_grad=need)
+            layer = self.stack[i]
+            if is_delta:
+                grad, is_delta = layer.backward(grad, need, is_delta=True), False
+            elif i in self._relu_pools:
+                # ReLU′ of the conv below, on the pooled map: a maximum > 0 sits where z > 0,
+                # one = 0 routes δ to a z ≤ 0 (f′ = 0): the same numbers, with no pass over
+                # the conv's map. The pool hands the conv ∂L/∂z.
+                np.multiply(grad, layer.out > 0, out=grad)
+                grad, is_delta = layer.backward(grad, need), True
+            else:
+                grad = layer.backward(grad, need_input_grad=need)
             if grad is None:
                 return None
         return grad.reshape(len(grad), -1)
