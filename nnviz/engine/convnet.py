@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from math import prod
+from typing import cast
 
 import numpy as np
 
@@ -417,13 +418,15 @@ class ConvNet:
             need = need_input_grad or i > first
             layer = self.stack[i]
             if is_delta:
-                grad, is_delta = layer.backward(grad, need, is_delta=True), False
+                conv = cast(Conv2D, layer)  # below a pool in _relu_pools
+                grad, is_delta = conv.backward(grad, need, is_delta=True), False
             elif i in self._relu_pools:
                 # ReLU′ of the conv below, on the pooled map: a maximum > 0 sits where z > 0,
                 # one = 0 routes δ to a z ≤ 0 (f′ = 0): the same numbers, with no pass over
                 # the conv's map. The pool hands the conv ∂L/∂z.
-                np.multiply(grad, layer.out > 0, out=grad)
-                grad, is_delta = layer.backward(grad, need), True
+                pool = cast(Pool2D, layer)
+                np.multiply(grad, pool.a > 0, out=grad)
+                grad, is_delta = pool.backward(grad, need), True
             else:
                 grad = layer.backward(grad, need_input_grad=need)
             if grad is None:
