@@ -46,10 +46,10 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
 
     from nnviz.datasets import load_dataset
-    from nnviz.gui.window.main_window import MainWindow
+    from nnviz.gui.app import build_window
 
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings)
+    w = build_window(settings=settings)
     w.set_theme("light")
     w.show()
     ds = load_dataset(args.mnist)
@@ -90,7 +90,7 @@ def main() -> int:
         wait(app, seconds)
         save(w.analysis_window, args.out / f"analysis-{name}.png")
 
-    w.on_lessons()
+    w.lessons_window.present()
     w.lessons_window.resize(900, 860)
     wait(app, 1.5)
     save(w.lessons_window, args.out / "lessons.png")

@@ -126,6 +126,14 @@ def test_target_choice_drives_the_backward_pass(explorer):
     assert w.stepper.trace.y[0] == w.true
 
 
+def test_the_edit_list_says_none_before_any_edit_and_lists_them_after(explorer):
+    w = explorer
+    w.load_test_image(1)
+    assert w.inspector.edit_list.text() == "Edits: none"
+    w.inspector.edits_changed.emit((UnitEdit(1, 4, bias_shift=2.0),))
+    assert w.inspector.edit_list.text().startswith("Edits: hidden 1 unit 4")
+
+
 def test_unit_edit_changes_the_output_exactly(explorer, qtbot):
     w = explorer
     w.load_test_image(1)

@@ -128,6 +128,7 @@ class UnitInspector(QWidget):
         self.bias_spin, self.scale_spin, self.off_box = c.bias_spin, c.scale_spin, c.off_box
         self.reset_button, self.keep_button = c.reset_button, c.keep_button
         self.edit_heading, self.edit_list = c.edit_heading, c.edit_list
+        self.edit_list.setText(edits_line((), None))  # until the model hands it its edits
         for spin in (self.bias_spin, self.scale_spin):
             spin.valueChanged.connect(self._on_control)
         self.off_box.toggled.connect(self._on_control)
