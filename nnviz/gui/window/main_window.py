@@ -2,7 +2,7 @@
 
 The window owns no training logic and no state: it forwards commands to the
 :class:`TrainingProcess`, changes the :class:`SessionModel` the views subscribe to, and on
-its frame clock (:class:`FrameScheduler`, every 16 ms) has the model publish the newest
+its frame clock (:class:`FrameScheduler`, every 14 ms) has the model publish the newest
 snapshot and the views draw in turn. A view that fails is named in the status bar until it
 is served again.
 
