@@ -25,7 +25,7 @@ from nnviz.engine.conv import PADDINGS, Conv2D, Flatten, Pool2D, conv_geometry
 from nnviz.engine.init import init_weights
 from nnviz.engine.layers import Dense
 from nnviz.engine.losses import Loss, get_loss, softmax
-from nnviz.engine.network import MLP
+from nnviz.engine.network import MLP, NamedParameters
 
 KINDS = ("conv", "pool", "flatten", "dense")
 MAX_FILTERS = 4096
@@ -262,7 +262,7 @@ def describe_shapes(input_shape, specs) -> str:
     return " → ".join(parts)
 
 
-class ConvNet:
+class ConvNet(NamedParameters):
     """A stack of conv, pool, flatten and dense layers; the last is the linear output.
 
     Parameters
@@ -361,23 +361,6 @@ class ConvNet:
         if params is not None:
             net.set_parameters(params)
         return net
-
-    def parameters(self) -> dict[str, np.ndarray]:
-        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1)
-                for k, v in (("W", L.W), ("b", L.b))}
-
-    def gradients(self) -> dict[str, np.ndarray]:
-        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1)
-                for k, v in (("W", L.dW), ("b", L.db))}
-
-    def set_parameters(self, params: dict[str, np.ndarray]) -> None:
-        own = self.parameters()
-        for key, arr in params.items():
-            if key not in own:
-                raise ValueError(f"unknown parameter {key!r}; this network has {', '.join(own)}")
-            if np.shape(arr) != own[key].shape:
-                raise ValueError(f"{key}: shape {np.shape(arr)} does not match {own[key].shape}")
-            own[key][...] = arr
 
     def copy(self) -> "ConvNet":
         twin = ConvNet(self.input_shape, self.specs, self.init, self.init_scale, None,

@@ -12,7 +12,34 @@ from nnviz.engine.layers import Dense
 from nnviz.engine.losses import Loss, get_loss, softmax
 
 
-class MLP:
+class NamedParameters:
+    """``W1, b1, W2, …`` of ``self.layers`` (each with ``W``, ``b``, ``dW``, ``db``): what an
+    MLP and a ConvNet share."""
+
+    layers: Sequence
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """``{"W1": W¹, "b1": b¹, …}`` — live views, layers numbered from 1 as in the math."""
+        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1)
+                for k, v in (("W", L.W), ("b", L.b))}
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        """``{"W1": ∂L/∂W¹, "b1": ∂L/∂b¹, …}`` from the last :meth:`backward` (live views)."""
+        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1)
+                for k, v in (("W", L.dW), ("b", L.db))}
+
+    def set_parameters(self, params: dict[str, np.ndarray]) -> None:
+        """Copy arrays into the parameters; shapes must match exactly."""
+        own = self.parameters()
+        for key, arr in params.items():
+            if key not in own:
+                raise ValueError(f"unknown parameter {key!r}; this network has {', '.join(own)}")
+            if np.shape(arr) != own[key].shape:
+                raise ValueError(f"{key}: shape {np.shape(arr)} does not match {own[key].shape}")
+            own[key][...] = arr
+
+
+class MLP(NamedParameters):
     """A fully connected network ``sizes[0] → … → sizes[-1]`` with a linear output layer.
 
     Softmax is part of the loss (and of :meth:`predict_proba`), so the last layer returns
@@ -100,26 +127,6 @@ class MLP:
         if params is not None:
             net.set_parameters(params)
         return net
-
-    def parameters(self) -> dict[str, np.ndarray]:
-        """``{"W1": W¹, "b1": b¹, …}`` — live views, layers numbered from 1 as in the math."""
-        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1)
-                for k, v in (("W", L.W), ("b", L.b))}
-
-    def gradients(self) -> dict[str, np.ndarray]:
-        """``{"W1": ∂L/∂W¹, "b1": ∂L/∂b¹, …}`` from the last :meth:`backward` (live views)."""
-        return {f"{k}{i}": v for i, L in enumerate(self.layers, 1)
-                for k, v in (("W", L.dW), ("b", L.db))}
-
-    def set_parameters(self, params: dict[str, np.ndarray]) -> None:
-        """Copy arrays into the parameters; shapes must match exactly."""
-        own = self.parameters()
-        for key, arr in params.items():
-            if key not in own:
-                raise ValueError(f"unknown parameter {key!r}; this network has {', '.join(own)}")
-            if np.shape(arr) != own[key].shape:
-                raise ValueError(f"{key}: shape {np.shape(arr)} does not match {own[key].shape}")
-            own[key][...] = arr
 
     def copy(self) -> "MLP":
         """An independent network with the same architecture and parameters."""
