@@ -166,13 +166,18 @@ class DrawSlot(QObject):
             self._pace_timer.start(int(1000 * wait) + 1)
 
     def eventFilter(self, watched, event) -> bool:
-        if watched is self.widget and event.type() == QEvent.Type.Show and self.pending is not None:
-            # Shown: what waits is drawn now (as a view alone does; in the window a view is
-            # shown by the user, rarely several at a time).
-            if self.scheduler is None:
-                self._draw_alone()
-            elif self.ready():
-                self.scheduler.draw_slot(self)
+        if event.type() != QEvent.Type.Show:
+            return False
+        # The slot and its view hold each other: the cycle collector may clear the slot's
+        # attributes while Qt still sends it the view's events (seen in a clean-clone run).
+        if watched is not self.__dict__.get("widget") or self.__dict__.get("pending") is None:
+            return False
+        # Shown: what waits is drawn now (as a view alone does; in the window a view is
+        # shown by the user, rarely several at a time).
+        if self.scheduler is None:
+            self._draw_alone()
+        elif self.ready():
+            self.scheduler.draw_slot(self)
         return False
 
 
