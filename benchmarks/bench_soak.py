@@ -92,43 +92,41 @@ class RedrawCounter:
     """Counts each view's redraws without changing the views.
 
     Curves, weights and activations draw through their ``DrawSlot`` (``view.drawing``), which
-    calls its ``_draw(snap)``: wrapped on the slot, each call counts. The explorer's model
-    takes the training network in ``ExplorerModel._set_network`` and the runs table redraws
-    in ``_refresh_table`` (both called through ``self``); evaluation and map emit ``updated``
-    after drawing a result."""
+    counts its draws. The explorer's model takes the training network in
+    ``ExplorerModel._set_network`` and the runs table redraws in ``_refresh_table`` (both
+    called through ``self``); evaluation and map emit ``updated`` after drawing a result."""
+
+    SLOTS = ("curves", "weights", "activations")
 
     def __init__(self, views: dict):
-        self.counts = dict.fromkeys(VIEWS, 0)
-        for name in ("curves", "weights", "activations"):
-            self._count_draws(name, views[name])
+        self._counted = dict.fromkeys(VIEWS, 0)
+        self._slots = {name: views[name].drawing for name in self.SLOTS}
+        self._from = {name: slot.count for name, slot in self._slots.items()}
         self._count_calls("explorer", views["explorer"].explorer, "_set_network")
         self._count_calls("runs", views["runs"], "_refresh_table")
         views["evaluation"].updated.connect(self._evaluated)
         views["map"].updated.connect(self._mapped)
 
-    def _count_draws(self, name: str, view) -> None:
-        slot = view.drawing
-        draw = slot._draw
-
-        def counted_draw(snap):
-            draw(snap)
-            self.counts[name] += 1
-        slot._draw = counted_draw
+    @property
+    def counts(self) -> dict[str, int]:
+        """Each view's redraws so far."""
+        drawn = {name: slot.count - self._from[name] for name, slot in self._slots.items()}
+        return {**self._counted, **drawn}
 
     def _count_calls(self, name: str, view, method: str) -> None:
         original = getattr(view, method)
 
         def counted(*args, **kwargs):
             result = original(*args, **kwargs)
-            self.counts[name] += 1
+            self._counted[name] += 1
             return result
         setattr(view, method, counted)
 
     def _evaluated(self) -> None:
-        self.counts["evaluation"] += 1
+        self._counted["evaluation"] += 1
 
     def _mapped(self) -> None:
-        self.counts["map"] += 1
+        self._counted["map"] += 1
 
 
 class Soak:

@@ -47,10 +47,11 @@ def wait_for_first_draw(app, w) -> None:
 
 
 def close_window(w) -> None:
-    """Close ``w`` (its training process ends, its side windows close) and delete its
+    """Close ``w`` (its training process ends, its side windows close), delete it and its
     settings file."""
+    from nnviz.charts.app import delete_window
     path = w.settings.fileName()
-    w.close()
+    delete_window(w)
     if os.path.exists(path):
         os.remove(path)
 

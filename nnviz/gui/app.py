@@ -24,7 +24,7 @@ def build_window(settings=None, data_dir=None):
 
 def run_app(args) -> int:
     """Create the window, open the last (or the default) dataset, run the event loop."""
-    from nnviz.charts.app import make_app
+    from nnviz.charts.app import delete_window, make_app
     from nnviz.engine.presets import get_preset
 
     app = make_app()
@@ -46,6 +46,7 @@ def run_app(args) -> int:
         director = Director(app, window, getattr(args, "train_steps", 0) or 0, args.screenshot)
         director.start()  # referenced until exec() returns, or its timer would be collected
     code = app.exec()
+    delete_window(window)  # now, not in the interpreter's exit (a crash there)
     if interrupted:
         print("nnviz: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
