@@ -13,6 +13,8 @@ items in its graphics views, and returns one readable line per problem:
   ``min_plot``;
 - **legend over data**: a ``LegendItem`` covers points of a curve of its plot.
 
+- **too big** (given a ``screen``): the window with its frame does not fit that screen.
+
 The tests of every window and view call :func:`assert_laid_out` at the screen sizes in
 :data:`SCREENS` and :data:`PRESENTER_SCREENS`.
 """
@@ -21,11 +23,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
+    QCheckBox,
     QLabel,
+    QRadioButton,
     QSlider,
     QTabBar,
     QWidget,
@@ -39,7 +43,8 @@ MIN_SLIDER = 60       # px along a slider's axis
 SLACK = 1             # px of rounding allowed everywhere
 
 
-def layout_problems(root: QWidget, min_plot: tuple[int, int] | None = MIN_PLOT) -> list[str]:
+def layout_problems(root: QWidget, min_plot: tuple[int, int] | None = MIN_PLOT,
+                    screen: tuple[int, int] | None = None) -> list[str]:
     """Every problem a person would see in ``root`` as it is laid out now.
 
     Parameters
@@ -49,6 +54,8 @@ def layout_problems(root: QWidget, min_plot: tuple[int, int] | None = MIN_PLOT) 
         (menus and other top-level windows are not).
     min_plot : (width, height) or None
         The smallest acceptable data area of a plot, px; None skips that check.
+    screen : (width, height) or None
+        The screen ``root``'s window must fit (its frame, title bar included).
 
     Returns
     -------
@@ -56,6 +63,12 @@ def layout_problems(root: QWidget, min_plot: tuple[int, int] | None = MIN_PLOT) 
         One line per problem: its kind, the widget (class, object name, text) and numbers.
     """
     problems: list[str] = []
+    if screen is not None:
+        frame = root.window().frameGeometry()
+        if frame.width() > screen[0] or frame.height() > screen[1]:
+            problems.append(f"too big: {_name(root.window())} is {frame.width()}×"
+                            f"{frame.height()} with its frame, the screen {screen[0]}×"
+                            f"{screen[1]}")
     for w in _visible_widgets(root):
         problems += _text_cut(w) + _collapsed(w) + _outside_parent(w)
         if isinstance(w, pg.GraphicsView):
@@ -63,9 +76,10 @@ def layout_problems(root: QWidget, min_plot: tuple[int, int] | None = MIN_PLOT) 
     return problems
 
 
-def assert_laid_out(root: QWidget, min_plot: tuple[int, int] | None = MIN_PLOT) -> None:
+def assert_laid_out(root: QWidget, min_plot: tuple[int, int] | None = MIN_PLOT,
+                    screen: tuple[int, int] | None = None) -> None:
     """Raise AssertionError listing :func:`layout_problems` of ``root``, if any."""
-    problems = layout_problems(root, min_plot)
+    problems = layout_problems(root, min_plot, screen)
     size = f"{root.width()}×{root.height()}"
     assert not problems, (f"{len(problems)} layout problem(s) in {_name(root)} at {size}:\n"
                           + "\n".join(problems))
@@ -76,8 +90,19 @@ def assert_laid_out(root: QWidget, min_plot: tuple[int, int] | None = MIN_PLOT) 
 def _visible_widgets(root: QWidget) -> list[QWidget]:
     window = root.window()
     found = [w for w in root.findChildren(QWidget)
-             if w.isVisible() and w.window() is window and not _scrolled(w)]
+             if w.isVisible() and w.window() is window and not _scrolled(w)
+             and not _moved_away(w, root)]
     return [root, *found] if root.isVisible() else found
+
+
+def _moved_away(w: QWidget, root: QWidget) -> bool:
+    """``w`` or one of its parents lies wholly outside its parent: a dock tabbed behind
+    another is "visible" but moved out of sight so (Qt's dock layout does it)."""
+    while w is not root and w.parentWidget() is not None and not w.isWindow():
+        if not w.geometry().intersects(w.parentWidget().rect()):
+            return True
+        w = w.parentWidget()
+    return False
 
 
 def _scrolled(w: QWidget) -> bool:
@@ -114,6 +139,14 @@ def _text_cut(w: QWidget) -> list[str]:
                                                                          QTabBar):
         return []
     hint = w.sizeHint()
+    if isinstance(w, QAbstractButton):
+        # A button's hint holds the style's padding and minimum width (80 px for a push
+        # button): what must fit is its text and icon.
+        fm = w.fontMetrics()
+        icon = w.iconSize().width() + 4 if not w.icon().isNull() else 0
+        hint = QSize(fm.horizontalAdvance(w.text()) + icon + 4, fm.height())
+        if isinstance(w, (QCheckBox, QRadioButton)):
+            hint = QSize(max(hint.width() + 20, w.sizeHint().width()), hint.height())
     if hint.width() > w.width() + SLACK or hint.height() > w.height() + SLACK:
         return [f"text cut: {_name(w)} needs {hint.width()}×{hint.height()} px, "
                 f"has {w.width()}×{w.height()}"]
@@ -237,6 +270,8 @@ def _scene_points(curve, vb: pg.ViewBox):
     if x is None or y is None or len(x) == 0:
         return None
     x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.size == y.size + 1:  # a histogram drawn in steps: x holds the bins' edges
+        x = (x[:-1] + x[1:]) / 2
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     if x.size == 0:

@@ -97,3 +97,11 @@ def test_a_legend_over_a_curve_is_found_and_one_beside_it_is_not(qtbot, root):
     legend.anchor((0, 1), (0, 1), offset=(10, -10))  # the bottom left: nothing there
     qtbot.wait(10)
     assert layout_problems(root) == []
+
+
+def test_a_window_larger_than_the_screen(qtbot, root):
+    root.setMinimumWidth(1411)  # what the main window's docks asked for at f5f4612
+    shown(qtbot, root, 1280, 800)
+    [problem] = layout_problems(root, screen=(1280, 800))
+    assert problem.startswith("too big: QWidget is 1411×") and "the screen 1280×800" in problem
+    assert layout_problems(root, screen=(1920, 1080)) == []
