@@ -13,7 +13,7 @@ items in its graphics views, and returns one readable line per problem:
   ``min_plot``;
 - **legend over data**: a ``LegendItem`` covers points of a curve of its plot.
 
-- **too big** (given a ``screen``): the window with its frame does not fit that screen.
+- **too big** (given a ``screen``): the window does not fit that screen.
 
 The tests of every window and view call :func:`assert_laid_out` at the screen sizes in
 :data:`SCREENS` and :data:`PRESENTER_SCREENS`.
@@ -55,7 +55,7 @@ def layout_problems(root: QWidget, min_plot: tuple[int, int] | None = MIN_PLOT,
     min_plot : (width, height) or None
         The smallest acceptable data area of a plot, px; None skips that check.
     screen : (width, height) or None
-        The screen ``root``'s window must fit (its frame, title bar included).
+        The screen ``root``'s window must fit (its client area).
 
     Returns
     -------
@@ -64,11 +64,10 @@ def layout_problems(root: QWidget, min_plot: tuple[int, int] | None = MIN_PLOT,
     """
     problems: list[str] = []
     if screen is not None:
-        frame = root.window().frameGeometry()
-        if frame.width() > screen[0] or frame.height() > screen[1]:
-            problems.append(f"too big: {_name(root.window())} is {frame.width()}×"
-                            f"{frame.height()} with its frame, the screen {screen[0]}×"
-                            f"{screen[1]}")
+        window = root.window()  # its client area: the frame is the window manager's
+        if window.width() > screen[0] or window.height() > screen[1]:
+            problems.append(f"too big: {_name(window)} is {window.width()}×{window.height()}, "
+                            f"the screen {screen[0]}×{screen[1]}")
     for w in _visible_widgets(root):
         problems += _text_cut(w) + _collapsed(w) + _outside_parent(w)
         if isinstance(w, pg.GraphicsView):
