@@ -11,7 +11,9 @@ items in its graphics views, and returns one readable line per problem:
   or a chart's plot, legend or label extends past its graphics view's visible area;
 - **small plot**: a plot's data area (the ViewBox of a pyqtgraph ``PlotItem``) is smaller than
   ``min_plot``;
-- **legend over data**: a ``LegendItem`` covers points of a curve of its plot.
+- **legend over data**: a ``LegendItem`` covers points of a curve of its plot;
+- **text outside / text overlap**: a text item of a graphics scene (a diagram's label) is cut
+  by its view's visible area, or lies on another.
 
 - **too big** (given a ``screen``): the window does not fit that screen.
 
@@ -28,6 +30,9 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
     QCheckBox,
+    QGraphicsSimpleTextItem,
+    QGraphicsTextItem,
+    QGraphicsView,
     QLabel,
     QRadioButton,
     QSlider,
@@ -41,6 +46,7 @@ PRESENTER_SCREENS = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}
 MIN_PLOT = (120, 80)  # px: the smallest data area in which a curve can be read
 MIN_SLIDER = 60       # px along a slider's axis
 SLACK = 1             # px of rounding allowed everywhere
+OVERLAP = 3           # px two texts may share (a line's leading)
 
 
 def layout_problems(root: QWidget, min_plot: tuple[int, int] | None = MIN_PLOT,
@@ -72,6 +78,8 @@ def layout_problems(root: QWidget, min_plot: tuple[int, int] | None = MIN_PLOT,
         problems += _text_cut(w) + _collapsed(w) + _outside_parent(w)
         if isinstance(w, pg.GraphicsView):
             problems += _chart_problems(w, min_plot)
+        if isinstance(w, QGraphicsView):
+            problems += _text_items(w)
     return problems
 
 
@@ -171,6 +179,44 @@ def _outside_parent(w: QWidget) -> list[str]:
         return []
     return [f"outside: {_name(w)} at ({g.x()}, {g.y()}) {g.width()}×{g.height()} extends past "
             f"its parent {_name(p)} of {p.width()}×{p.height()}"]
+
+
+# -- graphics ---------------------------------------------------------------------------------
+
+def _text_items(view: QGraphicsView) -> list[str]:
+    """Texts of a graphics scene (a diagram's labels, a chart's tick labels drawn as items)
+    wholly inside the view's visible area and not on top of one another."""
+    scene = view.scene()
+    if scene is None:
+        return []
+    visible = QRectF(view.viewport().rect()).adjusted(-SLACK, -SLACK, SLACK, SLACK)
+    boxes = []
+    problems = []
+    for item in scene.items():
+        if not isinstance(item, (QGraphicsSimpleTextItem, QGraphicsTextItem)) \
+                or not _shown(item):
+            continue
+        text = item.text() if isinstance(item, QGraphicsSimpleTextItem) else \
+            item.toPlainText()
+        if not text.strip() or isinstance(item.parentItem(), (pg.AxisItem, pg.LabelItem)):
+            continue
+        box = QRectF(view.mapFromScene(item.sceneBoundingRect()).boundingRect())
+        if isinstance(item, QGraphicsTextItem):  # its box holds the document's margin
+            m = item.document().documentMargin() * item.sceneTransform().m22()
+            box = box.adjusted(m, m, -m, -m)
+        if not visible.contains(box):
+            problems.append(f"text outside: {text[:40]!r} at ({box.x():.0f}, {box.y():.0f}) "
+                            f"{box.width():.0f}×{box.height():.0f} is cut by the visible "
+                            f"{view.viewport().width()}×{view.viewport().height()} of "
+                            f"{_name(view)}")
+        boxes.append((text, box))
+    for i, (text, box) in enumerate(boxes):
+        for other, obox in boxes[i + 1:]:
+            both = box.intersected(obox)
+            if both.width() > OVERLAP and both.height() > OVERLAP:
+                problems.append(f"text overlap: {text[:30]!r} and {other[:30]!r} overlap by "
+                                f"{both.width():.0f}×{both.height():.0f} px in {_name(view)}")
+    return problems
 
 
 # -- charts -----------------------------------------------------------------------------------

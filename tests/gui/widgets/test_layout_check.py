@@ -105,3 +105,25 @@ def test_a_window_larger_than_the_screen(qtbot, root):
     [problem] = layout_problems(root, screen=(1280, 800))
     assert problem == "too big: QWidget is 1411×800, the screen 1280×800"
     assert layout_problems(root, screen=(1920, 1080)) == []
+
+
+def test_diagram_texts_cut_by_the_view_or_on_one_another(qtbot, root):
+    from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
+    lay = QVBoxLayout(root)
+    scene = QGraphicsScene(root)  # freed with the view, not before it
+    view = QGraphicsView(scene)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    lay.addWidget(view)
+    scene.setSceneRect(0, 0, 300, 200)
+    texts = [scene.addSimpleText("hidden 1")]  # held: PySide may free an item it returned
+    texts[0].setPos(20, 20)
+    shown(qtbot, root, 340, 240)
+    assert layout_problems(root) == []
+    texts += [scene.addSimpleText("hidden 2"), scene.addSimpleText("input · 28×28")]
+    texts[1].setPos(24, 24)  # on "hidden 1"
+    texts[2].setPos(-40, 100)  # left of the scene's visible area
+    problems = layout_problems(root)
+    pair = ("text overlap: 'hidden 2' and 'hidden 1'", "text overlap: 'hidden 1' and 'hidden 2'")
+    assert any(p.startswith(pair) for p in problems), problems
+    assert any(p.startswith("text outside: 'input · 28×28'") for p in problems), problems
