@@ -4,11 +4,10 @@ docks."""
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
-
-import pyqtgraph as pg
 
 from nnviz.charts.theme import PRESENTER_FONT_SCALE, style_ticks
 

@@ -2,8 +2,8 @@
 nothing is cut (the layout check; other helpers' views that still fail it are xfail)."""
 
 import pytest
-from PySide6.QtWidgets import QToolBar
 from gui_helpers import trained
+from PySide6.QtWidgets import QToolBar
 
 from nnviz.gui.widgets.layout_check import PRESENTER_SCREENS, SCREENS, layout_problems
 
