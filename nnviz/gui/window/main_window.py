@@ -138,7 +138,8 @@ class MainWindow(QMainWindow):
         for name, (title, area) in DOCKS.items():
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{name}")
-            self.views[name].setMinimumWidth(VIEW_MIN_WIDTH[name])
+            if name in VIEW_MIN_WIDTH:
+                self.views[name].setMinimumWidth(VIEW_MIN_WIDTH[name])
             dock.setWidget(self.views[name])
             dock.setMinimumWidth(dock_min_width(name))
             self.addDockWidget(area, dock)
@@ -165,12 +166,13 @@ class MainWindow(QMainWindow):
                     else area.height())
 
     def layout_docks(self) -> None:
-        """Dock sizes for the window's width: the Controls narrow (a fifth, 260 … 400 px), the
-        curves and weights column the larger share of the rest (what people watch: the loss
-        falling and the weights changing), the curves above with the larger share of the
-        height."""
+        """Dock sizes for the window's width: the Controls narrow (a fifth, from what their
+        fields need to 440 px), the curves and weights column the larger share of the rest
+        (what people watch: the loss falling and the weights changing), the curves above with
+        the larger share of the height."""
         d, width, height = self.docks, self.width(), self.height()
-        controls = max(260, min(CONTROLS_MAX_WIDTH, width // 5))
+        controls = max(d["controls"].minimumSizeHint().width(),
+                       min(CONTROLS_MAX_WIDTH, width // 5))
         rest = width - controls
         self.resizeDocks([d["controls"], d["curves"], d["activations"]],
                          [controls, int(rest * 0.58), rest - int(rest * 0.58)],

@@ -3,7 +3,7 @@ nothing is cut (the layout check; other helpers' views that still fail it are xf
 
 import pytest
 from gui_helpers import trained
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QScrollArea, QToolBar
 
 from nnviz.gui.widgets.layout_check import PRESENTER_SCREENS, SCREENS, layout_problems
 
@@ -24,8 +24,10 @@ def test_the_window_fits_every_screen_size(qtbot, window, name):
     assert window.size().toTuple() == size
     assert window.minimumSizeHint().width() <= 1280
     controls = window.docks["controls"].width()
-    assert 250 <= controls <= 400  # narrow: the charts get the room
+    assert 250 <= controls <= 440  # narrow: the charts get the room
     assert window.docks["curves"].width() > controls
+    scroll = window.views["controls"].findChild(QScrollArea)  # its fields not cut on the right
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width(), name
 
 
 @pytest.mark.parametrize("name", PRESENTER_SCREENS)
