@@ -156,6 +156,7 @@ class CurvesView(QWidget):
         self._n_epochs = -1
         self._smoothing = 0.0
         self._lr_top: float | None = None
+        self._config = None
         self._follow_x, self._x_max, self._setting_x = True, None, False
         self.graphics = pg.GraphicsLayoutWidget()
         self.hovers: dict[pg.PlotItem, CurveHover] = {}  # one hover read-out per plot
@@ -250,6 +251,8 @@ class CurvesView(QWidget):
 
         self.lr_plot = self._add_plot(1, 1, "Learning rate")
         self.lr_curve = self._growing(self.lr_plot)
+        # The per-epoch rate of a loaded run's epochs, which have no per-batch points.
+        self.lr_epoch = self._markers(self.lr_plot, "per epoch", "o")
 
         self.grad_plot = self._add_plot(2, 0, "Gradient strength (RMS of dW)")
         self.grad_plot.setLogMode(x=False, y=True)
@@ -264,7 +267,9 @@ class CurvesView(QWidget):
         for row, stretch in enumerate((5, 3, 3)):  # the loss, the main curve, gets more room
             layout.setRowStretchFactor(row, stretch)
         self.grad_curves: list[pg.PlotDataItem] = []
+        self.grad_epoch: list[pg.PlotDataItem] = []  # a loaded run's per-epoch RMS of dW
         self.inactive_curves: list[pg.PlotDataItem] = []
+        self._has_val: bool | None = None  # the validation entry is in the legends
         self._track_hover()
 
     def _track_hover(self) -> None:
@@ -284,7 +289,7 @@ class CurvesView(QWidget):
 
     def _make_layer_curves(self, n_layers: int) -> None:
         """One gradient curve per layer, one inactive-share curve per hidden layer (on reset)."""
-        for plot, items in ((self.grad_plot, self.grad_curves),
+        for plot, items in ((self.grad_plot, self.grad_curves), (self.grad_plot, self.grad_epoch),
                             (self.inactive_plot, self.inactive_curves)):
             for item in items:
                 self.hovers[plot].forget(item)
@@ -294,6 +299,10 @@ class CurvesView(QWidget):
             item = self._growing(self.grad_plot, layer_label(i + 1))
             self.hovers[self.grad_plot].track(f"RMS of dW of {layer_label(i + 1)}", item, "{:.3g}")
             self.grad_curves.append(item)
+            marks = self._markers(self.grad_plot, None, "o")
+            self.hovers[self.grad_plot].track(f"RMS of dW of {layer_label(i + 1)} (epoch)", marks,
+                                              "{:.3g}")
+            self.grad_epoch.append(marks)
         for i in range(n_layers - 1):
             item = self._markers(self.inactive_plot, f"layer {i + 1}", "o")
             self.hovers[self.inactive_plot].track(f"inactive in layer {i + 1}", item, "{:.1f} %")
@@ -326,6 +335,7 @@ class CurvesView(QWidget):
     def _draw(self, snap: TrainingSnapshot) -> None:
         if snap.run_id != self._run_id:
             self._reset(snap)
+        self._config = snap.config
         title = loss_title(snap.config)
         if title != self.loss_plot.titleLabel.text:  # l2 is live: it may change mid-run
             self.loss_plot.setTitle(title)
@@ -337,7 +347,7 @@ class CurvesView(QWidget):
         grad = c["grad_rms"]
         for i, item in enumerate(self.grad_curves):
             item.setData(step, grad[:, i])
-        self._follow_steps(step)
+        self._follow_steps(step, snap.history)
         self._draw_smoothed(snap)
         if len(snap.history) != self._n_epochs:  # past epochs never change: redo on a new one
             self._draw_epochs(snap.history)
@@ -350,6 +360,7 @@ class CurvesView(QWidget):
     def _draw_epochs(self, history: tuple) -> None:
         """Per-epoch markers, inactive shares and epoch-end ticks (history may be empty)."""
         steps = np.array([r["step"] for r in history], dtype=np.float64)
+        self._show_validation(history)
         for key, _, _ in SPLITS:
             for items, metric, scale in ((self.loss_epoch, "loss", 1),
                                          (self.acc_epoch, "accuracy", 100)):
@@ -358,6 +369,7 @@ class CurvesView(QWidget):
                 y = np.array([v for v in values if v is not None], dtype=np.float64)
                 items[key].setData(steps[known], scale * y)  # None (no such split) is left out
         self._draw_inactive(steps, [r.get("inactive") or [] for r in history])
+        self._draw_loaded_epochs(history)
         ticks = epoch_ticks(steps, [r["epoch"] for r in history])
         for plot in self.plots:
             plot.getAxis("top").setTicks(ticks)
@@ -373,13 +385,53 @@ class CurvesView(QWidget):
             top = max(top, float(rows[:, 1].max(initial=0.0)))
         self.inactive_plot.setYRange(0, max(5.0, 1.8 * top), padding=0)  # room for the legend
 
-    def _follow_steps(self, step: np.ndarray) -> None:
+    def _show_validation(self, history: tuple) -> None:
+        """The validation curve and its legend entries only for a run with a validation split
+        (its records hold a ``val_loss``, or its configuration a ``val_fraction`` > 0)."""
+        has_val = bool(getattr(self._config, "val_fraction", 0.0) or 0.0) or any(
+            r.get("val_loss") is not None for r in history)
+        if has_val == self._has_val:
+            return
+        self._has_val = has_val
+        name = dict((k, n) for k, n, _ in SPLITS)["val"]
+        for plot, item in ((self.loss_plot, self.loss_epoch["val"]),
+                           (self.acc_plot, self.acc_epoch["val"])):
+            item.setVisible(has_val)
+            if plot.legend is None:
+                continue
+            plot.legend.removeItem(item)
+            if has_val:
+                plot.legend.addItem(item, name)
+                style_legend(plot.legend, self._theme)
+
+    def _draw_loaded_epochs(self, history: tuple) -> None:
+        """The learning rate and RMS of dW of the epochs before the first per-batch point:
+        a loaded model's (or run's) history has them only per epoch."""
+        first = self.drawing.newest.curves["step"] if self.drawing.newest is not None else ()
+        start = float(first[0]) if len(first) else np.inf
+        old = [r for r in history if r["step"] < start]
+        steps = np.array([r["step"] for r in old], dtype=np.float64)
+        lr = [r.get("lr") for r in old]
+        known = np.array([v is not None for v in lr], dtype=bool)
+        self.lr_epoch.setData(steps[known], np.array([v for v in lr if v is not None], dtype=float))
+        if known.any():
+            self._fit_lr(np.array([v for v in lr if v is not None], dtype=float))
+        for i, item in enumerate(self.grad_epoch):
+            rows = np.array([(s, r["grad_rms"][i]) for s, r in zip(steps, old)
+                             if len(r.get("grad_rms") or ()) > i and r["grad_rms"][i] > 0],
+                            dtype=np.float64).reshape(-1, 2)
+            item.setData(rows[:, 0], rows[:, 1])
+
+    def _follow_steps(self, step: np.ndarray, history: tuple = ()) -> None:
         """Keep the newest batch in view by growing the x range in jumps of ~25 % to a round
         number: the axes then re-layout a few times per run, not on every frame (that
         re-layout was most of this view's paint time). Stops once the user pans or zooms."""
-        if not self._follow_x or not len(step):
+        # A loaded run's history goes on past its (empty) per-batch curves.
+        ends = [float(step[-1])] if len(step) else []
+        ends += [float(history[-1]["step"])] if history else []
+        if not self._follow_x or not ends:
             return
-        last = float(step[-1])
+        last = max(ends)
         if self._x_max is None or last > self._x_max:
             self._x_max = round_up(1.25 * max(last, 8.0))
             self._setting_x = True
@@ -403,6 +455,7 @@ class CurvesView(QWidget):
         self._run_id = snap.run_id
         self._n_epochs = -1
         self._lr_top = None
+        self._has_val = None
         self._make_layer_curves(len(snap.layers))
         for plot in self.plots:
             self.hovers[plot].hide()
@@ -456,7 +509,10 @@ class CurvesView(QWidget):
                 item.setPen(pg.mkPen(color, width=t.line_width(1.2)))
                 item.setSymbolPen(pg.mkPen(t.background, width=1))
                 item.setSymbolBrush(pg.mkBrush(color))
-        for items in (self.grad_curves, self.inactive_curves):
+        self.lr_epoch.setPen(None)
+        self.lr_epoch.setSymbolBrush(pg.mkBrush(t.accent))
+        self.lr_epoch.setSymbolPen(pg.mkPen(t.background, width=1))
+        for items in (self.grad_curves, self.grad_epoch, self.inactive_curves):
             for i, item in enumerate(items):
                 item.setPen(t.pen(i, width=1.6))
                 item.setSymbolPen(pg.mkPen(t.background, width=1))

@@ -267,3 +267,57 @@ def test_log_tick_labels_are_a_text_line_apart(qtbot, presenter):
         assert gaps.min() >= line, (labels, line)
     finally:
         QApplication.setFont(font)
+
+
+def loaded(digits, steps=25):
+    """A model's snapshot right after File > Load model: its history, as the training server's
+    ``cmd_adopt`` gives it to a new trainer, and no per-batch curves yet."""
+    from nnviz.engine.snapshot import CurveBuffer
+    from nnviz.engine.training import Trainer
+    old, trainer, _ = make_snapshot(digits, steps=steps)
+    net = old.network()
+    again = Trainer(net, digits, old.config)
+    again.history = [dict(r) for r in old.history]
+    again.epochs_done = len(old.history)
+    again.step_count = int(old.history[-1]["step"])
+    snap = take_snapshot(again, CurveBuffer(len(net.layers)), [L.W0 for L in old.layers], 2)
+    return old, snap
+
+
+def test_a_loaded_model_shows_its_whole_history(view, digits):
+    """Loaded, the x axis ended at the first epoch, and the learning-rate and gradient charts
+    were empty: their values were only in the per-batch curves, which a loaded model has not."""
+    old, snap = loaded(digits)
+    assert len(snap.curves["step"]) == 0 and len(snap.history) == 2
+    view.show_snapshot(snap)
+    steps = [r["step"] for r in snap.history]
+    for plot in view.plots:
+        x0, x1 = plot.vb.viewRange()[0]
+        assert x0 <= 0 and x1 >= steps[-1], plot
+    np.testing.assert_array_equal(view.lr_epoch.xData, steps)
+    np.testing.assert_allclose(view.lr_epoch.yData, [r["lr"] for r in snap.history])
+    assert view.lr_plot.vb.viewRange()[1][1] >= max(r["lr"] for r in snap.history)
+    assert len(view.grad_epoch) == 3
+    for i, item in enumerate(view.grad_epoch):
+        np.testing.assert_array_equal(item.xData, steps)
+        np.testing.assert_allclose(item.yData, [r["grad_rms"][i] for r in snap.history])
+    major, minor = view.lr_plot.getAxis("top")._tickLevels
+    assert sorted(p for p, _ in major + minor) == steps
+    np.testing.assert_array_equal(view.loss_epoch["train"].xData, steps)
+
+
+def test_validation_only_with_a_validation_split(view, digits, snapshot):
+    """The loss legend listed "validation" for every run; the tiny data has no such split."""
+    view.show_snapshot(snapshot)
+    names = [label.text for _, label in view.loss_plot.legend.items]
+    assert "validation" not in names and "test" in names
+    assert not view.loss_epoch["val"].isVisible()
+    split = digits.__class__(**{**digits.__dict__, "x_val": digits.x_train[:50],
+                                "y_val": digits.y_train[:50]})
+    with_val = make_snapshot(split, run_id=3)[0]
+    assert with_val.history[0]["val_loss"] is not None
+    view.show_snapshot(with_val)
+    names = [label.text for _, label in view.loss_plot.legend.items]
+    assert "validation" in names and view.loss_epoch["val"].isVisible()
+    np.testing.assert_allclose(view.loss_epoch["val"].yData,
+                               [r["val_loss"] for r in with_val.history])
