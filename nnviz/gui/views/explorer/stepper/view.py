@@ -324,6 +324,9 @@ class StepperView(QWidget):
                 sp.show(name, values, self.image_shape, labels,
                         target if step.kind in ("loss", "softmax") else None)
         self._fill_softmax_table(step)
+        # With its plots hidden (clear()) the layout shrank to its size hint and stayed so
+        # until the next resize (the input chart was a bare title): give it the view again.
+        self.graphics.ci.setGeometry(self.graphics.range)
 
     def equations_html(self, step: Step) -> str:
         """The step's equations as mathematics, one per line, the shapes in the muted colour."""

@@ -1,0 +1,36 @@
+"""Clear leaves nothing of the old drawing; the stepper's first chart is drawn at once."""
+
+import numpy as np
+from test_explorer import draw_seven, explorer  # noqa: F401 (the fixture)
+
+
+def test_clear_clears_the_bars_the_diagram_and_learn_this(explorer):  # noqa: F811
+    w = explorer
+    draw_seven(w)
+    w.learn(0.05)
+    assert w.learn_this.result is not None
+    assert len(w.answer.bars.bars.opts["width"]) == 10
+    assert w.diagram.input.image.image is not None
+    w.pad.clear()
+    assert w.x is None and w.explorer.learned is None
+    assert w.answer.bars.p is None and len(w.answer.bars.bars.opts["width"]) == 0
+    assert all(label.toPlainText() == "" for label in w.answer.bars.labels)
+    assert w.learn_this.result is None and len(w.learn_this.after_bars.opts["height"]) == 0
+    assert w.diagram.input.image.image is None
+    assert all(len(c.xData if c.xData is not None else []) == 0
+               for curves in w.diagram.edges for c in curves.values())
+
+
+def test_the_input_chart_is_drawn_the_first_time(explorer, qtbot):  # noqa: F811
+    w = explorer
+    w.resize(940, 700)
+    qtbot.wait_until(lambda: w.width() == 940)
+    w._random_test_image()
+    sp = w.stepper_view.plots[0]
+    np.testing.assert_array_equal(sp.image.image, w.x.reshape(28, 28))
+
+    def drawn_large():  # not collapsed to the title row (it was, until a resize)
+        shown = sp.image.mapRectToScene(sp.image.boundingRect())
+        return shown.width() > 100 and shown.height() > 100
+
+    qtbot.wait_until(drawn_large, timeout=2000)  # the layout runs in the next events
