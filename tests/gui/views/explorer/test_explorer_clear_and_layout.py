@@ -34,3 +34,15 @@ def test_the_input_chart_is_drawn_the_first_time(explorer, qtbot):  # noqa: F811
         return shown.width() > 100 and shown.height() > 100
 
     qtbot.wait_until(drawn_large, timeout=2000)  # the layout runs in the next events
+
+
+def test_the_stepper_controls_are_whole_at_940_px(explorer, qtbot):  # noqa: F811
+    w = explorer
+    w.resize(940, 700)
+    w.load_test_image(0)
+    sv = w.stepper_view
+    for _ in range(4):
+        sv.forward()
+    qtbot.wait_until(lambda: sv.position_label.width() >= sv.position_label.sizeHint().width())
+    assert sv.position_label.text().startswith("Step 5 of ")
+    assert sv.t_slider.width() > 2 * sv.t_slider.height()  # a slider, not a checkbox-sized box
