@@ -46,3 +46,16 @@ def test_the_stepper_controls_are_whole_at_940_px(explorer, qtbot):  # noqa: F81
     qtbot.wait_until(lambda: sv.position_label.width() >= sv.position_label.sizeHint().width())
     assert sv.position_label.text().startswith("Step 5 of ")
     assert sv.t_slider.width() > 2 * sv.t_slider.height()  # a slider, not a checkbox-sized box
+
+
+def test_the_diagrams_input_title_is_whole_at_940_px(explorer, qtbot):  # noqa: F811
+    w = explorer
+    w.resize(940, 700)
+    qtbot.wait_until(lambda: w.width() == 940)
+    w.load_test_image(0)
+    w.grab()  # drawn: a TextItem places its text when painted
+    title = w.diagram.input.title
+    assert title.toPlainText().startswith("input")
+    visible = w.diagram.vb.sceneBoundingRect()
+    shown = title.textItem.mapRectToScene(title.textItem.boundingRect())
+    assert shown.left() >= visible.left() - 0.5 and shown.right() <= visible.right() + 0.5
