@@ -59,3 +59,11 @@ def test_the_diagrams_input_title_is_whole_at_940_px(explorer, qtbot):  # noqa: 
     visible = w.diagram.vb.sceneBoundingRect()
     shown = title.textItem.mapRectToScene(title.textItem.boundingRect())
     assert shown.left() >= visible.left() - 0.5 and shown.right() <= visible.right() + 0.5
+
+
+def test_the_stepper_writes_relu_as_the_lessons_do(explorer):  # noqa: F811
+    w = explorer
+    w.load_test_image(0)
+    w.stepper_view.forward()  # layer 1: a¹ = ReLU(z¹)
+    text = w.stepper_view.equation.text()
+    assert "ReLU" in text and "relu" not in text

@@ -64,6 +64,12 @@ def charts_for(step: Step, temperature: float = 1.0) -> list[tuple[str, np.ndarr
     return list(arrays.items())[:3]
 
 
+def as_lessons_write(equation: str) -> str:
+    """``a¹ = relu(z¹)`` as the lessons write it: ``a¹ = ReLU(z¹)`` (sigmoid, tanh and
+    softmax are spelled the same in both)."""
+    return equation.replace("leaky_relu(", "leaky ReLU(").replace("relu(", "ReLU(")
+
+
 def step_help_kind(step: Step) -> str:
     """The :data:`STEP_HELP` entry of ``step``: its kind, or ``output`` for the last layer's
     forward step (which has no ``a = f(z)``)."""
@@ -334,7 +340,8 @@ class StepperView(QWidget):
     def equations_html(self, step: Step) -> str:
         """The step's equations as mathematics, one per line, the shapes in the muted colour."""
         t = self._theme
-        lines = "".join(f"<div style='margin-top: 3px'>{equation_html(e, muted=t.muted)}</div>"
+        lines = "".join(f"<div style='margin-top: 3px'>"
+                        f"{equation_html(as_lessons_write(e), muted=t.muted)}</div>"
                         for e in step.equations)
         return f"<div style='color: {t.foreground}'>{lines}</div>"
 
