@@ -34,7 +34,12 @@ from nnviz.gui.window import actions as window_actions
 from nnviz.gui.window.commands import Commands, WindowCommands
 from nnviz.gui.window.dialogs import Dialogs
 from nnviz.gui.window.file_commands import FileCommands
-from nnviz.gui.window.presenter import Presenter, dock_min_width
+from nnviz.gui.window.presenter import (
+    CONTROLS_MAX_WIDTH,
+    VIEW_MIN_WIDTH,
+    Presenter,
+    dock_min_width,
+)
 from nnviz.gui.window.settings import SavedSettings
 from nnviz.gui.window.side_windows import AnalysisWindow, SideWindow
 from nnviz.gui.window.status import StatusBar
@@ -76,6 +81,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("nnviz")
         self.setObjectName("nnviz-main")
+        self._shown_once = False
         self.settings = settings or QSettings()
         self.data_dir = data_dir
         self.model = SessionModel()
@@ -132,6 +138,8 @@ class MainWindow(QMainWindow):
         for name, (title, area) in DOCKS.items():
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{name}")
+            if name in VIEW_MIN_WIDTH:
+                self.views[name].setMinimumWidth(VIEW_MIN_WIDTH[name])
             dock.setWidget(self.views[name])
             dock.setMinimumWidth(dock_min_width(name))
             self.addDockWidget(area, dock)
@@ -141,11 +149,41 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(docks["curves"], docks["weights"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(docks["activations"], docks["data"])
         docks["activations"].raise_()
-        self.resizeDocks([docks["controls"], docks["curves"], docks["activations"]],
-                         [330, 690, 580], Qt.Orientation.Horizontal)
-        # The curves are what people watch most: give them the larger share of the height.
-        self.resizeDocks([docks["curves"], docks["weights"]], [560, 380], Qt.Orientation.Vertical)
+        docks["controls"].setMaximumWidth(CONTROLS_MAX_WIDTH)
+        self.docks = docks
+        self.fit_screen()
+        self.layout_docks()
         return docks
+
+    def fit_screen(self) -> None:
+        """Open at 90 % of the available screen (at most 1600×1000), never larger than it."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        self.resize(min(1600, int(area.width() * 0.9)) if area.width() > 1400 else area.width(),
+                    min(1000, int(area.height() * 0.9)) if area.height() > 900
+                    else area.height())
+
+    def layout_docks(self) -> None:
+        """Dock sizes for the window's width: the Controls narrow (a fifth, from what their
+        fields need to 440 px), the curves and weights column the larger share of the rest
+        (what people watch: the loss falling and the weights changing), the curves above with
+        the larger share of the height."""
+        d, width, height = self.docks, self.width(), self.height()
+        controls = max(d["controls"].minimumSizeHint().width(),
+                       min(CONTROLS_MAX_WIDTH, width // 5))
+        rest = width - controls
+        self.resizeDocks([d["controls"], d["curves"], d["activations"]],
+                         [controls, int(rest * 0.58), rest - int(rest * 0.58)],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([d["curves"], d["weights"]], [int(height * 0.55), int(height * 0.45)],
+                         Qt.Orientation.Vertical)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self._shown_once:  # the first size it gets (the tests', the screen's)
+            self.layout_docks()
 
     def _connect(self) -> None:
         """Between the views: a test image to the activations' probe or to the pad."""
@@ -213,6 +251,12 @@ class MainWindow(QMainWindow):
             self.status.set_theme(theme)
         for action in self.theme_group.actions():
             action.setChecked(action.data() == self.theme.name)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown_once and not self.settings.value("window/state"):
+            self.layout_docks()
+        self._shown_once = True
 
     def closeEvent(self, event) -> None:
         """Stop the training thread (it ends within a batch) and save the settings."""

@@ -4,11 +4,12 @@ docks."""
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
-from nnviz.charts.theme import PRESENTER_FONT_SCALE
+from nnviz.charts.theme import PRESENTER_FONT_SCALE, style_ticks
 
 # Presenter mode shows these docks only: what a lecture hall watches while the network learns.
 PRESENTER_DOCKS = ("curves", "weights", "activations")
@@ -16,7 +17,23 @@ PRESENTER_DOCKS = ("curves", "weights", "activations")
 
 def dock_min_width(name: str) -> int:
     """The width below which a dock is not squeezed (its content may ask for more)."""
-    return 340 if name == "controls" else 200
+    return 260 if name == "controls" else 200
+
+
+# Each view's own minimum width in a dock (it overrides the view's size hint, which for the
+# weights grid asked for 675 px): with the Controls' own (about 320) they stay under 1280 px.
+VIEW_MIN_WIDTH = {"curves": 320, "weights": 320, "activations": 280,
+                  "data": 260}
+CONTROLS_MAX_WIDTH = 440  # wider, its sliders only stretch
+
+
+def style_every_axis(window, theme) -> None:
+    """Every pyqtgraph axis in ``window``'s charts with presenter mode's tick font or its
+    own again (a view that styles its axes itself keeps its choice: ``style_ticks``)."""
+    for view in window.findChildren(pg.GraphicsView):
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem):
+                style_ticks(item, theme)
 
 
 class Presenter:
@@ -77,6 +94,7 @@ class Presenter:
             app.setFont(self._normal_font)
         self.on = on
         w.set_theme(w.theme.name)  # after the font: the charts measure their text again
+        style_every_axis(w, w.theme)
         if not on:
             self._restore_normal_layout()
             # Once the widgets have measured themselves in the normal font again (their

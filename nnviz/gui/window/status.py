@@ -3,7 +3,7 @@ left the line naming a view that failed."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar
 
 from nnviz.charts.theme import LIGHT, Theme
 
@@ -11,10 +11,10 @@ FIELDS = ("dataset", "state", "epoch", "step", "rate", "eta", "loss", "accuracy"
 # What each training state means for the next Train (the state label's text, tooltip).
 STATES = {
     "running": ("running", "Training: Pause halts it, Stop ends the run"),
-    "paused": ("paused · Train resumes", "Train, Step or +1 epoch go on with this run"),
-    "finished": ("finished · +1 epoch continues",
+    "paused": ("paused", "Train, Step or +1 epoch go on with this run"),
+    "finished": ("finished",
                  "All epochs done; +1 epoch goes on with this run"),
-    "stopped": ("stopped · run ended",
+    "stopped": ("stopped",
                 "The run is over (its weights can still be saved); Train starts a new network "
                 "from the controls"),
 }
@@ -45,6 +45,8 @@ class StatusBar:
         for name in FIELDS:
             label = QLabel("")
             label.setObjectName(f"status-{name}")
+            # Whole fields or nothing: a label is never squeezed below its text.
+            label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
             bar.addPermanentWidget(label)
             self.labels[name] = label
         self.set_text(dataset="no dataset", state="–")
@@ -58,7 +60,10 @@ class StatusBar:
             self.labels[name].setText(text)
 
     def set_dataset(self, ds) -> None:
-        self.set_text(dataset=f"{ds.name}: {len(ds.y_train):,} train / {len(ds.y_test):,} test")
+        # Short, so the bar stays readable at 1280 px; the full text in the tooltip.
+        self.set_text(dataset=f"{ds.name} {len(ds.y_train):,}/{len(ds.y_test):,}")
+        self.labels["dataset"].setToolTip(f"{ds.name}: {len(ds.y_train):,} training / "
+                                          f"{len(ds.y_test):,} test images")
 
     def show_failure(self, name: str, failure) -> None:
         """``failure`` (a :class:`~nnviz.session.SubscriberFailure`) of view ``name``, or
@@ -87,6 +92,6 @@ class StatusBar:
         loss = snap.curves["loss"]
         acc = snap.history[-1]["test_accuracy"] if snap.history else None
         self.set_text(epoch=f"epoch {snap.epoch:.2f} / {cfg.epochs}", step=f"step {snap.step:,}",
-                      rate=f"{snap.samples_per_s:,.0f} samples/s", eta=f"ETA {format_eta(eta)}",
+                      rate=f"{snap.samples_per_s:,.0f}/s", eta=f"ETA {format_eta(eta)}",
                       loss=f"loss {loss[-1]:.4f}" if len(loss) else "loss –",
                       accuracy=f"test acc {100 * acc:.2f}%" if acc is not None else "test acc –")

@@ -14,6 +14,8 @@ class TrainingCommands:
         self.window = window
         self.model = window.model
         self.training = window.training
+        self.stepping = False  # a Step is running: Step stays on and queues its clicks
+        self.queued_steps = 0  # batches clicked for while one ran, each one more Step
 
     def connect(self) -> None:
         """Listen to the training process, the Controls and the Weights view."""
@@ -37,11 +39,18 @@ class TrainingCommands:
 
     def pause(self) -> None:
         """Halt after the current batch; Train goes on with the same run."""
+        self.queued_steps = 0
         self.training.pause()
 
     def step(self) -> None:
+        """One batch; clicked while a Step runs, one more batch after it (no click lost)."""
+        if self.stepping and self.training.is_training:
+            self.queued_steps += 1
+            return
         if self._needs_network():
+            self.stepping = True
             self.training.step(1)
+            self.update_actions()
 
     def add_epoch(self) -> None:
         if self._needs_network():
@@ -49,6 +58,7 @@ class TrainingCommands:
 
     def stop(self) -> None:
         """End the run (its last snapshot stays, to save); Train starts a new network."""
+        self.queued_steps = 0
         self.training.stop()
         self.update_actions()  # Stop is off at once: there is no run left to end
 
@@ -124,6 +134,11 @@ class TrainingCommands:
             self.window.views["data"].set_augmentation(changes["augmentation"])
 
     def on_state(self, state: str) -> None:
+        if state == "paused" and self.queued_steps and self.stepping:
+            self.queued_steps -= 1
+            self.training.step(1)
+        elif state != "running":
+            self.stepping, self.queued_steps = False, 0
         self.window.status.set_state(state)
         self.update_actions()
 
@@ -138,7 +153,8 @@ class TrainingCommands:
         training = self.training.is_training
         a = self.window.actions_
         for name in ("train", "step", "epoch", "new"):
-            a[name].setEnabled(has_data and (name == "new" or not training))
+            a[name].setEnabled(has_data and (name == "new" or not training
+                                             or (name == "step" and self.stepping)))
         a["pause"].setEnabled(training)
         # Stop ends a run that could go on: running, paused or finished (+1 epoch).
         a["stop"].setEnabled(has_data and self.training.has_network)

@@ -68,7 +68,7 @@ def test_pause_then_train_goes_on_with_the_same_run(qtbot, window, digits):
     a["pause"].trigger()
     qtbot.waitUntil(lambda: s.state == "paused", timeout=T)
     assert 3 <= window.model.latest.step < 45 and s.has_network
-    assert window.status.labels["state"].text() == "paused · Train resumes"
+    assert window.status.labels["state"].text() == "paused"
     assert a["train"].isEnabled() and a["stop"].isEnabled() and not a["pause"].isEnabled()
     s.set_delay(0)
     a["train"].trigger()
@@ -91,7 +91,7 @@ def test_stop_ends_the_run_and_train_starts_a_new_network(qtbot, window, digits,
     a["stop"].trigger()
     assert not a["stop"].isEnabled() and not s.has_network  # at once: no run left to end
     qtbot.waitUntil(lambda: s.state == "stopped", timeout=T)
-    assert window.status.labels["state"].text() == "stopped · run ended"
+    assert window.status.labels["state"].text() == "stopped"
     assert a["train"].isEnabled() and a["step"].isEnabled() and not a["pause"].isEnabled()
     assert not a["stop"].isEnabled() and a["save"].isEnabled()
     ended = window.model.latest

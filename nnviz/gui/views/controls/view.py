@@ -117,7 +117,7 @@ class ControlsPanel(QWidget):
             group_help(group, HELP[name])
             groups.addWidget(group)
         groups.addStretch(1)
-        scroll = QScrollArea()
+        scroll = self._scroll = QScrollArea()
         scroll.setWidget(content)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -129,6 +129,14 @@ class ControlsPanel(QWidget):
         self._wire()
         self.set_config(PRESETS["default"].config)
         self.set_theme(LIGHT)
+
+    def minimumSizeHint(self):
+        """As wide as the groups' fields need beside the scroll bar (it scrolls only
+        vertically: narrower, the fields' right parts would be cut), as low as one row."""
+        hint = super().minimumSizeHint()
+        bar = self._scroll.verticalScrollBar().sizeHint().width()
+        hint.setWidth(self._scroll.widget().minimumSizeHint().width() + bar + 2)
+        return hint
 
     # -- public API ----------------------------------------------------------------------
 
