@@ -301,10 +301,12 @@ class ExplorerModel:
             self.set_example(to_mnist(canvas).reshape(-1), -1)
 
     def clear(self) -> None:
-        """No example (the pad was cleared)."""
+        """No example (the pad was cleared): nothing derived from it stays, not even the
+        last "Learn this" (its before/after was of the old drawing)."""
         self.x, self.true = None, -1
+        self.learned = None
         self._retrace()
-        self._notify(TRACE, POSITION, UNIT)
+        self._notify(TRACE, POSITION, UNIT, LEARNED)
 
     def set_target(self, target: int) -> None:
         """The class the backward pass pushes towards (-1: automatic)."""

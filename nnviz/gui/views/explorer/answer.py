@@ -111,6 +111,12 @@ class AnswerPanel(QWidget):
         self._answer = None
         self.answer.setText("Draw a digit")
         self.input_image.clear()
+        bars = self.bars  # no bars and no percentages of the old drawing
+        bars.p = bars.z = None
+        bars.bars.setOpts(x0=[], y=[], width=[])
+        for label in bars.labels:
+            label.setText("")
+        bars.hover.hide()
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme

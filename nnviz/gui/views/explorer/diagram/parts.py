@@ -234,8 +234,10 @@ class InputImage:
         self.image = pg.ImageItem()
         self.frame = QGraphicsRectItem(IMAGE_RECT)
         self.frame.setZValue(0.5)
-        self.title = pg.TextItem(anchor=(0.5, 1))
-        self.title.setPos(IMAGE / 2, TITLE_Y)
+        # Left-aligned over the image: centred, a narrow diagram cut its first letters off
+        # ("nput · 28×28" at 940 px); to the right there is the gap to the first layer.
+        self.title = pg.TextItem(anchor=(0, 1))
+        self.title.setPos(-2, TITLE_Y)
         self.saliency = False
         self._lut = None
         self.set_shape((28, 28))

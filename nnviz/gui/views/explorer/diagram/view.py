@@ -149,10 +149,24 @@ class NetworkDiagram(QWidget):
     # -- as a view of the explorer model ----------------------------------------------------
 
     def show_trace(self, model) -> None:
-        """The :class:`~nnviz.session.ExplorerModel`'s trace (the last one stays while there
-        is none)."""
+        """The :class:`~nnviz.session.ExplorerModel`'s trace; without an example (the pad
+        cleared) no activations, edges or input are left from the last one."""
         if model.trace is not None:
             self.set_trace(model.trace, model.image_shape, model.class_names)
+        elif model.x is None and self._trace is not None:
+            self.clear_activations()
+
+    def clear_activations(self) -> None:
+        """Units in the colour of 0, no edges, no input picture (the layout stays)."""
+        self._trace = None
+        if self.frame is not None:
+            for column, units in zip(self.columns, self.frame.units):
+                column.show_units(units, np.zeros(len(units)), (0.0, 1.0),
+                                  self._luts["forward"], self._names)
+        for curves in self.edges:
+            for curve in curves.values():
+                curve.setData([], [])
+        self.input.image.clear()
 
     def show_position(self, model) -> None:
         """Light up the stepper's current step."""

@@ -64,6 +64,12 @@ def charts_for(step: Step, temperature: float = 1.0) -> list[tuple[str, np.ndarr
     return list(arrays.items())[:3]
 
 
+def as_lessons_write(equation: str) -> str:
+    """``a¹ = relu(z¹)`` as the lessons write it: ``a¹ = ReLU(z¹)`` (sigmoid, tanh and
+    softmax are spelled the same in both)."""
+    return equation.replace("leaky_relu(", "leaky ReLU(").replace("relu(", "ReLU(")
+
+
 def step_help_kind(step: Step) -> str:
     """The :data:`STEP_HELP` entry of ``step``: its kind, or ``output`` for the last layer's
     forward step (which has no ``a = f(z)``)."""
@@ -105,7 +111,6 @@ class StepperView(QWidget):
         self.run_button = self._button("▶▶ Run", "Run through the steps; again to pause (Space)",
                                        self.toggle_run)
         self.position_label = QLabel()
-        self.position_label.setMinimumWidth(40)
         self.target_combo = QComboBox()
         self.target_combo.setToolTip("The class the backward pass pushes towards")
         self.target_combo.currentIndexChanged.connect(self._on_target)
@@ -113,16 +118,18 @@ class StepperView(QWidget):
                                 value=0)
         self.t_slider.setToolTip("Softmax temperature T: p = softmax(z / T)")
         self.t_slider.valueChanged.connect(self._on_temperature)
+        # A slider squeezed below its handle's width looked like a checkbox (at 940 px).
+        self.t_slider.setMinimumWidth(4 * self.t_slider.sizeHint().height())
         self.t_label = QLabel()
         controls = QHBoxLayout()
         for w in (self.reset_button, self.back_button, self.step_button, self.run_button):
             controls.addWidget(w)
-        controls.addWidget(self.position_label, 1)
+        controls.addStretch(1)
         options = QHBoxLayout()  # a second row: the view must fit a laptop screen's third
         options.addWidget(QLabel("Target"))
         options.addWidget(self.target_combo)
-        options.addSpacing(12)
-        options.addWidget(QLabel("Temperature"))
+        options.addSpacing(8)
+        options.addWidget(QLabel("Temp."))  # short: the row must fit the middle at 940 px
         options.addWidget(self.t_slider, 1)
         options.addWidget(self.t_label)
         options.addStretch(1)
@@ -154,6 +161,8 @@ class StepperView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(controls)
+        # On a line of its own: beside the buttons, "Step 5 of 8 · forward" was cut at 940 px.
+        layout.addWidget(self.position_label)
         layout.addLayout(options)
         layout.addLayout(title_row)
         layout.addLayout(equation_row)
@@ -324,11 +333,15 @@ class StepperView(QWidget):
                 sp.show(name, values, self.image_shape, labels,
                         target if step.kind in ("loss", "softmax") else None)
         self._fill_softmax_table(step)
+        # With its plots hidden (clear()) the layout shrank to its size hint and stayed so
+        # until the next resize (the input chart was a bare title): give it the view again.
+        self.graphics.ci.setGeometry(self.graphics.range)
 
     def equations_html(self, step: Step) -> str:
         """The step's equations as mathematics, one per line, the shapes in the muted colour."""
         t = self._theme
-        lines = "".join(f"<div style='margin-top: 3px'>{equation_html(e, muted=t.muted)}</div>"
+        lines = "".join(f"<div style='margin-top: 3px'>"
+                        f"{equation_html(as_lessons_write(e), muted=t.muted)}</div>"
                         for e in step.equations)
         return f"<div style='color: {t.foreground}'>{lines}</div>"
 

@@ -13,7 +13,7 @@ from nnviz.analysis.stepper import Stepper
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.network import MLP
 from nnviz.gui.views.explorer.stepper.topics import STEP_HELP
-from nnviz.gui.views.explorer.stepper.view import StepperView
+from nnviz.gui.views.explorer.stepper.view import StepperView, as_lessons_write
 from nnviz.gui.widgets.help import help_buttons
 from nnviz.gui.widgets.mathtext import MATH_SCALE
 
@@ -44,7 +44,7 @@ def test_every_equation_is_set_as_mathematics_in_the_theme(view, qtbot):
         step_to(qtbot, v, position)
         text = v.equation.text()
         for line in step.equations:
-            assert equation_html(line, muted=LIGHT.muted) in text
+            assert equation_html(as_lessons_write(line), muted=LIGHT.muted) in text
         assert f"color: {LIGHT.foreground}" in text
         assert step.title in v.title_label.text()
     step_to(qtbot, v, 1)
