@@ -144,12 +144,19 @@ class WeightHistogram:
         self._layer = -1
 
     def show_weights(self, W: np.ndarray, W0: np.ndarray, layer: int) -> None:
-        """Draw the histogram of ``W`` (n_out, n_in) over bins fixed by ``W0`` of ``layer``."""
+        """Draw the histogram of ``W`` (n_out, n_in) over bins set by ``W0`` of ``layer``,
+        widened to ±1.2·max|W| whenever the weights spread past them (the range only grows)."""
+        grown = False
         if layer not in self._cache:
             edges = bin_edges(W0)
             self._cache[layer] = (edges, bin_counts(W0, edges))
+        m = float(np.max(np.abs(W))) if W.size else 0.0
+        if m > self._cache[layer][0][-1]:  # spread past the range: grow it, no end-bin spikes
+            edges = np.linspace(-1.2 * m, 1.2 * m, len(self._cache[layer][0]))
+            self._cache[layer] = (edges, bin_counts(W0, edges))
+            grown = True
         self.edges, counts0 = self._cache[layer]
-        if layer != self._layer:  # the initial distribution never changes within a layer
+        if layer != self._layer or grown:  # the initial counts change only with the bins
             self._layer = layer
             self.plot.setTitle("Distribution of W" + sup(layer + 1))
             self.init_item.setData(self.edges, counts0)

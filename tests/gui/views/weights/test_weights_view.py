@@ -204,3 +204,19 @@ def test_export_png(view, snapshot, tmp_path):
     assert not img.isNull() and img.width() > 200 and img.height() > 200
     colours = {img.pixel(x, y) for x in range(0, img.width(), 5) for y in range(0, img.height(), 5)}
     assert len(colours) > 50  # a colour-mapped mosaic, not a blank page
+
+
+def test_histogram_range_grows_with_spread_weights(view, snapshot):
+    """Weights spread past ±1.5·max|W0|: the bins widen to hold them, no end-bin spike."""
+    import dataclasses
+    L = snapshot.layers[0]
+    spread = dataclasses.replace(L, W=np.asarray(L.W * 3.0))
+    snap = dataclasses.replace(snapshot, step=snapshot.step + 1,
+                               layers=(spread, *snapshot.layers[1:]))
+    view.show_snapshot(snap)
+    edges, counts = view.histogram.now_item.xData, view.histogram.now_item.yData
+    assert edges[0] <= spread.W.min() and edges[-1] >= spread.W.max()
+    assert counts.sum() == spread.W.size  # (edges in float: a few values may sit on a border)
+    assert np.abs(counts - np.histogram(spread.W, edges)[0]).max() <= 3
+    assert counts[0] < counts.max() / 10 and counts[-1] < counts.max() / 10
+    assert view.histogram.init_item.yData.sum() == L.W0.size
