@@ -71,7 +71,7 @@ def test_the_tsne_caption_says_whether_it_followed_the_previous_map():
 
 def test_axis_labels():
     assert [axis_label(a_map("pca"), k) for k in (1, 2)] == ["PC 1", "PC 2"]
-    assert axis_label(a_map("pca", follows=True), 1) == "PC plane 1"
+    assert axis_label(a_map("pca", follows=True), 1) == "PC 1"
     assert axis_label(a_map("tsne"), 2) == "t-SNE 2"
 
 
