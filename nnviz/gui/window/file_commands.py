@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -22,6 +23,12 @@ from nnviz.gui.workers.tasks import Lane, Task, run_in_daemon_thread
 
 DATASET_FILTER = "Datasets (*.gz *.idx *ubyte *.csv *.npz);;All files (*)"
 MODEL_FILTER = "nnviz models (*.npz)"
+
+
+def gui_words(message: str) -> str:
+    """A dataset error as a GUI user acts on it: the menu, not the command line
+    (``…; run `nnviz download mnist``` → ``…; use File > Download dataset…``)."""
+    return re.sub(r"run `nnviz download [^`]*`", "use File > Download dataset…", message)
 
 
 @dataclass(frozen=True)
@@ -103,11 +110,13 @@ class FileCommands:
         if request is not None and request.offer_download and request.source in KNOWN_DATASETS:
             self._offer_download(request.source, message)
         else:
-            self.window.dialogs.show_error("Cannot open the dataset", message)
+            self.window.dialogs.show_error("Cannot open the dataset", gui_words(message))
 
     def _offer_download(self, name: str, message: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Download the dataset?",
-                          f"{message}\n\nDownload {name} now (about 11 MB for MNIST)?",
+                          f"{gui_words(message)}\n\nDownload {name} now (about 11 MB for "
+                          f"MNIST)? Later: File > Download dataset…, or File > Open dataset "
+                          f"file… for one you have.",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                           self.window)
         box.accepted.connect(lambda: self.download_dataset(name))  # GUI-thread signal: fine
