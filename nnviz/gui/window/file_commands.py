@@ -49,6 +49,14 @@ class FileCommands:
         self.model = window.model
         self.training = window.training
         self._lanes: dict[str, Lane] = {}
+        from nnviz.datasets.paths import search_dirs
+        from nnviz.gui.widgets.welcome import WelcomePanel
+        # In place of empty charts until a dataset is loaded (set_dataset hides it).
+        self.welcome = WelcomePanel(window, search_dirs(window.data_dir))
+        self.welcome.open_file.connect(self.on_open_dataset)
+        self.welcome.open_folder.connect(self.on_open_dataset_folder)
+        self.welcome.download.connect(lambda: self.download_dataset("mnist"))
+        self.lessons_offer = None
 
     def lane(self, name: str) -> Lane:
         """The lane of ``dataset`` loading or ``download``ing (made on first use)."""
@@ -98,6 +106,20 @@ class FileCommands:
         self.model.set_dataset(ds, source, origin)
         self.window.status.set_dataset(ds)
         self.window.training_commands.new_network()
+        self.welcome.hide()
+        self._offer_lessons()
+
+    def _offer_lessons(self) -> None:
+        """At the first start with data: "New here? Lessons (F2)", until dismissed."""
+        from nnviz.gui.widgets.welcome import LessonsOffer
+        w = self.window
+        if (self.lessons_offer is not None or w.lessons_window is None
+                or LessonsOffer.dismissed(w.settings)):
+            return
+        self.lessons_offer = LessonsOffer(w.settings, w.actions_["lessons"].trigger, w)
+        w.addToolBarBreak()
+        w.addToolBar(self.lessons_offer)
+        self.lessons_offer.show()
 
     def _on_dataset_error(self, message: str) -> None:
         task = self.lane("dataset").current
