@@ -4,6 +4,7 @@ from PySide6.QtCore import QRect, QSettings
 
 from nnviz.datasets.paths import search_dirs
 from nnviz.gui.app import build_window
+from nnviz.gui.widgets.layout_check import assert_laid_out
 
 CHART_DOCKS = ("curves", "weights", "activations", "data")
 
@@ -42,6 +43,7 @@ def test_without_data_one_panel_with_the_folders_and_buttons(qtbot, tmp_path):
         assert not w.actions_["train"].isEnabled()
         assert "Train is off until a dataset is loaded" in panel.findChildren(
             type(panel.folders))[1].text()
+        assert_laid_out(panel)
         w.grab().save(f"/tmp/i18s/first-start-{size[0]}x{size[1]}.png")
         w.training.shutdown()
         w.close()
