@@ -98,6 +98,8 @@ class ConfusionPanel:
         self.bars_plot.hideAxis("left")
         self.bars_plot.setXRange(-0.04, 1.14, padding=0)  # room for the "100 %" tick label
         self.bars_plot.getAxis("bottom").setTicks([[(0, "0"), (0.5, "50 %"), (1, "100 %")], []])
+        # pyqtgraph drops a label that reaches past the axis end: "100 %" was never drawn.
+        self.bars_plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
         self.bars_plot.setLabel("bottom", "right answers")
         self.bars = pg.BarGraphItem(x0=[], y=[], height=BAR_HEIGHT, width=[])
         self.bars_plot.addItem(self.bars)

@@ -77,10 +77,8 @@ def map_caption(m: LayerMap, sizes, n_wrong: int, about: str) -> str:
 
 
 def axis_label(m: LayerMap, k: int) -> str:
-    """``PC 1``; ``PC plane 1`` when turned to follow a previous map; ``t-SNE 1``."""
-    if m.method != "pca":
-        return f"t-SNE {k}"
-    return f"PC plane {k}" if m.follows_previous else f"PC {k}"
+    """``PC 1`` (also when turned to follow a previous map: the caption says so); ``t-SNE 1``."""
+    return f"t-SNE {k}" if m.method != "pca" else f"PC {k}"
 
 
 def describe_snapshot(snap) -> str:

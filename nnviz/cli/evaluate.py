@@ -37,9 +37,11 @@ def print_evaluation(ev, class_names) -> None:
           f"confident errors (≥ {100 * CONFIDENT:.0f}% sure) {ev.n_confident_errors}")
     print("per-class accuracy:")
     for k, acc in enumerate(ev.per_class_accuracy):
+        # Digit classes are named by their index: print the name once, not "0 0".
         name = class_names[k] if k < len(class_names) else str(k)
-        print(f"  {k} {name:<12} {100 * acc:6.2f}%" if np.isfinite(acc)
-              else f"  {k} {name:<12}    n/a")
+        label = name if name == str(k) else f"{k} {name}"
+        print(f"  {label:<14} {100 * acc:6.2f}%" if np.isfinite(acc)
+              else f"  {label:<14}    n/a")
     k = ev.confusion.shape[0]
     width = max(5, len(str(ev.confusion.max())) + 1)
     print("confusion matrix (rows: true class, columns: predicted):")

@@ -100,7 +100,10 @@ def _loop(trainer, quiet: bool) -> None:
     n = len(trainer.x_train)
     while not trainer.finished:
         epoch = trainer.epochs_done + 1
-        with tqdm(total=n, unit="img", unit_scale=True, leave=False, disable=quiet,
+        # Piped to a file the bar would write a carriage-return line per refresh (~100 KB an
+        # epoch): only a terminal gets the bar; a log gets the plain line per epoch below.
+        with tqdm(total=n, unit="img", unit_scale=True, leave=False,
+                  disable=quiet or not sys.stderr.isatty(),
                   desc=f"epoch {epoch}/{trainer.config.epochs}", file=sys.stderr) as bar:
             record = None
             while record is None:

@@ -186,7 +186,10 @@ class CompareRow:
 ROW_LABELS = {"hidden": "hidden layers", "init": "initialiser", "init_scale": "init scale",
               "lr": "learning rate", "l2": "L2 decay", "batch_size": "batch size",
               "step_epochs": "step every (epochs)", "min_lr_factor": "min lr factor",
-              "train_subset": "training subset"}
+              "train_subset": "training subset", "optimizer": "optimiser"}
+
+# Values the Controls show in words (their spin boxes' special text): the table says the same.
+SPECIAL_VALUES = {"train_subset": {0: "all"}}
 
 
 def series_of(record: RunRecord) -> RunSeries:
@@ -239,4 +242,7 @@ def compare(records: Sequence[RunRecord]) -> tuple[list[RunSeries], list[Compare
 
 def _row(key: str, label: str, raw: list) -> CompareRow:
     differs = any(v != raw[0] for v in raw[1:])
-    return CompareRow(key, label, tuple(format_value(v) for v in raw), differs)
+    special = SPECIAL_VALUES.get(key, {})
+    text = tuple(special.get(v, format_value(v)) if isinstance(v, int) else format_value(v)
+                 for v in raw)
+    return CompareRow(key, label, text, differs)

@@ -71,7 +71,7 @@ def test_the_tsne_caption_says_whether_it_followed_the_previous_map():
 
 def test_axis_labels():
     assert [axis_label(a_map("pca"), k) for k in (1, 2)] == ["PC 1", "PC 2"]
-    assert axis_label(a_map("pca", follows=True), 1) == "PC plane 1"
+    assert axis_label(a_map("pca", follows=True), 1) == "PC 1"
     assert axis_label(a_map("tsne"), 2) == "t-SNE 2"
 
 
@@ -143,3 +143,22 @@ def test_pens_take_the_series_colours_in_order_and_the_scaled_width():
     assert [p.color().name() for p in pens] == [*DARK.series, DARK.series[0]]
     assert [p.widthF() for p in pens[:2]] == [1.5, 1.5] and pens[0].isCosmetic()
     assert DARK.presenting().pen(2, width=2.0).widthF() == 4.0
+
+
+def test_per_class_accuracy_axis_draws_its_100_percent_tick(qtbot):
+    import pyqtgraph as pg
+    from PySide6.QtGui import QImage, QPainter
+
+    from nnviz.charts.confusion import ConfusionPanel
+    panel = ConfusionPanel()
+    glw = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(glw)
+    glw.addItem(panel.bars_plot)
+    glw.resize(120, 300)  # the bars' width in the evaluation view
+    glw.show()
+    qtbot.waitExposed(glw)
+    img = QImage(300, 300, QImage.Format.Format_ARGB32)
+    painter = QPainter(img)
+    specs = panel.bars_plot.getAxis("bottom").generateDrawSpecs(painter)
+    painter.end()
+    assert [text for *_, text in specs[2]] == ["0", "50 %", "100 %"]  # was "0", "50 %"

@@ -130,3 +130,18 @@ def test_optimizer_momentum_alone_means_momentum_0_9(extra, momentum):
     from nnviz.cli.main import build_parser, train_config
     config = train_config(build_parser().parse_args(["train", "--optimizer", "momentum", *extra]))
     assert config.optimizer == "momentum" and config.momentum == momentum
+
+
+def test_piped_train_writes_plain_lines_not_a_progress_bar(tmp_path, csv_file):
+    """Output piped to a log: no carriage-return bar (~100 KB an epoch), one line per epoch."""
+    import os
+    env = dict(os.environ)  # PYTHONPATH as the test run has it
+    out = subprocess.run([sys.executable, "-m", "nnviz", "train", "--dataset", str(csv_file),
+                          "--layers", "16", "--epochs", "2", "--batch-size", "8",
+                          "--save", str(tmp_path / "m.npz")],
+                         capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "\r" not in out.stderr and "\r" not in out.stdout
+    assert (len(out.stdout) + len(out.stderr)) / 2 < 5_000  # bytes per epoch
+    assert [line.split()[1] for line in out.stdout.splitlines()
+            if line.startswith("epoch")] == ["1/2", "2/2"]

@@ -64,7 +64,8 @@ def test_report_prints_the_views_figures(trained, capsys):
     lines = out.splitlines()
     first = lines.index("per-class accuracy:") + 1
     for k in range(10):
-        assert lines[first + k].split()[-1] == f"{100 * ev.per_class_accuracy[k]:.2f}%"
+        # The digit once, then its accuracy ("  0   99.29%", not "  0 0   99.29%").
+        assert lines[first + k].split() == [str(k), f"{100 * ev.per_class_accuracy[k]:.2f}%"]
     top = lines.index("confusion matrix (rows: true class, columns: predicted):") + 2
     printed = np.array([[int(v) for v in lines[top + i].split()[1:]] for i in range(10)])
     counts = np.zeros((10, 10), dtype=int)

@@ -267,6 +267,8 @@ def test_compare_lines_up_histories_and_marks_differing_hyperparameters(recorded
     assert by_key["init"].differs and not by_key["optimizer"].differs
     assert not by_key["batch_size"].differs and by_key["batch_size"].values == ("20",) * 3
     assert by_key["augmentation"].values == ("off",) * 3
+    assert by_key["train_subset"].values == ("all",) * 3  # the Controls' word for 0
+    assert by_key["optimizer"].label == "optimiser"
     assert not by_key["dataset"].differs
     assert {row.key for row in rows if row.differs} == {"lr", "hidden", "activation", "init"}
     acc = by_key["test_accuracy"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -22,6 +23,12 @@ from nnviz.gui.workers.tasks import Lane, Task, run_in_daemon_thread
 
 DATASET_FILTER = "Datasets (*.gz *.idx *ubyte *.csv *.npz);;All files (*)"
 MODEL_FILTER = "nnviz models (*.npz)"
+
+
+def gui_words(message: str) -> str:
+    """A dataset error as a GUI user acts on it: the menu, not the command line
+    (``…; run `nnviz download mnist``` → ``…; use File > Download dataset…``)."""
+    return re.sub(r"run `nnviz download [^`]*`", "use File > Download dataset…", message)
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,14 @@ class FileCommands:
         self.model = window.model
         self.training = window.training
         self._lanes: dict[str, Lane] = {}
+        from nnviz.datasets.paths import search_dirs
+        from nnviz.gui.widgets.welcome import WelcomePanel
+        # In place of empty charts until a dataset is loaded (set_dataset hides it).
+        self.welcome = WelcomePanel(window, search_dirs(window.data_dir))
+        self.welcome.open_file.connect(self.on_open_dataset)
+        self.welcome.open_folder.connect(self.on_open_dataset_folder)
+        self.welcome.download.connect(lambda: self.download_dataset("mnist"))
+        self.lessons_offer = None
 
     def lane(self, name: str) -> Lane:
         """The lane of ``dataset`` loading or ``download``ing (made on first use)."""
@@ -91,6 +106,20 @@ class FileCommands:
         self.model.set_dataset(ds, source, origin)
         self.window.status.set_dataset(ds)
         self.window.training_commands.new_network()
+        self.welcome.hide()
+        self._offer_lessons()
+
+    def _offer_lessons(self) -> None:
+        """At the first start with data: "New here? Lessons (F2)", until dismissed."""
+        from nnviz.gui.widgets.welcome import LessonsOffer
+        w = self.window
+        if (self.lessons_offer is not None or w.lessons_window is None
+                or LessonsOffer.dismissed(w.settings)):
+            return
+        self.lessons_offer = LessonsOffer(w.settings, w.actions_["lessons"].trigger, w)
+        w.addToolBarBreak()
+        w.addToolBar(self.lessons_offer)
+        self.lessons_offer.show()
 
     def _on_dataset_error(self, message: str) -> None:
         task = self.lane("dataset").current
@@ -103,11 +132,13 @@ class FileCommands:
         if request is not None and request.offer_download and request.source in KNOWN_DATASETS:
             self._offer_download(request.source, message)
         else:
-            self.window.dialogs.show_error("Cannot open the dataset", message)
+            self.window.dialogs.show_error("Cannot open the dataset", gui_words(message))
 
     def _offer_download(self, name: str, message: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Download the dataset?",
-                          f"{message}\n\nDownload {name} now (about 11 MB for MNIST)?",
+                          f"{gui_words(message)}\n\nDownload {name} now (about 11 MB for "
+                          f"MNIST)? Later: File > Download dataset…, or File > Open dataset "
+                          f"file… for one you have.",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                           self.window)
         box.accepted.connect(lambda: self.download_dataset(name))  # GUI-thread signal: fine

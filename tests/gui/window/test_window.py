@@ -316,3 +316,16 @@ def test_an_image_folder_opens_like_any_dataset(qtbot, window, tmp_path):
     assert len(ds.y_train) + len(ds.y_test) == 60 and ds.class_names == tuple("0123456789")
     trained(qtbot, window, 2)
     assert window.errors == []
+
+
+def test_missing_mnist_dialog_names_the_menu_not_the_command_line(qtbot, make_window, tmp_path):
+    w = make_window()
+    w.data_dir = tmp_path / "empty"
+    (tmp_path / "empty").mkdir()
+    w.files.open_dataset("mnist", offer_download=True)
+    qtbot.waitUntil(lambda: any(b.windowTitle() == "Download the dataset?"
+                                for b in w.dialogs.open), timeout=30_000)
+    text = next(b.text() for b in w.dialogs.open if b.windowTitle() == "Download the dataset?")
+    assert "nnviz download" not in text
+    assert "File > Download dataset…" in text and "File > Open dataset file…" in text
+    assert str(tmp_path / "empty") in text  # where it looked

@@ -83,6 +83,16 @@ def describe(aug: Augmentation) -> str:
     return ", ".join(text for value, text in parts if value)
 
 
+def count_ticks(top: int) -> list[tuple[float, str]]:
+    """At most three ticks from 0 to about ``top``, in thousands when large ("0", "3k", "6k"):
+    five-digit labels side by side ran together ("20004000") in a narrow chart."""
+    exp = 10 ** np.floor(np.log10(max(top / 2, 1)))
+    step = next(m * exp for m in (1, 2, 2.5, 5, 10) if top / (m * exp) <= 2)
+    ticks = np.arange(0, top + 1e-9, step)
+    fmt = (lambda v: f"{v / 1000:g}k" if v else "0") if top >= 1000 else (lambda v: f"{v:g}")
+    return [(float(v), fmt(v)) for v in ticks]
+
+
 class DataView(QWidget):
     """Sample images and class means, class counts, pixel histogram and augmented samples.
 
@@ -123,6 +133,8 @@ class DataView(QWidget):
         self._charted = None  # the dataset whose samples, counts and histogram are drawn
         self.summary = QLabel("No dataset loaded.")
         self.summary.setWordWrap(True)  # a long source path must not widen the dock
+        # Beside the button its wrapped height is not asked for: room for three lines.
+        self.summary.setMinimumHeight(3 * self.summary.fontMetrics().lineSpacing() + 2)
         self.shuffle_button = QPushButton("Shuffle augmented draws")
         self.shuffle_button.setToolTip("Draw the augmented copies again, with a new seed")
         set_hint(self.shuffle_button, "Draw the augmented copies again, with a new seed")
@@ -143,8 +155,8 @@ class DataView(QWidget):
     def _build_scene(self) -> None:
         ci = self.glw.ci
         left, right = ci.addLayout(row=0, col=0), ci.addLayout(row=0, col=1)
-        ci.layout.setColumnStretchFactor(0, 3)
-        ci.layout.setColumnStretchFactor(1, 5)
+        ci.layout.setColumnStretchFactor(0, 1)  # a narrow dock still leaves the bars 120 px
+        ci.layout.setColumnStretchFactor(1, 1)
         self.samples_plot, self.samples_item = image_plot("Training samples")
         left.addItem(self.samples_plot, row=0, col=0)
         self.means_item = pg.ImageItem()
@@ -157,7 +169,7 @@ class DataView(QWidget):
         self.hist_plot.setLabel("bottom", "pixel value")
         self.hist_curve = pg.PlotDataItem(stepMode="center", fillLevel=0)
         self.hist_plot.addItem(self.hist_curve)
-        self.counts_plot = static_plot("Images per class")
+        self.counts_plot = static_plot("Class counts")
         right.addItem(self.counts_plot, row=0, col=0)
         self._setup_counts()
         # The strip is 13 images wide: it gets the whole width of the view's bottom row.
@@ -169,7 +181,7 @@ class DataView(QWidget):
         self.captions = {name: Caption() for name in CAPTIONS}
         for layout, row, name in ((left, 2, "histogram"), (bottom, 1, "strip")):
             layout.addItem(self.captions[name], row=row, col=0)
-        left.layout.setRowStretchFactor(0, 3)
+        left.layout.setRowStretchFactor(0, 2)  # the histogram keeps 80 px at 1280×800
         left.layout.setRowStretchFactor(1, 1)
         self.plots = (self.samples_plot, self.hist_plot, self.counts_plot, self.strip_plot)
         for name, about in HELP.items():
@@ -268,7 +280,8 @@ class DataView(QWidget):
         self.samples_plot.getAxis("left").setTicks([ticks, []])
         self.samples_plot.getAxis("bottom").setTicks(
             [[(mosaic.shape[1] / 2, "samples"), (mean_x + w / 2, "mean")], []])
-        self.samples_plot.setTitle(f"Samples and class means ({ds.name})",
+        # The summary above names the dataset: the title stays short enough for a narrow dock.
+        self.samples_plot.setTitle("Samples, class means",
                                    size=TITLE_SIZE)
 
     def _draw_counts(self, ds: Dataset) -> None:
@@ -281,6 +294,7 @@ class DataView(QWidget):
         # Room on the right for the legend, so it never covers the longest bar.
         top = max(train.max(initial=0), test.max(initial=0), 1)
         self.counts_plot.setXRange(0, top * 1.45, padding=0)
+        self.counts_plot.getAxis("bottom").setTicks([count_ticks(top), []])
         self.counts_plot.setYRange(-0.6, ds.n_classes - 0.4, padding=0)
 
     def _draw_histogram(self) -> None:

@@ -208,3 +208,26 @@ def test_statistics_computed_while_loading_are_used_as_they_are(qtbot, digits):
     assert fresh.pixel_counts is not stats.pixel_counts
     np.testing.assert_array_equal(fresh.pixel_counts, stats.pixel_counts)
     np.testing.assert_array_equal(fresh.means, stats.means)
+
+
+
+def test_count_ticks_do_not_run_together(qtbot, digits):
+    from nnviz.gui.views.data.view import count_ticks
+    # MNIST's largest class (6,742 images): "0", "5k", not "2000 4000 6000" in 100 px.
+    assert count_ticks(6742) == [(0.0, "0"), (5000.0, "5k")]
+    assert count_ticks(60) == [(0.0, "0"), (50.0, "50")]
+    for top in (9, 60, 1135, 6742, 30000):
+        ticks = count_ticks(top)
+        assert 2 <= len(ticks) <= 3 and ticks[-1][0] <= top * 1.45
+
+
+@pytest.mark.parametrize("size, whole", [((390, 660), False), ((580, 940), True)])
+def test_the_data_dock_is_laid_out_at_the_main_windows_sizes(qtbot, digits, size, whole):
+    """The dock's sizes in the main window at 1280×800 and 1920×1080."""
+    from nnviz.gui.widgets.layout_check import assert_laid_out, layout_problems
+    v = shown(qtbot, DataView(), *size)
+    v.model.set_dataset(digits)
+    if whole:
+        assert_laid_out(v)
+    else:  # nothing cut or past the dock's edge; two charts under 120×80 px (see report)
+        assert not [p for p in layout_problems(v) if not p.startswith("small plot")]

@@ -239,7 +239,7 @@ def test_each_epoch_follows_the_previous_map_until_layer_points_or_run_change(
     text = view.scene.caption.text()
     assert "turned in that plane to line up with the previous map" in text
     assert f"{100 * expected.explained.sum():.1f} % of it" in text
-    assert view.scene.plot.getAxis("bottom").labelText == "PC plane 1"
+    assert view.scene.plot.getAxis("bottom").labelText == "PC 1"
     # Another layer starts afresh; the next epoch follows that layer's map.
     m2 = mapped(qtbot, view, lambda: view.layer_combo.setCurrentIndex(1))
     assert given[2] is None and not m2.follows_previous

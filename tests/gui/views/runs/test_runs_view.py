@@ -113,7 +113,9 @@ def test_the_hyperparameter_table_makes_differing_values_bold(view):
     assert row("learning rate") == [("0.001", True), ("0.003", True), ("0.001", True)]
     assert row("hidden layers") == [("24", True), ("32, 16", True), ("32, 16", True)]
     assert row("activation") == [("tanh", True), ("relu", True), ("relu", True)]
-    assert row("optimizer") == [("adam", False)] * 3
+    # The Controls' words: "Optimiser", and a training subset of 0 is "all".
+    assert row("optimiser") == [("adam", False)] * 3
+    assert row("training subset") == [("all", False)] * 3
     assert row("batch size") == [("32", False)] * 3
     assert row("dataset") == [("tiny-digits", False)] * 3
     assert row("epochs trained") == [("2", False), ("3", False), ("2", False)]
