@@ -130,7 +130,7 @@ class ControlsPanel(QWidget):
         self.set_config(PRESETS["default"].config)
         self.set_theme(LIGHT)
 
-    def minimumSizeHint(self):
+    def minimumSizeHint(self):  # noqa: N802 (Qt naming)
         """As wide as the groups' fields need beside the scroll bar (it scrolls only
         vertically: narrower, the fields' right parts would be cut), as low as one row."""
         hint = super().minimumSizeHint()
