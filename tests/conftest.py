@@ -81,3 +81,22 @@ def http_server():
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Delete what the tests' widgets left for deletion while the QApplication still exists:
+    pytest-qt closes each test's widgets and asks Qt to delete them later, and left to the
+    interpreter's exit they crashed the run after its summary (SIGSEGV, exit 139)."""
+    import sys
+    if "PySide6.QtWidgets" not in sys.modules:
+        return  # a run without Qt (tests of the layers below the GUI)
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+    app = QCoreApplication.instance()
+    if app is None:
+        return
+    for _ in range(2):  # what the first pass deletes may ask for more
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
+        app.processEvents()

@@ -13,11 +13,9 @@ draw, per view (:meth:`FrameScheduler.draw_times`).
 
 from __future__ import annotations
 
-import inspect
 import math
 import statistics
 import time
-import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -29,14 +27,6 @@ from nnviz.gui.timing import FRAME_BUDGET_MS, FRAME_MS
 
 Clock = Callable[[], float]
 TIMES_KEPT = 4096  # draw durations kept per view (a few minutes of drawing at 20 Hz)
-
-
-def _weak(f: Callable) -> Callable[[], Callable | None]:
-    """``f`` behind a call that returns it: a bound Python method weakly (a view's method
-    would hold the view), anything else as it is."""
-    if inspect.ismethod(f):
-        return weakref.WeakMethod(f)
-    return lambda: f
 
 
 class DrawSlot(QObject):
@@ -85,12 +75,8 @@ class DrawSlot(QObject):
         super().__init__(widget)
         if not hz > 0:
             raise ValueError(f"a draw rate must be positive, got {hz!r}")
-        # The view holds its slot: the slot holds neither the view (it is the slot's Qt
-        # parent) nor its methods strongly, so there is no cycle for the collector to break
-        # while Qt still sends the view's events to the slot.
-        self.name, self.hz = name or type(widget).__name__, float(hz)
-        self._draw, self._when = _weak(draw), (None if when is None else _weak(when))
-        self.pace_alone, self.clock = pace_alone, clock
+        self.widget, self.name, self.hz = widget, name or type(widget).__name__, float(hz)
+        self._draw, self._when, self.pace_alone, self.clock = draw, when, pace_alone, clock
         self.pending: Any = None
         self.drawn: Any = None
         self.last = -math.inf
@@ -99,11 +85,6 @@ class DrawSlot(QObject):
         self.scheduler: FrameScheduler | None = None
         self._pace_timer: QTimer | None = None
         widget.installEventFilter(self)
-
-    @property
-    def widget(self) -> QWidget:
-        """The view (the slot's parent)."""
-        return self.parent()
 
     @property
     def newest(self):
@@ -116,7 +97,7 @@ class DrawSlot(QObject):
 
     def ready(self) -> bool:
         """The view can draw: it is visible and its own condition holds."""
-        return self.widget.isVisible() and (self._when is None or bool(self._when()()))
+        return self.widget.isVisible() and (self._when is None or bool(self._when()))
 
     def due_at(self, slack: float = 0.0) -> float:
         """When the next draw may happen: a period after the last, less ``slack``."""
@@ -161,9 +142,7 @@ class DrawSlot(QObject):
         self.last = self.clock() if now is None else now
         start = time.perf_counter()
         try:
-            draw = self._draw()
-            if draw is not None:  # None: its owner is gone (the window is closing)
-                draw(item)
+            self._draw(item)
         except BaseException:
             self.drawn = previous
             raise
@@ -189,7 +168,9 @@ class DrawSlot(QObject):
     def eventFilter(self, watched, event) -> bool:
         if event.type() != QEvent.Type.Show:
             return False
-        if self.pending is None:
+        # The slot and its view hold each other: the cycle collector may clear the slot's
+        # attributes while Qt still sends it the view's events (seen in a clean-clone run).
+        if watched is not self.__dict__.get("widget") or self.__dict__.get("pending") is None:
             return False
         # Shown: what waits is drawn now (as a view alone does; in the window a view is
         # shown by the user, rarely several at a time).

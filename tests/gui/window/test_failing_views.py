@@ -81,7 +81,7 @@ def test_a_view_whose_draw_fails_is_named_until_it_draws_again(qtbot, window, mo
 
     def broken(snap):
         raise RuntimeError("cannot draw")
-    monkeypatch.setattr(curves.drawing, "_draw", lambda: broken)  # kept behind a call
+    monkeypatch.setattr(curves.drawing, "_draw", broken)
     snap = trained(qtbot, window, 3)
     assert weights.drawing.drawn is snap and curves.drawing.drawn is None
     problem = window.status.problem
