@@ -45,6 +45,8 @@ def save(widget, path: Path) -> list[str]:
 
 def shown(app, window, size, seconds=1.0):
     window.resize(*size)
+    if hasattr(window, "layout_docks"):
+        window.layout_docks()  # as a first start on a screen of that size lays them out
     wait(app, seconds)
     if hasattr(window, "refresh_views"):
         window.refresh_views()
