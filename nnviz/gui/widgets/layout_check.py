@@ -296,16 +296,11 @@ def _legend_over_data(legend: pg.LegendItem, view: pg.GraphicsView) -> list[str]
 
 
 def _plot_of(legend: pg.LegendItem):
+    """The plot a legend belongs to (``addLegend`` parents it to the plot's ViewBox)."""
     item = legend.parentItem()
-    while item is not None:
-        if isinstance(item, pg.PlotItem):
-            return item
-        if isinstance(item, pg.ViewBox):
-            for parent in (item.parentItem(),):
-                if isinstance(parent, pg.PlotItem):
-                    return parent
+    while item is not None and not isinstance(item, pg.PlotItem):
         item = item.parentItem()
-    return None
+    return item
 
 
 def _scene_points(curve, vb: pg.ViewBox):

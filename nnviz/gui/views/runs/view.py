@@ -80,7 +80,7 @@ class RunsView(QWidget):
         self.keys: list[tuple] = []          # the table's rows, in order
         self._checked: set[tuple] = set()
         # The session's runs changed: the table is filled again while visible.
-        self.drawing = DrawSlot(self, self._draw_runs, EPOCH_HZ, "runs")
+        self.drawing = DrawSlot(self, lambda runs: self._refresh_table(), EPOCH_HZ, "runs")
         self.compare = CompareView(theme=theme)
         self._build()
         self.set_theme(theme)
@@ -230,9 +230,6 @@ class RunsView(QWidget):
             yield ("run", r.run_id), r, "this session", r.created
         for e in self.entries:
             yield ("library", e.name), e.record, "library", e.date
-
-    def _draw_runs(self, runs) -> None:
-        self._refresh_table()  # the table reads the session's runs itself
 
     def _refresh_table(self) -> None:
         selected = self.selected_key()
