@@ -26,10 +26,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
+
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" (QWIDGETSIZE_MAX, not in PySide6)
 
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.engine.network import MLP
@@ -145,11 +148,17 @@ class ExplorerView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.inspector, "Unit")
         self.tabs.addTab(self.learn_this, "Learn this")
+        # Before a unit is picked the Unit tab is a line high (see _fit_tabs).
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.tabs, 1)
+        rv.addStretch(0)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(middle)
-        split.addWidget(self.tabs)
+        split.addWidget(right)
         split.setSizes([360, 720, 440])
         self.splitter = split
         layout = QVBoxLayout(self)
@@ -168,6 +177,8 @@ class ExplorerView(QWidget):
         self.learn_this.undo_requested.connect(ex.undo_learning)
         self.middle_tabs.currentChanged.connect(lambda _i: self.cells.show_position(ex))
         self.follow.toggled.connect(self._on_follow)
+        self.tabs.currentChanged.connect(self._fit_tabs)
+        self.inspector.picked_changed.connect(self._fit_tabs)
 
     def _shortcuts(self) -> None:
         """→/← step, Space runs, Esc resets — while focus is anywhere in the explorer."""
@@ -181,6 +192,19 @@ class ExplorerView(QWidget):
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
             self.shortcuts[key] = sc
+
+    def _fit_tabs(self, *_) -> None:
+        """The Unit tab only as high as its hint until a unit is picked; else the column."""
+        if self.tabs.currentWidget() is self.inspector and not self.inspector.picked:
+            frame = self.tabs.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth)
+            page = self.inspector.compact_height(max(self.tabs.width() - 2 * frame, 100))
+            self.tabs.setMaximumHeight(self.tabs.tabBar().sizeHint().height() + page + 2 * frame)
+        else:
+            self.tabs.setMaximumHeight(QWIDGETSIZE_MAX)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_tabs()  # the hint wraps to another number of lines
 
     def _in_background(self, job, done) -> None:
         """The model's test accuracies, off the GUI thread (job None: drop the pending one)."""

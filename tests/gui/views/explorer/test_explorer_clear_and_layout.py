@@ -91,3 +91,18 @@ def test_the_explorer_is_laid_out(explorer, qtbot, size):  # noqa: F811
         QApplication.processEvents()
     w.grab()
     assert_laid_out(w)
+
+
+def test_the_unit_inspector_is_a_line_until_a_unit_is_picked(explorer, qtbot):  # noqa: F811
+    w = explorer
+    w.resize(940, 700)
+    qtbot.wait_until(lambda: w.width() == 940)
+    w.load_test_image(0)
+    QApplication.processEvents()
+    line = w.inspector.fontMetrics().lineSpacing()
+    # The tab bar and the hint (two lines at most), not half the window (it was 668 px).
+    qtbot.wait_until(lambda: w.tabs.height() <= w.tabs.tabBar().height() + 2 * line + 20)
+    assert w.inspector.hint.isVisible() and not w.inspector.glw.isVisible()
+    w.select_unit(1, 3)
+    qtbot.wait_until(lambda: w.tabs.height() > 500)  # the picked unit gets the column
+    assert w.inspector.glw.isVisible() and not w.inspector.hint.isVisible()
