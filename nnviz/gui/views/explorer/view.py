@@ -32,8 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" (QWIDGETSIZE_MAX, not in PySide6)
-
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.engine.network import MLP
 from nnviz.gui.timing import FOLLOW_HZ
@@ -48,6 +46,10 @@ from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import help_button, topic
 from nnviz.gui.workers.tasks import Lane, Task
 from nnviz.session import ExplorerModel, SessionModel
+
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" (QWIDGETSIZE_MAX, not in PySide6)
+COMPACT_WIDTH = 200  # px: the right column before a unit is picked (its hint in 2–3 lines)
+COLUMNS = (360, 720, 440)  # drawing, diagram and stepper, unit/learn: the splitter's shares
 
 SOURCE_HELP = topic(
     "explorer.source", "Test images and the network",
@@ -149,7 +151,7 @@ class ExplorerView(QWidget):
         self.tabs.addTab(self.inspector, "Unit")
         self.tabs.addTab(self.learn_this, "Learn this")
         # Before a unit is picked the Unit tab is a line high (see _fit_tabs).
-        right = QWidget()
+        right = self.right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.tabs, 1)
@@ -159,7 +161,7 @@ class ExplorerView(QWidget):
         split.addWidget(left)
         split.addWidget(middle)
         split.addWidget(right)
-        split.setSizes([360, 720, 440])
+        split.setSizes(list(COLUMNS))
         self.splitter = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -194,13 +196,22 @@ class ExplorerView(QWidget):
             self.shortcuts[key] = sc
 
     def _fit_tabs(self, *_) -> None:
-        """The Unit tab only as high as its hint until a unit is picked; else the column."""
+        """Until a unit is picked the Unit tab is its hint: as high as the hint and
+        COMPACT_WIDTH wide, the rest of the width going to the diagram and the stepper;
+        a pick (or the Learn this tab) gives the column back its share."""
         if self.tabs.currentWidget() is self.inspector and not self.inspector.picked:
+            cap = max(COMPACT_WIDTH, self.tabs.tabBar().sizeHint().width())
+            self.right.setMaximumWidth(cap)
             frame = self.tabs.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth)
-            page = self.inspector.compact_height(max(self.tabs.width() - 2 * frame, 100))
+            width = min(self.tabs.width(), cap) - 2 * frame  # the width it gets once capped
+            page = self.inspector.compact_height(max(width, 100))
             self.tabs.setMaximumHeight(self.tabs.tabBar().sizeHint().height() + page + 2 * frame)
         else:
             self.tabs.setMaximumHeight(QWIDGETSIZE_MAX)
+            if self.right.maximumWidth() != QWIDGETSIZE_MAX:
+                self.right.setMaximumWidth(QWIDGETSIZE_MAX)
+                total = sum(self.splitter.sizes())
+                self.splitter.setSizes([round(total * c / sum(COLUMNS)) for c in COLUMNS])
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
