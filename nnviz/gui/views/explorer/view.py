@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -45,6 +46,10 @@ from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import help_button, topic
 from nnviz.gui.workers.tasks import Lane, Task
 from nnviz.session import ExplorerModel, SessionModel
+
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" (QWIDGETSIZE_MAX, not in PySide6)
+COMPACT_WIDTH = 200  # px: the right column before a unit is picked (its hint in 2–3 lines)
+COLUMNS = (360, 720, 440)  # drawing, diagram and stepper, unit/learn: the splitter's shares
 
 SOURCE_HELP = topic(
     "explorer.source", "Test images and the network",
@@ -145,12 +150,18 @@ class ExplorerView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.inspector, "Unit")
         self.tabs.addTab(self.learn_this, "Learn this")
+        # Before a unit is picked the Unit tab is a line high (see _fit_tabs).
+        right = self.right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.tabs, 1)
+        rv.addStretch(0)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(middle)
-        split.addWidget(self.tabs)
-        split.setSizes([360, 720, 440])
+        split.addWidget(right)
+        split.setSizes(list(COLUMNS))
         self.splitter = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -168,6 +179,8 @@ class ExplorerView(QWidget):
         self.learn_this.undo_requested.connect(ex.undo_learning)
         self.middle_tabs.currentChanged.connect(lambda _i: self.cells.show_position(ex))
         self.follow.toggled.connect(self._on_follow)
+        self.tabs.currentChanged.connect(self._fit_tabs)
+        self.inspector.picked_changed.connect(self._fit_tabs)
 
     def _shortcuts(self) -> None:
         """→/← step, Space runs, Esc resets — while focus is anywhere in the explorer."""
@@ -181,6 +194,28 @@ class ExplorerView(QWidget):
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
             self.shortcuts[key] = sc
+
+    def _fit_tabs(self, *_) -> None:
+        """Until a unit is picked the Unit tab is its hint: as high as the hint and
+        COMPACT_WIDTH wide, the rest of the width going to the diagram and the stepper;
+        a pick (or the Learn this tab) gives the column back its share."""
+        if self.tabs.currentWidget() is self.inspector and not self.inspector.picked:
+            cap = max(COMPACT_WIDTH, self.tabs.tabBar().sizeHint().width())
+            self.right.setMaximumWidth(cap)
+            frame = self.tabs.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth)
+            width = min(self.tabs.width(), cap) - 2 * frame  # the width it gets once capped
+            page = self.inspector.compact_height(max(width, 100))
+            self.tabs.setMaximumHeight(self.tabs.tabBar().sizeHint().height() + page + 2 * frame)
+        else:
+            self.tabs.setMaximumHeight(QWIDGETSIZE_MAX)
+            if self.right.maximumWidth() != QWIDGETSIZE_MAX:
+                self.right.setMaximumWidth(QWIDGETSIZE_MAX)
+                total = sum(self.splitter.sizes())
+                self.splitter.setSizes([round(total * c / sum(COLUMNS)) for c in COLUMNS])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_tabs()  # the hint wraps to another number of lines
 
     def _in_background(self, job, done) -> None:
         """The model's test accuracies, off the GUI thread (job None: drop the pending one)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from nnviz.analysis.edits import (
     UnitEdit,
@@ -41,6 +41,7 @@ from nnviz.gui.widgets.help import chart_help, topic
 __all__ = ["N_BARS", "PLACEHOLDER", "UnitInspector", "accuracy_change", "answer_change"]
 
 PLACEHOLDER = "Edit a unit to see the answer and the accuracy change."
+HINT = "Click a unit in the diagram to inspect it."  # the one line shown before a pick
 TITLE_PT, TEXT_PT = 12, 10  # the unit's name and the other lines in the normal theme
 IMAGES_HELP = topic(
     "inspector.images", "Weights and what they find",
@@ -67,6 +68,8 @@ class UnitInspector(QWidget):
         After any change of the edits (one edit per unit, in the order units were edited).
     keep_requested()
         "Keep as new model": the caller applies :meth:`edits` and adopts the network.
+    picked_changed(bool)
+        A unit is shown now (the panel grows from its one-line hint), or no longer.
 
     Attributes
     ----------
@@ -82,6 +85,7 @@ class UnitInspector(QWidget):
 
     edits_changed = Signal(object)
     keep_requested = Signal()
+    picked_changed = Signal(bool)
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
@@ -134,11 +138,37 @@ class UnitInspector(QWidget):
         self.off_box.toggled.connect(self._on_control)
         self.reset_button.clicked.connect(self.clear_edits)
         self.keep_button.clicked.connect(self.keep_requested)
+        # Before a unit is picked, one line (the panel is compact; the explorer gives the
+        # room to the others); the scene and the edit controls come with the first pick.
+        self.hint = QLabel(HINT, wordWrap=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.hint)
         layout.addWidget(self.glw, 1)
         layout.addWidget(self.controls)
         self._sync_controls()
+        self._show_picked(False)
+
+    @property
+    def picked(self) -> bool:
+        """A unit is shown (else the panel is its one-line hint)."""
+        return self._trace is not None
+
+    def _show_picked(self, picked: bool) -> None:
+        changed = picked == self.hint.isVisibleTo(self)
+        self.hint.setVisible(not picked)
+        self.glw.setVisible(picked)
+        self.controls.setVisible(picked)
+        vertical = QSizePolicy.Policy.Preferred if picked else QSizePolicy.Policy.Maximum
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, vertical)
+        self.updateGeometry()
+        if changed:
+            self.picked_changed.emit(picked)
+
+    def compact_height(self, width: int) -> int:
+        """The height of the one-line hint and the margins at ``width`` px (before a pick)."""
+        m = self.layout().contentsMargins()
+        return self.hint.heightForWidth(width - m.left() - m.right()) + m.top() + m.bottom()
 
     def _layout_scene(self) -> None:
         """Title and values, then two images (first layer) or the bars, caption, comparison."""
@@ -195,6 +225,7 @@ class UnitInspector(QWidget):
         if trace is not self._trace:
             self._trace, self._net = trace, None
         self._layer, self._unit = int(layer), int(unit)
+        self._show_picked(True)
         n_in = trace.layers[layer - 1].W.shape[1]
         fits = image_shape is not None and image_shape[0] * image_shape[1] == n_in
         self._image_shape = tuple(image_shape) if layer == 1 and fits else None
@@ -240,6 +271,7 @@ class UnitInspector(QWidget):
         self.chart.style(theme)
         self.caption.set_color(theme.muted)
         self.edit_list.setStyleSheet(f"color: {theme.muted};")
+        self.hint.setStyleSheet(f"color: {theme.muted};")
         size_label(self.title, TITLE_PT, theme)
         for label in (self.values, self.answer, self.accuracy):
             size_label(label, TEXT_PT, theme)
