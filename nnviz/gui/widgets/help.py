@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-BUTTON_SIZE = 16   # px: small enough to sit in a title row
+BUTTON_SIZE = 16   # px at the normal font: small enough to sit in a title row
 POPUP_WIDTH = 360  # px: two or three sentences in four to six lines
 SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _OPEN_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -147,7 +147,6 @@ class HelpButton(QToolButton):
         self.setObjectName(f"help-{about.key}")
         self.setText("?")
         self.setAutoRaise(True)
-        self.setFixedSize(BUTTON_SIZE, BUTTON_SIZE)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it; Space opens it
         self.setCursor(QCursor(Qt.CursorShape.WhatsThisCursor))
         self.setAccessibleName(f"Help: {about.title}")
@@ -156,8 +155,20 @@ class HelpButton(QToolButton):
         set_hint(self, about.hint)
         font = self.font()
         font.setBold(True)
-        self.setFont(font)
+        self.setFont(font)  # only the weight: the size still follows the app (presenter mode)
+        self.fit_font()
         self.clicked.connect(self.show_help)
+
+    def fit_font(self) -> None:
+        """A square that holds the "?" at the current font: BUTTON_SIZE px at the normal
+        font, larger in presenter mode (a fixed 16 px cut the 1.5× "?" at its foot)."""
+        side = max(BUTTON_SIZE, self.fontMetrics().height() + 2)
+        self.setFixedSize(side, side)
+
+    def changeEvent(self, event):
+        if event.type() == QEvent.Type.FontChange:
+            self.fit_font()
+        super().changeEvent(event)
 
     def event(self, event):
         # Space, Enter or Return open the help even where a window shortcut (the explorer's
@@ -305,7 +316,7 @@ class ChartHelp(QObject):
             if not shown:
                 a.button.hide()
                 continue
-            make_room(a.item)
+            make_room(a.item, a.button.width())
             corner = a.item.mapToScene(a.item.boundingRect().topRight())
             at = self.view.mapFromScene(corner)
             a.button.move(at.x() - a.button.width() - 2, at.y() + 1)
@@ -344,7 +355,7 @@ class ChartHelp(QObject):
         self._tip = tip
 
 
-def make_room(chart: QGraphicsWidget) -> None:
+def make_room(chart: QGraphicsWidget, side: int = BUTTON_SIZE) -> None:
     """Keep a PlotItem's title from running under its "?" at the top-right corner.
 
     A centred title that leaves too little room on its right gets the button's width in the
@@ -357,7 +368,7 @@ def make_room(chart: QGraphicsWidget) -> None:
     grid, title = getattr(chart, "layout", None), getattr(chart, "titleLabel", None)
     if not isinstance(grid, QGraphicsGridLayout) or title is None:
         return
-    room = BUTTON_SIZE + 3
+    room = side + 3
     reserved = grid.columnMinimumWidth(2)
     if title.isVisible() and title.text and not chart.getAxis("right").isVisible():
         gap = (title.geometry().width() + reserved - title.itemRect().width()) / 2

@@ -248,3 +248,32 @@ def test_room_for_the_button_is_given_and_taken_back_with_hysteresis(qtbot):
     assert settle(room, gap_25) == room  # given already: kept, not handed back and forth
     assert settle(room, gap_40) == 0     # plenty of room: given back
     assert settle(0, gap_10) == room     # too little: given
+
+
+def test_the_button_grows_with_the_app_font_and_its_question_mark_stays_whole(qtbot):
+    """Presenter mode sets the app font ×1.5: a fixed 16 px button cut the "?" (it needs 21 px)."""
+    from PySide6.QtGui import QFont
+
+    from nnviz.charts.theme import PRESENTER_FONT_SCALE
+    from nnviz.gui.widgets.layout_check import layout_problems
+
+    panel = QWidget()
+    qtbot.addWidget(panel)
+    button = help_button(LOSS, panel)
+    QVBoxLayout(panel).addWidget(button)
+    panel.show()
+    app = QApplication.instance()
+    normal = QFont(app.font())
+    assert button.size().toTuple() == (BUTTON_SIZE, BUTTON_SIZE)
+    try:
+        large = QFont(normal)
+        large.setPointSizeF(normal.pointSizeF() * PRESENTER_FONT_SCALE)
+        app.setFont(large)
+        qtbot.waitUntil(lambda: button.width() > BUTTON_SIZE)
+        side = button.fontMetrics().height() + 2
+        assert button.font().bold() and button.size().toTuple() == (side, side)
+        assert button.fontMetrics().boundingRect("?").height() <= button.height() - 2
+        assert [p for p in layout_problems(panel) if "text cut" in p] == []
+    finally:
+        app.setFont(normal)
+    qtbot.waitUntil(lambda: button.width() == BUTTON_SIZE)
