@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.analysis.notation import sup
 from nnviz.charts.parts import tile
 from nnviz.charts.theme import LIGHT, Theme, style_plot
 from nnviz.engine.snapshot import TrainingSnapshot
@@ -136,8 +137,10 @@ class WeightsView(QWidget):
 
     # -- construction -----------------------------------------------------------------------
 
-    def _build_controls(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _build_controls(self) -> QVBoxLayout:
+        """The mode buttons, then the layer and page choices: on the same row when the view
+        is wide enough for both, else on a second row (the buttons' names stay whole)."""
+        self.mode_row = QHBoxLayout()
         self.mode_buttons = QButtonGroup(self, exclusive=True)
         for mode, text in MODES.items():
             button = QToolButton(text=text, checkable=True, checked=mode == self._mode)
@@ -145,20 +148,53 @@ class WeightsView(QWidget):
             set_hint(button, READING[mode])
             button.clicked.connect(lambda _=False, m=mode: self.set_mode(m))
             self.mode_buttons.addButton(button)
-            row.addWidget(button)
-        row.addSpacing(16)
-        row.addWidget(QLabel("Layer"))
+            self.mode_row.addWidget(button)
+        self.mode_row.addStretch(1)
+        self.mode_row.addWidget(help_button(CONTROLS_HELP))
         self.layer_box = QComboBox()
         self.layer_box.currentIndexChanged.connect(self.set_layer)
-        row.addWidget(self.layer_box)
+        self.layer_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.page_label = QLabel("Units")
         self.page_box = QSpinBox(minimum=1, maximum=1)
         self.page_box.valueChanged.connect(lambda p: self.set_page(p - 1))
-        row.addWidget(self.page_label)
-        row.addWidget(self.page_box)
-        row.addStretch(1)
-        row.addWidget(help_button(CONTROLS_HELP))
-        return row
+        self.layer_widgets = [QLabel("Layer"), self.layer_box, self.page_label, self.page_box]
+        self.layer_row = QHBoxLayout()
+        for widget in self.layer_widgets:
+            self.layer_row.addWidget(widget)
+        self.layer_row.addStretch(1)
+        self.one_row = False
+        controls = QVBoxLayout()
+        controls.setSpacing(2)
+        controls.addLayout(self.mode_row)
+        controls.addLayout(self.layer_row)
+        return controls
+
+    def _arrange_controls(self) -> None:
+        """One row when the buttons and the layer choices fit side by side, else two."""
+        hints = [b.sizeHint().width() for b in self.mode_buttons.buttons()]
+        hints += [w.sizeHint().width() for w in self.layer_widgets]
+        needed = sum(hints) + 40 + 10 * len(hints)  # the "?", a gap and the rows' spacing
+        one_row = self.width() >= needed
+        if one_row == self.one_row:
+            return
+        self.one_row = one_row
+        at = len(self.mode_buttons.buttons())  # after the buttons, before the stretch
+        for i, widget in enumerate(self.layer_widgets):
+            if one_row:
+                self.layer_row.removeWidget(widget)
+                self.mode_row.insertWidget(at + 1 + i, widget)
+            else:
+                self.mode_row.removeWidget(widget)
+                self.layer_row.insertWidget(i, widget)
+        if one_row:
+            self.mode_row.insertSpacing(at, 16)
+        else:
+            spacer = self.mode_row.itemAt(at)
+            self.mode_row.removeItem(spacer)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange_controls()
 
     def _build_plots(self) -> None:
         self.image_plot = self.graphics.addPlot(row=0, col=0)
@@ -284,7 +320,7 @@ class WeightsView(QWidget):
         self.layer_box.blockSignals(True)
         self.layer_box.clear()
         for i in range(len(snap.layers)):
-            self.layer_box.addItem(f"{i + 1}: {snap.sizes[i]} → {snap.sizes[i + 1]}")
+            self.layer_box.addItem(f"W{sup(i + 1)}: {snap.sizes[i]} → {snap.sizes[i + 1]}")
         self.layer_box.setCurrentIndex(self._layer)
         self.layer_box.blockSignals(False)
         self.histogram.reset()

@@ -8,6 +8,7 @@ from gui_helpers import make_snapshot, shown
 from mouse import hover_view
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.config import TrainConfig
@@ -120,7 +121,7 @@ def test_new_run_of_another_size_resets(view, digits, snapshot):
                           config=TrainConfig(hidden=(10,), batch_size=50, epochs=5, seed=3))[0]
     view.show_snapshot(small)
     assert view.layer() == 0 and view.layer_box.count() == 2
-    assert view.layer_box.itemText(1) == "2: 10 → 10"
+    assert view.layer_box.itemText(1) == "W²: 10 → 10"
     image = view.image_item.image
     assert image.shape == (3 * 29 - 1, 4 * 29 - 1)  # 10 units: 4 per row, 3 rows
     for k in range(10):
@@ -220,3 +221,27 @@ def test_histogram_range_grows_with_spread_weights(view, snapshot):
     assert np.abs(counts - np.histogram(spread.W, edges)[0]).max() <= 3
     assert counts[0] < counts.max() / 10 and counts[-1] < counts.max() / 10
     assert view.histogram.init_item.yData.sum() == L.W0.size
+
+
+@pytest.mark.parametrize("width, rows", [(438, 2), (483, 2), (776, 1), (1011, 1)])
+def test_mode_buttons_whole_at_the_docks_widths(qtbot, snapshot, width, rows):
+    """Before: at 1280×800 (438 px) the buttons read "Wei…s W", "Gra… dW" (64 px each);
+    the layer and page choices now move to a second row where the buttons need the width."""
+    from PySide6.QtWidgets import QToolButton
+
+    view = shown(qtbot, WeightsView(), width, 305)
+    view.show_snapshot(snapshot)
+    qtbot.waitUntil(lambda: view.one_row == (rows == 1))
+    QApplication.processEvents()  # the layout places the moved widgets
+    view.layout().activate()
+    buttons = view.mode_buttons.buttons()
+    assert [b.text() for b in buttons] == ["Weights W", "Gradient dW", "Last update uW",
+                                           "Learned W − W₀"]
+    for button in buttons:
+        assert isinstance(button, QToolButton)
+        assert button.width() >= button.fontMetrics().horizontalAdvance(button.text()), button.text()
+    ys = {w.mapTo(view, w.rect().topLeft()).y() for w in view.layer_widgets[:2]}
+    assert len(ys) == 1
+    above = ys.pop() > buttons[0].mapTo(view, buttons[0].rect().bottomLeft()).y()
+    assert above == (rows == 2)  # the layer box below the buttons, or beside them
+    assert view.layer_box.currentText() == f"W¹: 784 → {snapshot.sizes[1]}"
