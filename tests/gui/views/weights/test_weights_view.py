@@ -239,7 +239,8 @@ def test_mode_buttons_whole_at_the_docks_widths(qtbot, snapshot, width, rows):
                                            "Learned W − W₀"]
     for button in buttons:
         assert isinstance(button, QToolButton)
-        assert button.width() >= button.fontMetrics().horizontalAdvance(button.text()), button.text()
+        text = button.text()
+        assert button.width() >= button.fontMetrics().horizontalAdvance(text), text
     ys = {w.mapTo(view, w.rect().topLeft()).y() for w in view.layer_widgets[:2]}
     assert len(ys) == 1
     above = ys.pop() > buttons[0].mapTo(view, buttons[0].rect().bottomLeft()).y()
