@@ -120,7 +120,10 @@ def test_ctrl_c_in_the_terminal_ends_the_app_quietly(tmp_path):
             if helper_processes(app.pid) or app.poll() is not None:
                 break
             time.sleep(0.1)
-        assert helper_processes(app.pid), "the training process never started"
+        if not helper_processes(app.pid):  # say why: the app's exit code and its stderr
+            code = app.poll()
+            err = app.communicate(timeout=EXIT_BOUND_S)[1] if code is not None else ""
+            raise AssertionError(f"the training process never started (app exit {code}): {err}")
         os.killpg(app.pid, signal.SIGINT)
         _, err = app.communicate(timeout=EXIT_BOUND_S)
     except subprocess.TimeoutExpired:
