@@ -158,9 +158,13 @@ class WeightsView(QWidget):
         self.page_box = QSpinBox(minimum=1, maximum=1)
         self.page_box.valueChanged.connect(lambda p: self.set_page(p - 1))
         self.layer_widgets = [QLabel("Layer"), self.layer_box, self.page_label, self.page_box]
-        self.layer_row = QHBoxLayout()
+        self.layer_group = QWidget()  # moved as one between the two rows
+        group = QHBoxLayout(self.layer_group)
+        group.setContentsMargins(0, 0, 0, 0)
         for widget in self.layer_widgets:
-            self.layer_row.addWidget(widget)
+            group.addWidget(widget)
+        self.layer_row = QHBoxLayout()
+        self.layer_row.addWidget(self.layer_group)
         self.layer_row.addStretch(1)
         self.one_row = False
         controls = QVBoxLayout()
@@ -171,26 +175,18 @@ class WeightsView(QWidget):
 
     def _arrange_controls(self) -> None:
         """One row when the buttons and the layer choices fit side by side, else two."""
-        hints = [b.sizeHint().width() for b in self.mode_buttons.buttons()]
-        hints += [w.sizeHint().width() for w in self.layer_widgets]
-        needed = sum(hints) + 40 + 10 * len(hints)  # the "?", a gap and the rows' spacing
+        parts = [*self.mode_buttons.buttons(), self.layer_group]
+        needed = sum(w.sizeHint().width() for w in parts) + 40  # the "?" and the spacing
         one_row = self.width() >= needed
         if one_row == self.one_row:
             return
         self.one_row = one_row
-        at = len(self.mode_buttons.buttons())  # after the buttons, before the stretch
-        for i, widget in enumerate(self.layer_widgets):
-            if one_row:
-                self.layer_row.removeWidget(widget)
-                self.mode_row.insertWidget(at + 1 + i, widget)
-            else:
-                self.mode_row.removeWidget(widget)
-                self.layer_row.insertWidget(i, widget)
-        if one_row:
-            self.mode_row.insertSpacing(at, 16)
-        else:
-            spacer = self.mode_row.itemAt(at)
-            self.mode_row.removeItem(spacer)
+        source, target = (self.layer_row, self.mode_row) if one_row else (self.mode_row,
+                                                                          self.layer_row)
+        source.removeWidget(self.layer_group)
+        self.layer_group.layout().setContentsMargins(16 if one_row else 0, 0, 0, 0)  # a gap
+        # after the buttons (before the stretch), or at the start of the second row
+        target.insertWidget(len(self.mode_buttons.buttons()) if one_row else 0, self.layer_group)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
