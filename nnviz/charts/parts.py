@@ -1,4 +1,4 @@
-"""Pieces shared by the data and activations views: in-scene captions, image plots, mosaics.
+"""Pieces shared by the views: in-scene captions, image plots and their colour bars, mosaics.
 
 Captions live inside the pyqtgraph scene (not as separate QLabels) so that "File → Export
 current view" of the view's ``GraphicsLayout`` carries them along with the charts.
@@ -94,6 +94,20 @@ def image_plot(title: str = "") -> tuple[pg.PlotItem, pg.ImageItem]:
     item = pg.ImageItem()
     plot.addItem(item)
     return plot, item
+
+
+def colour_bar(image: pg.ImageItem, levels: tuple[float, float] = (-1.0, 1.0),
+               orientation: str = "vertical", width: int = 12) -> pg.ColorBarItem:
+    """A read-only colour scale for ``image`` (not yet in a layout).
+
+    It shows the image's levels with ticks, so a heatmap's colours can be read as numbers;
+    set its colormap with the theme (``bar.setColorMap(theme.diverging())``) and move it with
+    ``bar.setLevels((lo, hi))`` when the image's levels change.
+    """
+    bar = pg.ColorBarItem(values=levels, width=width, interactive=False,
+                          orientation=orientation, colorMapMenu=False)
+    bar.setImageItem(image)
+    return bar
 
 
 def restyle(plots, captions, theme: Theme) -> None:

@@ -27,6 +27,7 @@ from nnviz.analysis.edits import UnitEdit, describe, layer_word
 from nnviz.analysis.notation import sup
 from nnviz.charts.parts import (
     TITLE_SIZE,
+    colour_bar,
     hover_text_item,
     image_plot,
     max_abs_level,
@@ -119,9 +120,7 @@ class ImagePair:
         self.hovers = {}
         for plot, item in ((self.weight_plot, self.weight_image),
                            (self.product_plot, self.product_image)):
-            bar = pg.ColorBarItem(values=(-1, 1), width=12, interactive=False,
-                                  orientation="horizontal", colorMapMenu=False)
-            bar.setImageItem(item)
+            bar = colour_bar(item, orientation="horizontal")
             self.colorbars.append(bar)
             self.hovers[plot] = hover_text_item()
             plot.addItem(self.hovers[plot], ignoreBounds=True)
