@@ -1,4 +1,5 @@
-"""Pieces shared by the views: in-scene captions, image plots and their colour bars, mosaics.
+"""Pieces shared by the views: in-scene captions, legends, image plots and their colour bars,
+mosaics.
 
 Captions live inside the pyqtgraph scene (not as separate QLabels) so that "File → Export
 current view" of the view's ``GraphicsLayout`` carries them along with the charts.
@@ -108,6 +109,51 @@ def colour_bar(image: pg.ImageItem, levels: tuple[float, float] = (-1.0, 1.0),
                           orientation=orientation, colorMapMenu=False)
     bar.setImageItem(image)
     return bar
+
+
+def _wanted(item) -> tuple[float, float]:
+    """The size ``item`` asks of its layout (its geometry lags until the layout runs)."""
+    hint = item.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+    return hint.width(), hint.height()
+
+
+class Key(pg.LegendItem):
+    """A plot's legend as an item of a layout, beside or below the plot: never over its data.
+
+    pyqtgraph's legend floats over the data area, where it covered the curves of a short
+    chart. Give it to a plot with ``plot.legend = Key()`` before the plot's named curves are
+    made (``plot.plot(name=…)`` then lists them here) and add it to the GraphicsLayout next
+    to the plot; its size is its entries', so the layout leaves it that room.
+    """
+
+    def __init__(self, label_size: str = "8pt", columns: int = 1):
+        super().__init__(offset=None, labelTextSize=label_size, colCount=columns)
+
+    def updateSize(self) -> None:  # noqa: N802 (pyqtgraph's name)
+        # LegendItem moves itself to (0, 0) at its entries' size; in a layout it asks instead.
+        grid = self.layout
+        width = height = 0.0
+        for row in range(grid.rowCount()):
+            cells = [grid.itemAt(row, col) for col in range(grid.columnCount())]
+            hints = [_wanted(c) for c in cells if c is not None]
+            width = max(width, sum(w + 3 for w, _ in hints))
+            height += max((h for _, h in hints), default=0.0)
+        self.setMinimumSize(width, height)
+        self.setMaximumSize(width, height)
+        self.updateGeometry()
+
+    def fit_width(self, width: float) -> None:
+        """Lay the entries out in as many columns as fit in ``width`` pixels (at least one)."""
+        widths = [_wanted(sample)[0] + _wanted(label)[0] + 6 for sample, label in self.items]
+        columns = max(1, len(widths))
+        while columns > 1 and any(sum(widths[i:i + columns]) > width
+                                  for i in range(0, len(widths), columns)):
+            columns -= 1
+        if columns != self.columnCount:
+            self.setColumnCount(columns)
+
+    def mouseDragEvent(self, ev) -> None:
+        ev.ignore()  # its place is the layout's: a drag would pull it out of it
 
 
 def restyle(plots, captions, theme: Theme) -> None:

@@ -127,7 +127,7 @@ class CurveHover:
     def update(self, scene_pos) -> None:
         """Show the point nearest to ``scene_pos`` (in pixels), or hide when outside the plot."""
         vb = self.plot.getViewBox()
-        if not vb.sceneBoundingRect().contains(scene_pos):
+        if not self.plot.isVisible() or not vb.sceneBoundingRect().contains(scene_pos):
             self.hide()
             return
         p = vb.mapSceneToView(scene_pos)

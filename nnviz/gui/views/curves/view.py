@@ -9,24 +9,28 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QSlider,
+    QStyle,
+    QStyleOptionComboBox,
     QVBoxLayout,
     QWidget,
 )
 
+from nnviz.charts.parts import Key
 from nnviz.charts.theme import LIGHT, Theme, style_legend, style_plot
 from nnviz.engine.snapshot import TrainingSnapshot
 from nnviz.gui.timing import LIVE_HZ
 from nnviz.gui.views.controls.text import LOSSES
 from nnviz.gui.views.curves.tools import CurveHover, ema, epoch_ticks, layer_label, round_up
 from nnviz.gui.widgets.frames import DrawSlot
-from nnviz.gui.widgets.help import chart_help, help_button, topic
+from nnviz.gui.widgets.help import ChartHelp, chart_help, help_button, topic
 
 # The "?" of the control row and of each plot (by the plot's attribute name).
 CONTROLS_HELP = topic(
@@ -85,6 +89,51 @@ def loss_title(config) -> str:
     if not l2:
         return f"Loss: {name}"
     return f"Loss: {name}, without the L2 penalty λ/2·Σ‖W‖² (λ = {l2:g})"
+
+
+# The charts below the loss, in the order they fill the room; the chart chooser's words.
+SECONDARY = ("acc_plot", "lr_plot", "grad_plot", "inactive_plot")
+CHART_WORDS = {"loss_plot": "Loss", "acc_plot": "Accuracy", "lr_plot": "Learning rate",
+               "grad_plot": "Gradient strength", "inactive_plot": "Inactive units"}
+
+
+def arrange(width: float, height: float, line: float) -> tuple[int, int]:
+    """Rows and columns of charts that fit below the loss in a ``width × height`` view.
+
+    Each chart needs about five text lines (title, top and bottom axes, key) around its data,
+    which should be at least 80 px high, and the loss's at least 120 px; a column of charts
+    needs ~200 px of data beside its axis and key. ``(0, 0)``: only one chart fits, and the
+    chooser picks which.
+
+    Parameters
+    ----------
+    width, height : float
+        The graphics view's size in pixels.
+    line : float
+        The height of a line of text (grows in presenter mode).
+
+    Returns
+    -------
+    rows, cols : int
+        At most 2 × 2 (the four charts besides the loss).
+    """
+    chart_h, loss_h = 80 + 5 * line, 120 + 5 * line
+    rows = min(2, int((height - loss_h) // chart_h))
+    if rows < 1:
+        return 0, 0
+    return rows, max(1, min(2, int(width // (200 + 6 * line))))
+
+
+KEY_BESIDE_WIDTH = 600  # px of view from which keys go beside their charts, not below
+
+
+def chart_groups(rows: int, cols: int) -> list[tuple[str, ...]]:
+    """The choices of the chart chooser for an :func:`arrange` result: each one chart alone
+    when only one fits, else the loss with the next ``rows × cols`` of :data:`SECONDARY`."""
+    n = rows * cols
+    if n == 0:
+        return [(name,) for name in CHART_WORDS]
+    return [("loss_plot", *SECONDARY[i:i + n]) for i in range(0, len(SECONDARY), n)]
 
 
 SPLITS = (("train", "train (epoch)", "o"), ("val", "validation", "s"), ("test", "test", "t"))
@@ -172,35 +221,69 @@ class CurvesView(QWidget):
         layout.addWidget(self.graphics, 1)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.set_smoothing(smoothing)
-        self.set_theme(theme)
+        self.set_theme(theme)  # and places the charts
 
     # -- construction -----------------------------------------------------------------------
 
-    def _build_controls(self) -> QHBoxLayout:
+    def _build_controls(self) -> QVBoxLayout:
+        """The chart chooser, the smoothing and the log scale: on one row when the view is
+        wide enough, else with the smoothing on a second row (nothing is squeezed)."""
+        self.chart_box = QComboBox()
+        self.chart_box.setToolTip("Which charts are shown when the dock has no room for all five")
+        self.chart_box.activated.connect(self._on_chart_chosen)
         self.slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=SLIDER_MAX)
-        self.slider.setFixedWidth(220)
+        self.slider.setMinimumWidth(100)
+        self.slider.setMaximumWidth(220)
         self.slider.setToolTip("Exponential moving average of the per-batch curves, as in "
                                "TensorBoard: 0 shows the raw values, 0.99 a slow trend.")
         self.slider.valueChanged.connect(self._on_slider)
         self.smoothing_label = QLabel()
         self.smoothing_label.setMinimumWidth(40)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Smoothing"))
-        row.addWidget(self.slider)
-        row.addWidget(self.smoothing_label)
-        row.addSpacing(16)
+        self.smoothing_group = QWidget()  # moved as one between the two rows
+        group = QHBoxLayout(self.smoothing_group)
+        group.setContentsMargins(0, 0, 0, 0)
+        for widget in (QLabel("Smoothing"), self.slider, self.smoothing_label):
+            group.addWidget(widget)
         self.log_loss = QCheckBox("Log-scale loss")
         self.log_loss.toggled.connect(self.set_log_loss)
-        row.addWidget(self.log_loss)
-        row.addStretch(1)
-        row.addWidget(help_button(CONTROLS_HELP))
-        return row
+        self.top_row = QHBoxLayout()
+        for widget in (self.chart_box, self.smoothing_group, self.log_loss):
+            self.top_row.addWidget(widget)
+        self.top_row.addStretch(1)
+        self.top_row.addWidget(help_button(CONTROLS_HELP))
+        self.second_row = QHBoxLayout()
+        self.second_row.addStretch(1)
+        self.one_row = True
+        controls = QVBoxLayout()
+        controls.setSpacing(2)
+        controls.addLayout(self.top_row)
+        controls.addLayout(self.second_row)
+        return controls
 
-    def _add_plot(self, row: int, col: int, title: str, colspan: int = 1) -> pg.PlotItem:
-        """A plot whose x axis follows the loss plot's, with epoch ends as faint top ticks."""
+    def _arrange_controls(self) -> None:
+        """One row when everything fits side by side at its size hint, else two."""
+        parts = (self.chart_box, self.smoothing_group, self.log_loss)
+        needed = sum(w.sizeHint().width() for w in parts if not w.isHidden()) + 60  # "?", gaps
+        one_row = self.width() >= needed
+        if one_row == self.one_row:
+            return
+        self.one_row = one_row
+        source, target = (self.second_row, self.top_row) if one_row else (self.top_row,
+                                                                         self.second_row)
+        source.removeWidget(self.smoothing_group)
+        target.insertWidget(1 if one_row else 0, self.smoothing_group)
+
+    def _add_plot(self, name: str, title: str, key: bool = False) -> pg.PlotItem:
+        """A plot whose x axis follows the loss plot's, with epoch ends as faint top ticks,
+        in a cell of its own (with its :class:`Key` on the right when ``key``) that
+        :meth:`_place_charts` puts in the layout."""
+        cell = pg.GraphicsLayout()
         # LogAxis: the gradient plot (and the loss, on a log scale) keep their labels apart.
-        plot = self.graphics.addPlot(row=row, col=col, colspan=colspan, title=title,
-                                     axisItems={"left": LogAxis("left")})
+        plot = cell.addPlot(row=0, col=0, title=title, axisItems={"left": LogAxis("left")})
+        if key:
+            plot.legend = Key()
+            cell.addItem(plot.legend, row=0, col=1)
+        self.cells[name] = cell
         plot.showAxis("top")
         top = plot.getAxis("top")
         top.setStyle(showValues=False)
@@ -238,34 +321,28 @@ class CurvesView(QWidget):
         return plot.plot(name=name, symbol=symbol, symbolSize=7)
 
     def _build_plots(self) -> None:
-        self.loss_plot = self._add_plot(0, 0, "Loss", colspan=2)
-        self.loss_plot.getAxis("top").setStyle(showValues=True)
-        self.loss_plot.addLegend(offset=(-8, 8), colCount=3, labelTextSize="8pt")
+        self.cells: dict[str, pg.GraphicsLayout] = {}  # chart name → its plot and key
+        self.loss_plot = self._add_plot("loss_plot", "Loss", key=True)
         self.loss_raw = self._growing(self.loss_plot, "per batch")
         self.loss_smooth = self._growing(self.loss_plot, "smoothed")
         self.loss_epoch = {k: self._markers(self.loss_plot, name, sym) for k, name, sym in SPLITS}
 
-        self.acc_plot = self._add_plot(1, 0, "Accuracy (%), same colours")
+        self.acc_plot = self._add_plot("acc_plot", "Accuracy (%), same colours")
         self.acc_smooth = self._growing(self.acc_plot, "batch (smoothed)")
         self.acc_epoch = {k: self._markers(self.acc_plot, name, sym) for k, name, sym in SPLITS}
 
-        self.lr_plot = self._add_plot(1, 1, "Learning rate")
+        self.lr_plot = self._add_plot("lr_plot", "Learning rate")
         self.lr_curve = self._growing(self.lr_plot)
         # The per-epoch rate of a loaded run's epochs, which have no per-batch points.
         self.lr_epoch = self._markers(self.lr_plot, "per epoch", "o")
 
-        self.grad_plot = self._add_plot(2, 0, "Gradient strength (RMS of dW)")
+        self.grad_plot = self._add_plot("grad_plot", "Gradient strength (RMS of dW)", key=True)
         self.grad_plot.setLogMode(x=False, y=True)
         self.hovers[self.grad_plot].log_y = True
-        # Bottom left: gradients start high and usually fall.
-        self.grad_plot.addLegend(offset=(8, -8), colCount=4, labelTextSize="8pt")
-        self.inactive_plot = self._add_plot(2, 1, "Inactive hidden units (%)")
-        self.inactive_plot.addLegend(offset=(-8, 8), colCount=4, labelTextSize="8pt")
-        for plot in (self.grad_plot, self.inactive_plot):
-            plot.setLabel("bottom", "step (batches)")
-        layout = self.graphics.ci.layout
-        for row, stretch in enumerate((5, 3, 3)):  # the loss, the main curve, gets more room
-            layout.setRowStretchFactor(row, stretch)
+        self.inactive_plot = self._add_plot("inactive_plot", "Inactive hidden units (%)",
+                                            key=True)
+        self._arranged: tuple | None = None  # (rows, cols, charts) of the layout shown
+        self._chosen = "loss_plot"  # the chart the user picked in chart_box
         self.grad_curves: list[pg.PlotDataItem] = []
         self.grad_epoch: list[pg.PlotDataItem] = []  # a loaded run's per-epoch RMS of dW
         self.inactive_curves: list[pg.PlotDataItem] = []
@@ -308,6 +385,110 @@ class CurvesView(QWidget):
             self.hovers[self.inactive_plot].track(f"inactive in layer {i + 1}", item, "{:.1f} %")
             self.inactive_curves.append(item)
         self._apply_pens()
+        self._restyle_keys()
+
+    # -- which charts are shown --------------------------------------------------------------
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        # Narrower, the smoothing moves to a second row (_arrange_controls), so the one-row
+        # width is not a minimum: kept, it held a 438 px dock 598 px wide.
+        hint = super().minimumSizeHint()
+        if self.one_row:
+            hint.setWidth(hint.width() - self.smoothing_group.minimumSizeHint().width())
+        return hint
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_charts()
+        self._arrange_controls()
+
+    def shown_charts(self) -> tuple[str, ...]:
+        """The names of the plots in the layout now, the loss (when shown) first."""
+        return self._arranged[2] if self._arranged else ()
+
+    def choose_chart(self, name: str) -> None:
+        """Show chart ``name`` (a key of :data:`CHART_WORDS`): alone when only one fits, else
+        with the loss and its neighbours."""
+        self._chosen = name
+        self._arranged = None
+        self._place_charts()
+
+    def _on_chart_chosen(self, index: int) -> None:
+        charts = self.chart_box.itemData(index)
+        self.choose_chart(charts[0] if len(charts) == 1 else charts[1])
+
+    def _place_charts(self) -> None:
+        """Put as many charts as the view has room for in the layout, the loss on top across
+        the columns (it is the curve to read), and offer the rest in the chooser."""
+        size = self.graphics.size()
+        rows, cols = arrange(size.width(), size.height(), QFontMetricsF(self.font()).height())
+        groups = chart_groups(rows, cols)
+        charts = next((g for g in groups if self._chosen in g), groups[0])
+        if self._arranged == (rows, cols, charts):
+            return
+        self._arranged = (rows, cols, charts)
+        self._fill_chooser(groups, charts)
+        ci = self.graphics.ci
+        for cell in self.cells.values():
+            if cell in ci.items:
+                ci.removeItem(cell)
+            cell.hide()
+        grid = ci.layout
+        for r in range(grid.rowCount()):
+            grid.setRowStretchFactor(r, 0)
+        ci.addItem(self.cells[charts[0]], row=0, col=0, colspan=max(cols, 1))
+        for i, name in enumerate(charts[1:]):
+            ci.addItem(self.cells[name], row=1 + i // cols, col=i % cols)
+        grid.setRowStretchFactor(0, 3)  # the loss gets more room than each chart below it
+        for r in range(1, rows + 1):
+            grid.setRowStretchFactor(r, 2)
+        # A key beside its chart when the view is wide, else below it in rows that fit.
+        key_width = None if size.width() >= KEY_BESIDE_WIDTH else size.width() - 24
+        for name in charts:
+            self._put_key(getattr(self, name), key_width)
+        last_row = {name for i, name in enumerate(charts[1:]) if i // cols == rows - 1}
+        last_row |= {charts[0]} if rows == 0 else set()
+        for name in charts:
+            self.cells[name].show()
+            plot = getattr(self, name)
+            plot.getAxis("top").setStyle(showValues=name == charts[0])  # the epoch numbers
+            plot.setLabel("bottom", "step (batches)" if name in last_row else None)
+        # Changing the layout's items shrank it to their minimum: give it the view again.
+        self.graphics.setRange(padding=0, disableAutoPixel=False)
+        ChartHelp.of(self.graphics).place()
+
+    def _put_key(self, plot: pg.PlotItem, width: float | None) -> None:
+        """Move ``plot``'s key beside it (``width`` None, one entry per line) or below it
+        (in as many columns as fit in ``width``)."""
+        key = plot.legend
+        if not isinstance(key, Key):
+            return
+        cell = self.cells[next(n for n in CHART_WORDS if getattr(self, n) is plot)]
+        where = (0, 1) if width is None else (1, 0)
+        if cell.items.get(key) != [where]:
+            if key in cell.items:
+                cell.removeItem(key)
+            cell.addItem(key, *where)
+        key.setColumnCount(1) if width is None else key.fit_width(width)
+
+    def _fill_chooser(self, groups: list, charts: tuple) -> None:
+        box = self.chart_box
+        box.blockSignals(True)
+        box.clear()
+        for group in groups:
+            words = [CHART_WORDS[n] for n in group[1:]] or [CHART_WORDS[group[0]]]
+            box.addItem(" · ".join(words), group)
+        box.setCurrentIndex(groups.index(charts))
+        box.blockSignals(False)
+        # As wide as its longest choice now (its own size hints keep the widest it ever held).
+        text = max(box.fontMetrics().horizontalAdvance(box.itemText(i)) for i in range(box.count()))
+        option = QStyleOptionComboBox()
+        box.initStyleOption(option)
+        size = box.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, option,
+                                            QSize(text, box.fontMetrics().height()), box)
+        box.setFixedWidth(size.width())
+        box.setVisible(len(groups) > 1)
+        self._arrange_controls()
 
     # -- the contract -----------------------------------------------------------------------
 
@@ -383,7 +564,7 @@ class CurvesView(QWidget):
                             dtype=np.float64).reshape(-1, 2)
             item.setData(rows[:, 0], rows[:, 1])
             top = max(top, float(rows[:, 1].max(initial=0.0)))
-        self.inactive_plot.setYRange(0, max(5.0, 1.8 * top), padding=0)  # room for the legend
+        self.inactive_plot.setYRange(0, max(5.0, 1.15 * top), padding=0)
 
     def _show_validation(self, history: tuple) -> None:
         """The validation curve and its legend entries only for a run with a validation split
@@ -402,7 +583,7 @@ class CurvesView(QWidget):
             plot.legend.removeItem(item)
             if has_val:
                 plot.legend.addItem(item, name)
-                style_legend(plot.legend, self._theme)
+        self._restyle_keys()
 
     def _draw_loaded_epochs(self, history: tuple) -> None:
         """The learning rate and RMS of dW of the epochs before the first per-batch point:
@@ -493,9 +674,20 @@ class CurvesView(QWidget):
         for plot in self.plots:
             style_plot(plot, theme)
             self.hovers[plot].set_theme(theme)
-            if plot.legend is not None:
-                style_legend(plot.legend, theme)
         self._apply_pens()
+        self._restyle_keys()  # their text size changes with the theme's scale
+
+    def _restyle_keys(self) -> None:
+        """Theme the keys and lay them out again: their entries or text size changed."""
+        for plot in self.plots:
+            if plot.legend is not None:
+                style_legend(plot.legend, self._theme, boxed=False)
+                plot.legend.updateSize()
+        for key in (p.legend for p in self.plots):
+            if isinstance(key, Key) and key.columnCount > 1:
+                key.setColumnCount(1)  # _place_charts fits it to the width again
+        self._arranged = None
+        self._place_charts()
 
     def _apply_pens(self) -> None:
         t = self._theme

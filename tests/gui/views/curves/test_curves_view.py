@@ -8,14 +8,22 @@ from gui_helpers import make_snapshot, shown
 from mouse import hover_view
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QFont, QFontMetricsF, QImage, QPainter
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from nnviz.charts.theme import DARK, LIGHT, PRESENTER_FONT_SCALE
 from nnviz.engine.config import TrainConfig
 from nnviz.engine.snapshot import take_snapshot
 from nnviz.gui.views.curves.tools import ema, epoch_ticks
-from nnviz.gui.views.curves.view import CONTROLS_HELP, HELP, CurvesView
+from nnviz.gui.views.curves.view import (
+    CONTROLS_HELP,
+    HELP,
+    SECONDARY,
+    CurvesView,
+    arrange,
+    chart_groups,
+)
 from nnviz.gui.widgets.help import help_buttons
+from nnviz.gui.widgets.layout_check import layout_problems
 
 
 def reference_ema(values, w):
@@ -252,6 +260,8 @@ def test_log_tick_labels_are_a_text_line_apart(qtbot, presenter):
         QApplication.setFont(big)
     try:
         view = shown(qtbot, CurvesView(theme=LIGHT.presenting(presenter)), 900, 560)
+        view.choose_chart("grad_plot")  # 900×560 has room for the loss and two charts
+        QApplication.processEvents()
         view.grad_plot.setYRange(np.log10(8e-4), np.log10(0.06), padding=0)
         QApplication.processEvents()
         axis = view.grad_plot.getAxis("left")
@@ -321,3 +331,95 @@ def test_validation_only_with_a_validation_split(view, digits, snapshot):
     assert "validation" in names and view.loss_epoch["val"].isVisible()
     np.testing.assert_allclose(view.loss_epoch["val"].yData,
                                [r["val_loss"] for r in with_val.history])
+
+
+def docked(qtbot, view, width: int, height: int):
+    """``view`` at the size a dock gives it, in a parent (a top-level widget would be held
+    at its layout's minimum). Returns the parent (keep it: qtbot holds it weakly) and view."""
+    dock = QWidget()
+    qtbot.addWidget(dock)
+    dock.resize(width, height)
+    view.setParent(dock)
+    view.setGeometry(0, 0, width, height)
+    dock.show()
+    qtbot.waitExposed(dock)
+    return dock, view
+
+
+# The Curves dock's size in the main window: at 1280×800, 1366×768, 1920×1080, 2560×1440, and
+# presenting at 1280×720 and 1920×1080; and how many charts it then shows.
+DOCKS = [((438, 377), False, 1), ((483, 359), False, 1), ((776, 531), False, 3),
+         ((1114, 729), False, 5), ((673, 320), True, 1), ((1011, 518), True, 3)]
+
+
+@pytest.mark.parametrize("size, presenter, n_charts", DOCKS)
+def test_every_dock_size_passes_the_layout_check(qtbot, snapshot, size, presenter, n_charts):
+    """Before, at 1280×800 (a 420×334 chart area) the five charts had 43 px high data areas,
+    the loss legend covered the loss curve, the gradient legend its curves, and the right
+    column ran past the dock: 15 problems. Now the loss alone fills a small dock, keys sit
+    outside the data, and the other charts come with room."""
+    font = QFont(QApplication.font())
+    if presenter:
+        big = QFont(font)
+        big.setPointSizeF(font.pointSizeF() * PRESENTER_FONT_SCALE)
+        QApplication.setFont(big)
+    try:
+        _, view = docked(qtbot, CurvesView(theme=LIGHT.presenting(presenter)), *size)
+        view.show_snapshot(snapshot)
+        qtbot.waitUntil(lambda: view.drawing.drawn is snapshot)
+        QApplication.processEvents()
+        assert len(view.shown_charts()) == n_charts
+        assert view.shown_charts()[0] == "loss_plot"
+        assert layout_problems(view) == []
+    finally:
+        QApplication.setFont(font)
+
+
+def test_the_chooser_picks_the_chart_a_small_dock_shows(qtbot, snapshot):
+    dock, view = docked(qtbot, CurvesView(), 438, 377)
+    view.show_snapshot(snapshot)
+    qtbot.waitUntil(lambda: view.drawing.drawn is snapshot)
+    box = view.chart_box
+    assert box.isVisible()
+    assert [box.itemText(i) for i in range(box.count())] == [
+        "Loss", "Accuracy", "Learning rate", "Gradient strength", "Inactive units"]
+    box.setCurrentIndex(3)
+    box.activated.emit(3)  # as a user's choice in the list
+    QApplication.processEvents()
+    assert view.shown_charts() == ("grad_plot",)
+    assert view.grad_plot.isVisible() and not view.loss_plot.isVisible()
+    assert view.grad_plot.vb.height() >= 150  # the one chart gets the dock's height
+    assert layout_problems(view) == []
+    dock.resize(776, 531)
+    view.setGeometry(0, 0, 776, 531)  # the dock grows: the loss comes back, with the choice
+    QApplication.processEvents()
+    assert view.shown_charts() == ("loss_plot", "grad_plot", "inactive_plot")
+    assert [box.itemText(i) for i in range(box.count())] == [
+        "Accuracy · Learning rate", "Gradient strength · Inactive units"]
+    assert box.currentIndex() == 1
+
+
+def test_keys_sit_outside_the_data(qtbot, snapshot):
+    """The loss legend covered the per-batch and smoothed curves at every size."""
+    for size in ((438, 377), (1114, 729)):
+        _, view = docked(qtbot, CurvesView(), *size)
+        view.show_snapshot(snapshot)
+        qtbot.waitUntil(lambda v=view: v.drawing.drawn is snapshot)
+        QApplication.processEvents()
+        for name in view.shown_charts():
+            plot = getattr(view, name)
+            if plot.legend is not None:
+                key = plot.legend.sceneBoundingRect()
+                assert not key.intersects(plot.vb.sceneBoundingRect()), (name, size)
+                assert len(plot.legend.items) >= 2
+
+
+def test_arrange_fits_charts_to_the_room():
+    assert arrange(420, 334, 17) == (0, 0)        # one chart: the chooser picks it
+    assert arrange(760, 490, 17) == (1, 2)        # the loss over two charts
+    assert arrange(1100, 690, 17) == (2, 2)       # all five
+    assert arrange(655, 270, 25) == (0, 0)        # presenting on a 1280×720 screen
+    assert chart_groups(0, 0)[0] == ("loss_plot",)
+    assert chart_groups(1, 2) == [("loss_plot", "acc_plot", "lr_plot"),
+                                  ("loss_plot", "grad_plot", "inactive_plot")]
+    assert chart_groups(2, 2) == [("loss_plot", *SECONDARY)]
