@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from nnviz.charts.output_bars import OutputBars
+from nnviz.charts.output_bars import LABEL_PT, OutputBars
 from nnviz.charts.parts import image_plot, restyle, style_hover
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.gui.widgets.help import chart_help, topic
@@ -60,6 +61,7 @@ class AnswerPanel(QWidget):
         self.answer_text = ""
         self._answer = None  # (class name, "93.1 % sure …") as last shown, drawn in the theme
         self._theme = theme
+        self.names: list[str] = []
         self.x = None
         self.image_shape = (28, 28)
         self.set_classes([str(k) for k in range(10)])
@@ -69,6 +71,16 @@ class AnswerPanel(QWidget):
         self.bars.set_classes(list(names))
         self.names = list(names)
         self.image_shape = tuple(image_shape)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Ask for a readable row per class: in presenter mode's larger labels the ten rows
+        ran into each other in the height the drawing pad left."""
+        font = QFont()
+        font.setPointSizeF(self._theme.points(LABEL_PT))
+        row = 1.15 * QFontMetricsF(font).height()  # a little air between the rows
+        title = QFontMetricsF(QFont()).height() * self._theme.font_scale
+        self.graphics.setMinimumHeight(round(min(len(self.names), 20) * row + 3 * title))
 
     def show_answer(self, x: np.ndarray, p: np.ndarray, z: np.ndarray, true: int = -1) -> None:
         """Show input ``x`` (n_in,), probabilities ``p`` (K,) and logits ``z`` (K,)."""
@@ -124,6 +136,7 @@ class AnswerPanel(QWidget):
         restyle([self.input_plot, self.bars.plot], [], theme)
         self.bars.set_theme(theme)
         style_hover(self.bars.hover, theme)
+        self._fit_height()
         self._draw_answer()
 
     def export_item(self):

@@ -313,3 +313,34 @@ def test_a_failing_panel_is_reported_on_the_window_s_line_and_the_others_go_on(q
     w.stepper_view.step_button.click()  # the next change gives it the trace it missed
     assert w.stepper.position == 1
     assert w.diagram._trace is w.explorer.trace and told[-1] == ("explorer diagram", None)
+
+
+def test_the_answer_rows_stay_apart_in_presenter_mode(qtbot):
+    """Presenting at 1280×720 the pad above left the answer ~220 px: its ten rows of 12 pt
+    labels ("16.4 %", "12.1 %", …) ran into each other. The panel now asks for a row each."""
+    from PySide6.QtGui import QFont, QFontMetricsF
+    from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+
+    from nnviz.charts.theme import PRESENTER_FONT_SCALE
+    from nnviz.gui.widgets.layout_check import layout_problems
+
+    font = QFont(QApplication.font())
+    big = QFont(font)
+    big.setPointSizeF(font.pointSizeF() * PRESENTER_FONT_SCALE)
+    QApplication.setFont(big)
+    try:
+        column = QWidget()  # the explorer's left column: the pad takes 5 parts, the answer 3
+        layout = QVBoxLayout(column)
+        layout.addWidget(QWidget(), 5)
+        panel = AnswerPanel(LIGHT.presenting(True))
+        layout.addWidget(panel, 3)
+        shown(qtbot, column, 356, 640)
+        p = np.array([0.115, 0.152, 0.047, 0.133, 0.054, 0.034, 0.095, 0.084, 0.121, 0.164])
+        panel.show_answer(np.zeros(784), p, np.log(p), true=0)
+        QApplication.processEvents()
+        tops = sorted(label.sceneBoundingRect().top() for label in panel.bars.labels)
+        line = QFontMetricsF(panel.bars.labels[0].textItem.font()).height()
+        assert min(b - a for a, b in zip(tops, tops[1:])) >= line  # was 9.9 px for 19 px
+        assert [p for p in layout_problems(panel) if p.startswith("text overlap")] == []
+    finally:
+        QApplication.setFont(font)
