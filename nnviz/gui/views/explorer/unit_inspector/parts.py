@@ -139,9 +139,9 @@ class ImagePair:
         l, j = sup(layer), unit
         for plot, image, bar, values, title in (
                 (self.weight_plot, self.weight_image, self.colorbars[0], w,
-                 f"W{l}[{j}]: incoming weights<br>red excites, blue inhibits"),
+                 f"W{l}[{j}]<br>incoming weights"),  # short: their colours are behind the "?"
                 (self.product_plot, self.product_image, self.colorbars[1], products,
-                 f"W{l}[{j}] ⊙ x: what it finds<br>in this drawing")):
+                 f"W{l}[{j}] ⊙ x<br>in this drawing")):
             m = max_abs_level(values)
             image.setImage(values.reshape(shape), autoLevels=False, levels=(-m, m))
             bar.setLevels((-m, m))

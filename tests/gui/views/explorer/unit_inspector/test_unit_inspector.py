@@ -266,3 +266,32 @@ def test_presenter_mode_enlarges_its_lines_and_wraps_them(view, trace):
         assert view.glw.ci.geometry().width() <= view.glw.viewport().width()
         wrapped = view.answer.item.document().firstBlock().layout().lineCount()
         assert wrapped == (2 if theme.presenter else 1), view.answer.text
+
+
+@pytest.mark.parametrize("width, presenter", [(363, False), (411, True)])
+def test_the_first_layer_pair_stays_inside_the_panel(qtbot, trace, width, presenter):
+    """Before: in the 363 px column of 1280×800 the pair and every line above it ran past
+    the panel's right edge (357 px of scene in 355), presenting at 1280×720 by 43 px: the
+    images' two-line titles were wider than half the panel. They are shorter now."""
+    from PySide6.QtGui import QFont
+
+    from nnviz.charts.theme import PRESENTER_FONT_SCALE
+    from nnviz.gui.widgets.layout_check import layout_problems
+
+    font = QFont(QApplication.font())
+    if presenter:
+        big = QFont(font)
+        big.setPointSizeF(font.pointSizeF() * PRESENTER_FONT_SCALE)
+        QApplication.setFont(big)
+    try:
+        view = shown(qtbot, UnitInspector(LIGHT.presenting(presenter)), width, 768)
+        view.set_unit(trace, 1, 3)
+        QApplication.processEvents()
+        assert view.width() == width
+        weights, products = (p.sceneBoundingRect() for p in (view.weight_plot,
+                                                             view.product_plot))
+        assert weights.right() <= products.left()  # side by side
+        assert products.right() <= view.glw.viewport().width()
+        assert layout_problems(view) == []
+    finally:
+        QApplication.setFont(font)
