@@ -48,12 +48,12 @@ from nnviz.gui.views.activations.parts import (
 )
 from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import chart_help, help_button, reanchor, topic
-from nnviz.gui.widgets.layout_check import MIN_PLOT
 from nnviz.session import SessionModel
 
 INPUT_CAPTION = "Test image #{i}, true class {true}."
 HEADER_PT = 12  # the prediction line in the normal theme (Theme.points scales it)
 WIDE = 1.6  # a dock this many times wider than tall shows everything in one row
+MIN_PLOT = (120, 80)  # px: the least heatmap worth a column (the layout check's least plot)
 TOP_SHARE = (0.3, 0.5)  # of the height for the probe and output row (as the bars need)
 PROBE_HELP = topic(
     "activations.probe", "The probe image",
@@ -72,8 +72,9 @@ HIDDEN_HELP = topic(
     "Each hidden layer's activations a = f(z) for the probe, one cell per unit in a grid "
     "shaped to the room (unit 0 top-left, row by row); its colour bar reads the colours as "
     "numbers, from 0 to the largest a for ReLU and sigmoid, from −m to m (m = max |a|, white "
-    "0) for activations with signs (tanh, leaky ReLU, identity). Marked cells (red; dark on a blue–red scale) are units that are off for this image (ReLU: "
-    "a = 0; leaky ReLU: z ≤ 0, only the leak's slope left) or saturated (sigmoid, tanh: "
+    "0) for activations with signs (tanh, leaky ReLU, identity). Marked cells (red; dark on "
+    "a blue–red scale) are units that are off for this image (ReLU: a = 0; leaky ReLU: "
+    "z ≤ 0, only the leak's slope left) or saturated (sigmoid, tanh: "
     f"f′(z) < {SATURATED:g}), so almost no gradient flows through them. Hover a cell for "
     "its z and a.",
     "Each hidden layer's activations a = f(z) for the probe, with their colour scale · "
@@ -122,7 +123,8 @@ class ActivationsView(QWidget):
         self.drawing = DrawSlot(self, self._draw_network, LIVE_HZ, "activations")
         self._shape_key = None  # (run_id, sizes, activations) the panels were built for
         self._probe = 0
-        self._arranged = None  # the arrangement the scene is laid out in (see _arrangement)
+        # The arrangement the scene is laid out in (see _arrangement).
+        self._arranged: tuple[str, int, float] | None = None
         self._rng = np.random.default_rng(0)
         self._theme = theme
         self.panels: list[LayerPanel] = []
