@@ -110,7 +110,7 @@ def fit_grid(n: int, width: float, height: float) -> tuple[int, int]:
 
 
 def hidden_columns(sizes, width: float, height: float, title_h: float, bar_w: float,
-                   min_plot: tuple[float, float] = (120, 80)) -> int:
+                   least_w: float = 0.0, min_plot: tuple[float, float] = (120, 80)) -> int:
     """How many columns of hidden layers (row by row) give their units the largest cells.
 
     Parameters
@@ -121,22 +121,25 @@ def hidden_columns(sizes, width: float, height: float, title_h: float, bar_w: fl
         The room for all of them, px.
     title_h, bar_w : float
         What each layer's title takes of its height and its colour bar of its width, px.
+    least_w : float
+        The least width of a layer with its title and bar: more columns than fit would push
+        the last ones out of sight, the worst outcome.
     min_plot : (float, float)
-        A layout whose heatmaps are smaller than this loses to any that is not.
+        A heatmap smaller than this loses to any that is not.
 
     Returns
     -------
     int
         Between 1 and ``len(sizes)`` (1 when there are none).
     """
-    best, best_score = 1, (False, -1.0)
+    best, best_score = 1, (False, False, -1.0)
     for cols in range(1, len(sizes) + 1):
         rows = -(-len(sizes) // cols)
         w, h = width / cols - bar_w, height / rows - title_h
         if w <= 0 or h <= 0:
             continue
         cell = min(min(w / c, h / r) for r, c in (fit_grid(n, w, h) for n in sizes))
-        score = (w >= min_plot[0] and h >= min_plot[1], cell)
+        score = (width / cols >= least_w, w >= min_plot[0] and h >= min_plot[1], cell)
         if score > best_score:
             best, best_score = cols, score
     return best

@@ -215,28 +215,27 @@ class ActivationsView(QWidget):
         app = QFontMetricsF(QApplication.font()).height()
         title = QFont()
         title.setPointSizeF(float(TITLE_SIZE.removesuffix("pt")) * theme.font_scale)
-        title_h = QFontMetricsF(title).height()
         label = QFont()
         label.setPointSizeF(theme.points(LABEL_PT))
         line = max(app, QFontMetricsF(label).height())
         header = QFont()
         header.setPointSizeF(theme.points(HEADER_PT))
         # The output's ten bars each as tall as a line and a bit, its title and its axis.
-        need = 1.25 * line * len(self.output.labels) + title_h + 2 * app + 12
+        need = 1.25 * line * len(self.output.labels) + QFontMetricsF(title).height() + 2 * app + 12
         top_h = min(max(need, TOP_SHARE[0] * height), TOP_SHARE[1] * height)
         rest = height - top_h - QFontMetricsF(header).height() - app - 3 * 6 - 8
         # What a layer's cell has beside its heatmap (its colour bar, the plot's margins) and
-        # the width its title needs at the most ("128 of 128 units saturated").
+        # above it (its title), and its least width (its title's; a digit more or less of
+        # units off moves it by a few pixels).
         least = Qt.SizeHint.MinimumSize
-        bar_w = max((p.cell.effectiveSizeHint(least).width()
-                     - p.plot.titleLabel.effectiveSizeHint(least).width() for p in self.panels),
-                    default=0.0)
-        title.setBold(True)
-        title_w = max((QFontMetricsF(title).horizontalAdvance(line) + 8 for p in self.panels
-                       for line in (f"Layer {p.index} · {p.n} {p.activation}",
-                                    f"{p.n} of {p.n} units saturated")), default=0.0)
-        cols = hidden_columns([p.n for p in self.panels], width, rest, 2 * title_h + 8, bar_w,
-                              (max(MIN_PLOT[0], title_w), MIN_PLOT[1]))
+        bar_w = title_h = least_w = 0.0
+        for p in self.panels:
+            cell, label = p.cell.effectiveSizeHint(least), p.plot.titleLabel
+            bar_w = max(bar_w, cell.width() - label.effectiveSizeHint(least).width())
+            title_h = max(title_h, p.plot.effectiveSizeHint(least).height() + 4)
+            least_w = max(least_w, cell.width() + 16)
+        cols = hidden_columns([p.n for p in self.panels], width, rest, title_h, bar_w,
+                              least_w, MIN_PLOT)
         return "tall", cols, round(top_h)
 
     def eventFilter(self, watched, event) -> bool:
