@@ -194,6 +194,7 @@ class LayerPanel:
         self._theme: Theme = LIGHT
         self.z = self.a = self.off = None
         self.set_shape(*grid_shape(n))
+        self._set_title(n)  # its widest text until drawn: the view measures it to place it
         self.plot.vb.sigResized.connect(self._fit)
 
     def set_shape(self, rows: int, cols: int) -> None:
@@ -241,9 +242,12 @@ class LayerPanel:
         alpha = self._rgba[..., 3].reshape(-1)
         alpha[:self.n] = np.where(self.off, OFF_ALPHA, 0)
         self.overlay.setImage(self._rgba, autoLevels=False)
+        self._set_title(int(self.off.sum()))
+
+    def _set_title(self, off: int) -> None:
         self.plot.setTitle(
             f"<b>Layer {self.index}</b> · {self.n} {self.activation}<br>"
-            f"<span style='color:{self._mark_colour()}'>{int(self.off.sum())} of {self.n} "
+            f"<span style='color:{self._mark_colour()}'>{off} of {self.n} "
             f"units {off_word(self.activation)}</span>", size=TITLE_SIZE)
 
     def unit_at(self, view_x: float, view_y: float) -> int | None:

@@ -72,8 +72,8 @@ HIDDEN_HELP = topic(
     "Each hidden layer's activations a = f(z) for the probe, one cell per unit in a grid "
     "shaped to the room (unit 0 top-left, row by row); its colour bar reads the colours as "
     "numbers, from 0 to the largest a for ReLU and sigmoid, from −m to m (m = max |a|, white "
-    "0) for activations with signs (tanh, leaky ReLU, identity). Marked cells (red; dark on "
-    "a blue–red scale) are units that are off for this image (ReLU: a = 0; leaky ReLU: "
+    "0) for activations with signs (tanh, leaky ReLU, identity). Marked cells (red; in the text "
+    "colour on a blue–red scale) are units that are off for this image (ReLU: a = 0; leaky ReLU: "
     "z ≤ 0, only the leak's slope left) or saturated (sigmoid, tanh: "
     f"f′(z) < {SATURATED:g}), so almost no gradient flows through them. Hover a cell for "
     "its z and a.",

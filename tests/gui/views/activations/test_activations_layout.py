@@ -162,3 +162,20 @@ def test_grid_and_column_choices():
     # Columns that would not fit their titles lose to any that do.
     assert hidden_columns([32, 32, 32], 600, 200, 40, 80, least_w=250) == 2
     assert hidden_columns([], 380, 360, 40, 80) == 1
+
+
+def test_a_wide_dock_shows_one_row(qtbot, digits):
+    """A dock much wider than tall (1400×450, the view floated or docked below): input,
+    layers and output side by side, left to right, nothing cut; a new network with three
+    layers is placed so too, its titles measured before its first draw."""
+    view = default_view(qtbot, digits)
+    view.resize(1400, 450)
+    QApplication.processEvents()
+    row = [view.body.getItem(0, c) for c in range(4)]
+    assert row == [view.input_plot, *[p.cell for p in view.panels], view.output.plot]
+    assert layout_problems(view) == []
+    three = TrainConfig(hidden=(128, 64, 32), activation="tanh", batch_size=32, seed=0)
+    view.show_snapshot(make_snapshot(digits, 3, three, run_id=2)[0])
+    QApplication.processEvents()
+    assert [view.body.getItem(0, c) for c in range(1, 4)] == [p.cell for p in view.panels]
+    assert layout_problems(view) == []
