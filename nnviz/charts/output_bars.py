@@ -10,10 +10,10 @@ from nnviz.charts.parts import TITLE_SIZE, Caption, hover_text_item, place_hover
 from nnviz.charts.theme import LIGHT, Theme
 
 BAR_HEIGHT = 0.72
-X_MIN, X_MAX = -0.02, 1.55  # room right of a full bar for its "100.0 % ◀" label
+X_MIN = -0.02  # a bar of p = 0 still shows its outline right of the axis
 WIDEST = "100.0 % ◀"  # the widest value label
 LABEL_PT = 8  # the value labels' size in the normal theme (Theme.points scales it)
-LABEL_X = 0.02  # a label starts this far right of its bar's end
+LABEL_PAD = 4  # px a TextItem draws its text right of its position (its document margin)
 MAX_LABEL_SHARE = 0.6  # of the plot's width at most for the labels: the bars keep the rest
 CAPTION = ("Softmax output: the network's probability for each class (the bars sum to 1). "
            "Filled: the prediction, green if right, red if wrong. Outlined, ◀: the true class.")
@@ -39,7 +39,7 @@ class OutputBars:
         self.plot.setMouseEnabled(False, False)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
-        self.plot.setXRange(X_MIN, X_MAX, padding=0)
+        self.plot.setXRange(X_MIN, 1.5, padding=0)  # until its width is known
         self.plot.getAxis("bottom").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")], []])
         self.plot.getAxis("left").setStyle(tickLength=0)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=BAR_HEIGHT, width=[])
@@ -55,19 +55,20 @@ class OutputBars:
         self.true = -1
         self.plot.vb.sigResized.connect(self._fit_labels)
 
+    def label_width(self) -> float:
+        """Pixels the widest value label ("100.0 % ◀") takes right of a full bar: its text
+        in the labels' font and the gap before it."""
+        return LABEL_PAD + QFontMetricsF(self._font).horizontalAdvance(WIDEST) + 2
+
     def _fit_labels(self, *_) -> None:
-        """The x range: to ``X_MAX`` (room for the normal labels, as before presenter mode),
-        or, in presenter mode, as far as a full bar's label needs in the plot's width: its
-        larger labels were cut off at the plot's edge."""
+        """The x range: the bars from ``X_MIN`` to 1, then exactly the widest label's width in
+        pixels (a fixed text width, as large as the font, whatever the plot's width), so the
+        bars get the rest of the plot; at most ``MAX_LABEL_SHARE`` of it in a narrow plot."""
         width = self.plot.vb.width()
-        if not self._theme.presenter or width <= 0:
-            x_max = X_MAX
-        else:
-            # A TextItem draws its text 4 px (its document margin) right of its position.
-            ink = 4 + QFontMetricsF(self._font).horizontalAdvance(WIDEST) + 2
-            share = min(ink / width, MAX_LABEL_SHARE)
-            # The label takes share × the range, from 1 + LABEL_X to the range's right end.
-            x_max = max(X_MAX, (1 + LABEL_X - X_MIN) / (1 - share) + X_MIN)
+        if width <= 0:
+            return
+        share = min(self.label_width() / width, MAX_LABEL_SHARE)
+        x_max = X_MIN + (1 - X_MIN) / (1 - share)  # 1 − X_MIN is the bars' (1 − share)
         if self.plot.vb.viewRange()[0][1] != x_max:
             self.plot.setXRange(X_MIN, x_max, padding=0)
 
@@ -117,7 +118,7 @@ class OutputBars:
             text = f"{100 * value:.1f} %" + (" ◀" if i == true else "")
             if label.toPlainText() != text:
                 label.setText(text)
-            label.setPos(float(value) + LABEL_X, i)
+            label.setPos(float(value), i)
 
     def hover_at(self, point) -> None:
         """Show the class, p and z of the bar under ``point`` (view coordinates)."""

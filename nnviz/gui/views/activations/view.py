@@ -1,16 +1,21 @@
 """The activations view: one test image going through the network, live while it trains.
 
-Left to right: the probe image, each hidden layer's activations as a near-square heatmap of
-its units (inactive units overlaid in red), and the softmax output as one bar per class.
-Each snapshot costs one forward pass of a single image (~0.1 ms) plus item updates.
+The probe image, each hidden layer's activations as a heatmap of its units with its colour
+bar (inactive units overlaid), and the softmax output as one bar per class. In a dock taller
+than wide (the main window's) the probe and the output share the top row and the hidden
+layers fill the room below, in as many columns as makes their cells largest; in a wide one
+they all stand in one row. Each snapshot costs one forward pass of a single image (~0.1 ms)
+plus item updates.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -20,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.charts.output_bars import OutputBars
+from nnviz.charts.output_bars import LABEL_PT, OutputBars
 from nnviz.charts.parts import (
     TITLE_SIZE,
     Caption,
@@ -35,14 +40,21 @@ from nnviz.charts.theme import LIGHT, Theme, size_label
 from nnviz.datasets import Dataset
 from nnviz.engine.losses import softmax
 from nnviz.gui.timing import LIVE_HZ
-from nnviz.gui.views.activations.parts import SATURATED, LayerPanel, probe_forward
+from nnviz.gui.views.activations.parts import (
+    SATURATED,
+    LayerPanel,
+    hidden_columns,
+    probe_forward,
+)
 from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import chart_help, help_button, reanchor, topic
 from nnviz.session import SessionModel
 
 INPUT_CAPTION = "Test image #{i}, true class {true}."
-OUTPUT_MIN_WIDTH = 165  # px: class names, bars up to p = 1 and their "100.0 % ◀" labels
 HEADER_PT = 12  # the prediction line in the normal theme (Theme.points scales it)
+WIDE = 1.6  # a dock this many times wider than tall shows everything in one row
+MIN_PLOT = (120, 80)  # px: the least heatmap worth a column (the layout check's least plot)
+TOP_SHARE = (0.3, 0.5)  # of the height for the probe and output row (as the bars need)
 PROBE_HELP = topic(
     "activations.probe", "The probe image",
     "One test image, the probe, goes through the network after every snapshot, so you can "
@@ -57,12 +69,16 @@ INPUT_HELP = topic(
     "The probe's pixels x, the input of layer 1 · bright = ink")
 HIDDEN_HELP = topic(
     "activations.hidden", "Hidden layers",
-    "Each hidden layer's activations a = f(z) for the probe, one cell per unit in a "
-    "near-square grid (unit 0 top-left, row by row), brighter for a larger a. Red cells are "
-    "units that are off for this image (ReLU: a = 0; leaky ReLU: z ≤ 0, only the leak's "
-    f"slope left) or saturated (sigmoid, tanh: f′(z) < {SATURATED:g}), so almost no gradient "
-    "flows through them. Hover a cell for its z and a.",
-    "Each hidden layer's activations a = f(z) for the probe · red: off or saturated units")
+    "Each hidden layer's activations a = f(z) for the probe, one cell per unit in a grid "
+    "shaped to the room (unit 0 top-left, row by row); its colour bar reads the colours as "
+    "numbers, from 0 to the largest a for ReLU and sigmoid, from −m to m (m = max |a|, white "
+    "0) for activations with signs (tanh, leaky ReLU, identity). Marked cells (red; in the text "
+    "colour on a blue–red scale) are units that are off for this image (ReLU: a = 0; leaky ReLU: "
+    "z ≤ 0, only the leak's slope left) or saturated (sigmoid, tanh: "
+    f"f′(z) < {SATURATED:g}), so almost no gradient flows through them. Hover a cell for "
+    "its z and a.",
+    "Each hidden layer's activations a = f(z) for the probe, with their colour scale · "
+    "marked: off or saturated units")
 OUTPUT_HELP = topic(
     "activations.output", "Output probabilities",
     "The softmax output: the network's probability for each class, all the bars together "
@@ -107,6 +123,8 @@ class ActivationsView(QWidget):
         self.drawing = DrawSlot(self, self._draw_network, LIVE_HZ, "activations")
         self._shape_key = None  # (run_id, sizes, activations) the panels were built for
         self._probe = 0
+        # The arrangement the scene is laid out in (see _arrangement).
+        self._arranged: tuple[str, int, float] | None = None
         self._rng = np.random.default_rng(0)
         self._theme = theme
         self.panels: list[LayerPanel] = []
@@ -143,6 +161,7 @@ class ActivationsView(QWidget):
         self.glw.ci.layout.setHorizontalSpacing(3)
         self.glw.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.glw.setFocusProxy(self)  # a click on the charts lets ← → browse
+        self.glw.installEventFilter(self)  # its size chooses the arrangement
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Probe (test image):"))
@@ -162,29 +181,105 @@ class ActivationsView(QWidget):
         self.input_plot.addItem(self.input_hover, ignoreBounds=True)
         self.input_caption = Caption()
         self.output = OutputBars()
-        # Its short title leaves room for the "?"; the width keeps room right of the bars for
-        # their "100.0 % ◀" labels.
-        self.output.plot.setTitle("p = softmax(z)", size=TITLE_SIZE)
-        self.output.plot.setMinimumWidth(OUTPUT_MIN_WIDTH)
+        self.output.plot.setTitle("p = softmax(z)", size=TITLE_SIZE)  # room for the "?"
+        # The scene: header, body, caption; the body holds the charts as arranged (the top
+        # row and the hidden layers' grid are layouts of their own in a tall dock).
+        self.body = pg.GraphicsLayout()
+        self.top = pg.GraphicsLayout()
+        self.hidden = pg.GraphicsLayout()
+        for layout in (self.body, self.top, self.hidden):
+            layout.layout.setContentsMargins(0, 0, 0, 0)
+            layout.layout.setSpacing(6)
+        ci = self.glw.ci
+        ci.addItem(self.header, row=0, col=0)
+        ci.addItem(self.body, row=1, col=0)
+        ci.addItem(self.input_caption, row=2, col=0)
+        ci.layout.setRowStretchFactor(1, 1)
         self.input_help = chart_help(self.glw, INPUT_HELP, self.input_plot)
         self.hidden_help = chart_help(self.glw, HIDDEN_HELP, None)  # on the first hidden layer
         chart_help(self.glw, OUTPUT_HELP, self.output.plot)
         self._layout_scene()
         self.glw.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
-    def _layout_scene(self) -> None:
-        """(Re)place header, input, hidden panels and output in row 1, the input's caption
-        under it (the static explanations are behind each chart's "?")."""
-        ci = self.glw.ci
-        ci.clear()
-        plots = [self.input_plot] + [p.plot for p in self.panels] + [self.output.plot]
-        ci.addItem(self.header, row=0, col=0, colspan=len(plots))
-        for col, plot in enumerate(plots):
-            ci.addItem(plot, row=1, col=col)
-            ci.layout.setColumnStretchFactor(col, 2 if col == 0 else 3)
-        ci.addItem(self.input_caption, row=2, col=0, colspan=len(plots))
+    def _arrangement(self) -> tuple[str, int, float]:
+        """("tall" or "wide", hidden layers per row, the top row's height) for the graphics'
+        size and the theme's fonts."""
+        # Its size less its frame and the layout's margins (its viewport's size lags behind in
+        # its resize event, where this runs).
+        edge = 2 * self.glw.frameWidth() + 8
+        width, height = self.glw.width() - edge, self.glw.height() - edge
+        n = len(self.panels)
+        if width <= 0 or height <= 0 or width > WIDE * height:
+            return "wide", max(n, 1), 0.0
+        theme = self._theme
+        app = QFontMetricsF(QApplication.font()).height()
+        title = QFont()
+        title.setPointSizeF(float(TITLE_SIZE.removesuffix("pt")) * theme.font_scale)
+        label = QFont()
+        label.setPointSizeF(theme.points(LABEL_PT))
+        line = max(app, QFontMetricsF(label).height())
+        header = QFont()
+        header.setPointSizeF(theme.points(HEADER_PT))
+        # The output's ten bars each as tall as a line and a bit, its title and its axis.
+        need = 1.25 * line * len(self.output.labels) + QFontMetricsF(title).height() + 2 * app + 12
+        top_h = min(max(need, TOP_SHARE[0] * height), TOP_SHARE[1] * height)
+        rest = height - top_h - QFontMetricsF(header).height() - app - 3 * 6 - 8
+        # What a layer's cell has beside its heatmap (its colour bar, the plot's margins) and
+        # above it (its title), and its least width (its title's; a digit more or less of
+        # units off moves it by a few pixels).
+        least = Qt.SizeHint.MinimumSize
+        bar_w = title_h = least_w = 0.0
+        for p in self.panels:
+            cell, label = p.cell.effectiveSizeHint(least), p.plot.titleLabel
+            bar_w = max(bar_w, cell.width() - label.effectiveSizeHint(least).width())
+            title_h = max(title_h, p.plot.effectiveSizeHint(least).height() + 4)
+            least_w = max(least_w, cell.width() + 16)
+        cols = hidden_columns([p.n for p in self.panels], width, rest, title_h, bar_w,
+                              least_w, MIN_PLOT)
+        return "tall", cols, round(top_h)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.glw and event.type() == QEvent.Type.Resize:
+            self._layout_scene()
+        return super().eventFilter(watched, event)
+
+    def _layout_scene(self, force: bool = False) -> None:
+        """(Re)place input, hidden panels and output as :meth:`_arrangement` says, when it
+        changed (or ``force``): header above, the input's caption below (the static
+        explanations are behind each chart's "?")."""
+        arrangement = self._arrangement()
+        if arrangement == self._arranged and not force:
+            return
+        self._arranged = arrangement
+        mode, per_row, top_h = arrangement
+        for layout in (self.hidden, self.top, self.body):  # inner ones first: in the scene
+            layout.clear()
+        cells = [p.cell for p in self.panels]
+        if mode == "wide":
+            columns = [self.input_plot, *cells, self.output.plot]
+            for col, item in enumerate(columns):
+                self.body.addItem(item, row=0, col=col)
+                self.body.layout.setColumnStretchFactor(col, 2 if col == 0 else 3)
+            self.body.layout.setRowStretchFactor(0, 1)
+        else:
+            self.top.addItem(self.input_plot, row=0, col=0)
+            self.top.addItem(self.output.plot, row=0, col=1)
+            self.top.layout.setColumnStretchFactor(0, 2)
+            self.top.layout.setColumnStretchFactor(1, 3)
+            self.top.setMinimumHeight(top_h)
+            self.top.setMaximumHeight(top_h)
+            self.body.addItem(self.top, row=0, col=0)
+            for i, cell in enumerate(cells):
+                self.hidden.addItem(cell, row=i // per_row, col=i % per_row)
+            for col in range(per_row):
+                self.hidden.layout.setColumnStretchFactor(col, 1)
+            for row in range(-(-len(cells) // per_row)):
+                self.hidden.layout.setRowStretchFactor(row, 1)
+            if cells:
+                self.body.addItem(self.hidden, row=1, col=0)
         hidden = [p.plot for p in self.panels]
-        reanchor(self.hidden_help, hidden[0] if hidden else None, covers=hidden[1:])
+        reanchor(self.hidden_help, hidden[0] if hidden else None,
+                 covers=hidden[1:] + [p.bar for p in self.panels])
 
     # -- public API ----------------------------------------------------------------------
 
@@ -250,6 +345,7 @@ class ActivationsView(QWidget):
             panel.set_theme(theme)
         size_label(self.header, HEADER_PT, theme)
         self._draw_header()
+        self._layout_scene()  # the fonts decide the rows' heights
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -260,7 +356,7 @@ class ActivationsView(QWidget):
         for panel in self.panels:
             panel.set_theme(self._theme)
             restyle([panel.plot], [], self._theme)
-        self._layout_scene()
+        self._layout_scene(force=True)
 
     def _show_probe(self) -> None:
         ds = self.model.dataset

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QTextCursor
 from PySide6.QtWidgets import QApplication
 
-from nnviz.charts.output_bars import X_MAX
 from nnviz.charts.theme import DARK, LIGHT
 from nnviz.engine.config import TrainConfig
 from nnviz.gui.views.activations.parts import inactive_mask, probe_forward
@@ -58,7 +57,6 @@ def test_probe_image_is_the_test_image(view, digits):
 
 def test_layers_and_probabilities_equal_the_engine(view, snapshot, digits):
     check_network_drawn(view, snapshot, digits)
-    assert [(p.rows, p.cols) for p in view.panels] == [(4, 8), (4, 4)]
     view.set_probe(42)
     check_network_drawn(view, snapshot, digits)
 
@@ -111,16 +109,21 @@ def test_new_run_with_other_sizes_rebuilds(view, digits, snapshot):
     one_layer = make_snapshot(digits, 5, TrainConfig(hidden=(20,), batch_size=32, seed=1),
                               run_id=2)[0]
     view.show_snapshot(one_layer)
-    assert [(p.rows, p.cols, p.n) for p in view.panels] == [(4, 5, 20)]
+    assert [p.n for p in view.panels] == [20]
     check_network_drawn(view, one_layer, digits)
     three = make_snapshot(digits, 5, TrainConfig(hidden=(50, 30, 12), batch_size=32, seed=2),
                           run_id=3)[0]
     view.show_snapshot(three)
     assert [p.n for p in view.panels] == [50, 30, 12]
     check_network_drawn(view, three, digits)
-    # Every panel and its caption is in the scene, in order, between input and output.
-    columns = [view.glw.ci.getItem(1, c) for c in range(5)]
-    assert columns == [view.input_plot] + [p.plot for p in view.panels] + [view.output.plot]
+    # Input and output on top (the view is taller than wide), below them every layer with
+    # its colour bar, row by row in order.
+    assert [view.top.getItem(0, c) for c in range(2)] == [view.input_plot, view.output.plot]
+    per_row = view._arranged[1]
+    cells = [view.hidden.getItem(i // per_row, i % per_row) for i in range(3)]
+    assert cells == [p.cell for p in view.panels]
+    assert all(p.cell.getItem(0, 0) is p.plot and p.cell.getItem(0, 1) is p.bar
+               for p in view.panels)
 
 
 def test_hidden_view_draws_when_shown(view, digits):
@@ -135,7 +138,7 @@ def test_hidden_view_draws_when_shown(view, digits):
 
 def test_hover_shows_unit_values(qtbot, view, digits, snapshot, no_rate_limit):
     panel = view.panels[0]
-    unit = 13  # row 1, col 5 of the 4×8 grid
+    unit = 1 * panel.cols + 5  # row 1, col 5 of its grid
     hover_view(qtbot, view.glw, panel.plot.vb, pg.Point(5.5, 1.5))
     assert panel.hover.isVisible()
     text = panel.hover.toPlainText()
@@ -207,8 +210,8 @@ def drawn_pt(text_item, at: int = 1) -> float:
 
 def test_presenter_mode_enlarges_the_header_and_the_value_labels(view, qtbot):
     """The prediction line (12 pt) and the bars' value labels (8 pt) × 1.5 in presenter mode
-    and back; there, a full bar's "100.0 % ◀" stays inside the plot (X_MAX left it too little
-    room: it was cut off at the plot's right edge)."""
+    and back; in both, a full bar's "100.0 % ◀" ends inside the plot, and the label column is
+    that label's width: the bars have the rest."""
     bars = view.output
     p = np.zeros(10)
     p[3] = 1.0
@@ -221,13 +224,11 @@ def test_presenter_mode_enlarges_the_header_and_the_value_labels(view, qtbot):
         assert [label.textItem.font().pointSizeF() for label in bars.labels] == [label_pt] * 10
         label, vb = bars.labels[3], bars.plot.vb
         assert label.toPlainText() == "100.0 % ◀"
-        x_max = vb.viewRange()[0][1]
-        if not theme.presenter:
-            assert x_max == X_MAX  # the normal labels' room, as before
-            continue
         margin = label.textItem.document().documentMargin()  # around the text, in pixels
         ink = label.textItem.boundingRect().width() - 2 * margin
-        assert (X_MAX - 1.02) / (X_MAX + 0.02) * vb.width() < ink  # X_MAX: too little room
-        assert x_max > X_MAX
         ink_right = vb.mapViewToScene(label.pos()).x() + margin + ink
-        assert ink_right <= vb.sceneBoundingRect().right()
+        area = vb.sceneBoundingRect()
+        assert area.right() - 6 <= ink_right <= area.right()
+        full_bar = vb.mapViewToScene(pg.Point(1, 0)).x() - vb.mapViewToScene(pg.Point(0, 0)).x()
+        assert full_bar == pytest.approx(area.width() - bars.label_width()
+                                         - 0.02 * full_bar, abs=1)
