@@ -10,7 +10,8 @@ items in its graphics views, and returns one readable line per problem:
 - **outside**: a widget extends past its parent's rectangle (the part outside is not drawn),
   or a chart's plot, legend or label extends past its graphics view's visible area;
 - **small plot**: a plot's data area (the ViewBox of a pyqtgraph ``PlotItem``) is smaller than
-  ``min_plot``;
+  ``min_plot``; an image's (a ViewBox with its aspect locked) shorter side is shorter than
+  ``min(min_plot)``: a 28×28 input drawn 100 px wide reads well where a chart would not;
 - **legend over data**: a ``LegendItem`` covers points of a curve of its plot;
 - **text outside / text overlap**: a text item of a graphics scene (a diagram's label) is cut
   by its view's visible area, or lies on another.
@@ -240,8 +241,13 @@ def _chart_problems(view: pg.GraphicsView, min_plot) -> list[str]:
                                 f"{_name(view)}")
         if isinstance(item, pg.PlotItem) and not isinstance(item, pg.ColorBarItem) \
                 and min_plot is not None:
-            r = item.getViewBox().sceneBoundingRect()
-            if r.width() < min_plot[0] - SLACK or r.height() < min_plot[1] - SLACK:
+            vb = item.getViewBox()
+            r = vb.sceneBoundingRect()
+            if vb.state["aspectLocked"]:  # an image: it needs a square, not a chart's width
+                small = min(r.width(), r.height()) < min(min_plot) - SLACK
+            else:
+                small = r.width() < min_plot[0] - SLACK or r.height() < min_plot[1] - SLACK
+            if small:
                 problems.append(f"small plot: {_item_name(item)} has a data area of "
                                 f"{r.width():.0f}×{r.height():.0f} px (< {min_plot[0]}×"
                                 f"{min_plot[1]}) in {_name(view)}")

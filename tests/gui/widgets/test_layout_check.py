@@ -4,7 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from nnviz.gui.widgets.layout_check import assert_laid_out, layout_problems
 
@@ -127,3 +127,22 @@ def test_diagram_texts_cut_by_the_view_or_on_one_another(qtbot, root):
     pair = ("text overlap: 'hidden 2' and 'hidden 1'", "text overlap: 'hidden 1' and 'hidden 2'")
     assert any(p.startswith(pair) for p in problems), problems
     assert any(p.startswith("text outside: 'input · 28×28'") for p in problems), problems
+
+
+def test_an_image_needs_a_square_not_a_charts_width(qtbot, root):
+    """An aspect-locked plot (a 28×28 image) 100 px wide is readable; 60 px is not."""
+    lay = QVBoxLayout(root)
+    view = pg.GraphicsLayoutWidget()
+    lay.addWidget(view)
+    image = view.addPlot(title="image")
+    image.getViewBox().setAspectLocked(True)
+    image.addItem(pg.ImageItem(np.zeros((28, 28))))
+    chart = view.addPlot(title="chart")
+    for plot in (image, chart):
+        plot.setFixedWidth(140)  # data areas about 100 px wide
+    shown(qtbot, root, 400, 300)
+    problems = [p for p in layout_problems(root) if p.startswith("small plot")]
+    assert len(problems) == 1 and "'chart'" in problems[0]
+    image.setFixedWidth(90)  # about 50 px
+    QApplication.processEvents()
+    assert any("'image'" in p for p in layout_problems(root))

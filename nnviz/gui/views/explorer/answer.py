@@ -44,7 +44,7 @@ class AnswerPanel(QWidget):
         self.answer = QLabel("—")
         self.answer.setToolTip("The class with the highest probability, and that probability")
         self.graphics = pg.GraphicsLayoutWidget()
-        self.input_plot, self.input_image = image_plot("Network input")
+        self.input_plot, self.input_image = image_plot("Input x")  # short: the bars need the width
         self.graphics.addItem(self.input_plot, row=0, col=0)
         self.bars = OutputBars()
         self.bars.plot.setTitle("p = softmax(z)", size="10pt")
