@@ -12,7 +12,9 @@ import csv
 import io
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QProgressDialog
@@ -323,34 +325,50 @@ class FileCommands:
 
 
 def export_svg(item, path: str) -> None:
-    """Render ``item``'s part of its scene with Qt's SVG generator.
+    """Write ``item``'s part of its scene as SVG with pyqtgraph's SVGExporter.
 
-    pyqtgraph 0.14's SVGExporter fails on PySide6 6.11 when parsing the ViewBox's path
-    (pyqtgraph issue #3485); Qt's own generator keeps vectors and text.
+    The exporter draws each item on its own and gives every plot's data a clip path of the
+    plot's rectangle, so curves zoomed past their range stay in their chart (Qt's generator
+    alone drops the clipping; its SVG 1.1 mode clips legends and axes with stale paths).
     """
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
-    from PySide6.QtGui import QPainter
-    from PySide6.QtSvg import QSvgGenerator
+    from pyqtgraph.exporters import SVGExporter
 
     from nnviz.files.atomic import atomic_write
-    rect = item.sceneBoundingRect()
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    gen = QSvgGenerator()
-    gen.setOutputDevice(buffer)
-    gen.setSize(QSize(int(rect.width()), int(rect.height())))
-    gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-    painter = QPainter(gen)
-    try:
-        item.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-    finally:
-        painter.end()
-    buffer.close()
-    if data.isEmpty():
+    with _closed_paths_parsed():
+        data = SVGExporter(item).export(toBytes=True)
+    if not data:
         raise OSError("the SVG drawing came out empty")
     with atomic_write(path, wait=False) as stream:  # as every file nnviz writes
-        stream.write(data.data())
+        stream.write(data)
+
+
+@contextmanager
+def _closed_paths_parsed():
+    """pyqtgraph 0.14's SVGExporter reads a path's ``d`` as ``x,y`` pairs and fails on the
+    ``Z`` (close) that Qt 6.11 writes (pyqtgraph issue #3485): while exporting, its coordinate
+    correction sees each path without its ``Z``s, and they are put back where they were."""
+    import importlib
+    # The module, not the class of the same name; Any: pyqtgraph has no type stubs.
+    svg: Any = importlib.import_module("pyqtgraph.exporters.SVGExporter")
+    correct = svg.correctCoordinates
+
+    def correct_closed(node, defs, item, options):
+        closes = []
+        for element in node.getElementsByTagName("path"):
+            tokens = element.getAttribute("d").split()
+            closes.append((element, [i for i, t in enumerate(tokens) if t == "Z"]))
+            element.setAttribute("d", " ".join(t for t in tokens if t != "Z"))
+        correct(node, defs, item, options)
+        for element, where in closes:
+            tokens = element.getAttribute("d").split()  # one token out per token in
+            for i in where:
+                tokens.insert(i, "Z")
+            element.setAttribute("d", " ".join(tokens))
+    svg.correctCoordinates = correct_closed
+    try:
+        yield
+    finally:
+        svg.correctCoordinates = correct
 
 
 def _said(exc: OSError, path) -> str:
