@@ -111,6 +111,18 @@ class FileCommands:
         self.welcome.hide()
         self._offer_lessons()
 
+    def use_split(self, val_fraction: float, seed: int) -> None:
+        """Before a new network: train on the opened dataset with ``val_fraction`` of its
+        training images held out as validation by ``seed`` (the Controls' validation split),
+        as ``nnviz train --val-fraction`` does. A new split needs a new training process (one
+        process serves one dataset); ValueError, and nothing changed, if it is refused."""
+        split = self.model.holding_out(val_fraction, seed)
+        if split is None:  # already so
+            return
+        self.training.shutdown()
+        self.model.hold_out(split, val_fraction, seed)
+        self.window.status.set_dataset(split)
+
     def _offer_lessons(self) -> None:
         """At the first start with data: "New here? Lessons (F2)", until dismissed."""
         from nnviz.gui.widgets.welcome import LessonsOffer
