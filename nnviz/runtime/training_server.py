@@ -297,14 +297,18 @@ def restore_initial(snap, cache: dict):
 @dataclasses.dataclass(frozen=True)
 class DatasetSource:
     """Where a dataset was loaded from: the training process loads it again itself rather
-    than receiving ~200 MB of pickled arrays (which would hold the GUI's GIL for a while)."""
+    than receiving ~200 MB of pickled arrays (which would hold the GUI's GIL for a while),
+    with ``val_fraction`` of its training rows held out as validation by ``seed``."""
 
     source: str
     data_dir: str | None = None
+    val_fraction: float = 0.0
+    seed: int = 0
 
     def load(self):
         from nnviz.datasets import load_dataset
-        return load_dataset(self.source, self.data_dir)
+        return load_dataset(self.source, self.data_dir, val_fraction=self.val_fraction,
+                            seed=self.seed)
 
 
 def serve(commands, messages, data, emit_interval: float = 0.05) -> None:

@@ -17,24 +17,62 @@ went with :meth:`SessionModel.report_draw`, through the same listeners.
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from nnviz.datasets import Dataset
+from nnviz.datasets import Dataset, DatasetError
+from nnviz.datasets.split import stratified_split
 from nnviz.engine.config import TrainConfig
 from nnviz.engine.network import MLP
 from nnviz.engine.snapshot import TrainingSnapshot
 from nnviz.runs.record import RunRecord, RunRecorder
 from nnviz.session.serving import FailureListener, SubscriberFailure, Subscribers
 
-__all__ = ["ConfigSubscriber", "DatasetSubscriber", "FailureListener", "RunsSubscriber",
-           "SessionModel", "SnapshotSubscriber", "SubscriberFailure", "weights_of"]
+__all__ = ["MAX_VAL_FRACTION", "ConfigSubscriber", "DatasetSubscriber", "FailureListener",
+           "RunsSubscriber", "SessionModel", "SnapshotSubscriber", "SubscriberFailure",
+           "check_val_fraction", "hold_out_validation", "weights_of"]
 
 DATASET, CONFIG, SNAPSHOT, RUNS = "dataset", "config", "snapshot", "runs"
 KINDS = (DATASET, CONFIG, SNAPSHOT, RUNS)  # the order in which missed changes are given again
 DRAW = "draw"  # a view took a change but failed to draw it later (see report_draw)
+# The largest validation split the window offers: beyond it the network loses more training
+# images than a finer estimate of its generalisation is worth.
+MAX_VAL_FRACTION = 0.3
+
+
+def check_val_fraction(fraction: float) -> float:
+    """``fraction`` as a float if it is a validation split the window offers, in
+    [0, ``MAX_VAL_FRACTION``]; else ValueError saying so in percent."""
+    fraction = float(fraction)
+    if not 0.0 <= fraction <= MAX_VAL_FRACTION:  # NaN fails too
+        raise ValueError(f"the validation split must be 0 to {100 * MAX_VAL_FRACTION:g} % of "
+                         f"the training images, got {100 * fraction:g} %")
+    return fraction
+
+
+def hold_out_validation(ds: Dataset, fraction: float, seed: int) -> Dataset:
+    """``ds`` with ``fraction`` of its training rows held out as its validation set,
+    stratified and chosen by ``seed``: the rows ``load_dataset(..., val_fraction=fraction,
+    seed=seed)`` holds out of the same training rows. ``fraction = 0`` returns ``ds`` as it is.
+
+    Raises
+    ------
+    ValueError
+        If ``fraction`` is outside [0, ``MAX_VAL_FRACTION``], or (DatasetError) the training
+        rows are too few for it, saying how many are needed.
+    """
+    fraction = check_val_fraction(fraction)
+    if fraction == 0.0:
+        return ds
+    try:
+        keep, held = stratified_split(ds.y_train, fraction, seed)
+    except DatasetError as exc:
+        raise DatasetError(f"{ds.name}: cannot hold out the validation set: {exc}") from None
+    return dataclasses.replace(ds, x_train=ds.x_train[keep], y_train=ds.y_train[keep],
+                               x_val=ds.x_train[held], y_val=ds.y_train[held])
 
 
 @runtime_checkable
@@ -78,6 +116,14 @@ class SessionModel:
     Attributes
     ----------
     dataset : Dataset or None
+        What the next runs train on: the dataset as opened, or with a validation split held
+        out of its training rows (:meth:`hold_out`).
+    opened : Dataset or None
+        The dataset as it was opened.
+    val_fraction : float
+        Share of the opened training rows held out as validation (0: as opened).
+    split_seed : int
+        The seed that chose them.
     source : str or None
         What the dataset was opened from (a known name or a path), if anything.
     origin : object or None
@@ -102,6 +148,8 @@ class SessionModel:
 
     def __init__(self, strict: bool = False):
         self.dataset: Dataset | None = None
+        self.opened: Dataset | None = None
+        self.val_fraction, self.split_seed = 0.0, 0
         self.source: str | None = None
         self.origin = None
         self.config: TrainConfig | None = None
@@ -166,8 +214,34 @@ class SessionModel:
     def set_dataset(self, ds: Dataset, source: str | None = None, origin=None) -> None:
         """Make ``ds`` the session's dataset: no network, no snapshot yet; the next runs are
         recorded on it (the runs so far stay)."""
+        self.opened, self.source, self.val_fraction, self.split_seed = ds, source, 0.0, 0
+        self._use_dataset(ds, origin)
+
+    def holding_out(self, val_fraction: float, seed: int) -> Dataset | None:
+        """The dataset the next runs would train on with ``val_fraction`` of the opened
+        training rows held out by ``seed`` (:func:`hold_out_validation`), for
+        :meth:`hold_out`; None if that is the dataset already (or none is open). ValueError
+        (nothing changed) if the split is refused."""
+        val_fraction = check_val_fraction(val_fraction)
+        if self.opened is None or (val_fraction == self.val_fraction
+                                   and (val_fraction == 0.0 or seed == self.split_seed)):
+            return None
+        return hold_out_validation(self.opened, val_fraction, seed)
+
+    def hold_out(self, split: Dataset, val_fraction: float, seed: int) -> None:
+        """Train the next runs on ``split``, made by :meth:`holding_out` with these
+        arguments: as :meth:`set_dataset` (no network, no snapshot), the opened dataset and
+        its source kept; the ``origin`` (a ``DatasetSource``) loads that split itself."""
+        self.val_fraction, self.split_seed = float(val_fraction), int(seed)
+        origin: Any = self.origin
+        if hasattr(origin, "val_fraction"):  # a DatasetSource
+            origin = dataclasses.replace(origin, val_fraction=self.val_fraction,
+                                         seed=self.split_seed)
+        self._use_dataset(split, origin)
+
+    def _use_dataset(self, ds: Dataset, origin) -> None:
         had_config = self.config is not None
-        self.dataset, self.source, self.origin = ds, source, origin
+        self.dataset, self.origin = ds, origin
         self.config = self.latest = self.shown = None
         self._recorder.dataset = str(ds.name)
         self._notify(DATASET)

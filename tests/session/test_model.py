@@ -274,3 +274,68 @@ def test_a_model_of_one_view_alone_raises_its_errors_to_the_caller(digits):
     view.broken = False
     m.set_config(CFG)  # served again, what it missed first
     assert [e[:2] for e in events] == [("data", "runs"), ("data", "dataset"), ("data", "config")]
+
+
+# -- the validation split -----------------------------------------------------------------
+
+@pytest.mark.mnist
+def test_a_tenth_of_mnist_held_out_trains_on_54000_and_validates_on_6000(mnist_dir):
+    from nnviz.datasets import load_dataset
+    from nnviz.engine.training import Trainer, make_network
+    from nnviz.runtime.training_server import DatasetSource
+    opened = load_dataset(mnist_dir)
+    assert len(opened.y_train) == 60_000 and len(opened.y_val) == 0
+    m = SessionModel()
+    m.set_dataset(opened, str(mnist_dir), DatasetSource(str(mnist_dir)))
+    split = m.holding_out(0.1, seed=3)
+    m.hold_out(split, 0.1, seed=3)
+    assert (len(m.dataset.y_train), len(m.dataset.y_val)) == (54_000, 6_000)
+    assert m.opened is opened and len(m.dataset.y_test) == 10_000
+    # Stratified: each digit keeps its share (MNIST has 5923 zeros: 592 held out).
+    assert np.bincount(m.dataset.y_val)[0] == 592
+    # What the training process loads itself is the same split, row for row, and is what
+    # the trainer trains and validates on.
+    loaded = m.origin.load()
+    assert m.origin == DatasetSource(str(mnist_dir), None, 0.1, 3)
+    np.testing.assert_array_equal(loaded.x_val, m.dataset.x_val)
+    np.testing.assert_array_equal(loaded.y_train, m.dataset.y_train)
+    trainer = Trainer(make_network(CFG, 784, 10), loaded, CFG)
+    assert trainer.x_train.shape == (54_000, 784) and len(trainer.data.x_val) == 6_000
+
+
+def test_the_validation_split_is_checked_in_one_place_with_its_range(digits):
+    from nnviz.session.model import check_val_fraction, hold_out_validation
+    for bad in (0.31, -0.01, float("nan")):
+        with pytest.raises(ValueError, match="validation split must be 0 to 30 % of the "
+                                             "training images, got"):
+            check_val_fraction(bad)
+    with pytest.raises(ValueError, match=r"got 45 %"):
+        hold_out_validation(digits, 0.45, 0)
+    few = tiny_digits(n_train=10, n_test=10)  # one image per class: none can be held out
+    with pytest.raises(ValueError, match="tiny-digits: cannot hold out the validation set: "
+                                         "class 0 has only 1 row"):
+        hold_out_validation(few, 0.2, 0)
+
+
+def test_a_split_replaces_the_dataset_for_the_next_runs_and_none_gives_it_back(digits):
+    events = []
+    m = SessionModel()
+    m.subscribe("j", Journal("j", events))
+    m.set_dataset(digits, "tiny")
+    m.set_config(CFG)
+    assert m.holding_out(0.0, 5) is None  # as opened already
+    split = m.holding_out(0.2, 5)
+    assert (len(split.y_train), len(split.y_val)) == (240, 60)
+    del events[:]
+    m.hold_out(split, 0.2, 5)
+    assert m.dataset is split and m.opened is digits and m.source == "tiny"
+    assert (m.val_fraction, m.split_seed, m.config) == (0.2, 5, None)
+    assert [(n, k) for n, k, _ in events] == [("j", "dataset"), ("j", "config")]
+    assert m.holding_out(0.2, 5) is None  # that split already
+    assert len(m.holding_out(0.2, 6).y_val) == 60  # another seed, other rows
+    back = m.holding_out(0.0, 6)
+    assert back is digits
+    m.hold_out(back, 0.0, 6)
+    assert m.dataset is digits and len(m.dataset.y_val) == 0
+    m.set_dataset(tiny_digits(n_train=50, n_test=20, seed=1))  # a new dataset: as opened
+    assert m.val_fraction == 0.0

@@ -12,7 +12,9 @@ import csv
 import io
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QProgressDialog
@@ -108,6 +110,18 @@ class FileCommands:
         self.window.training_commands.new_network()
         self.welcome.hide()
         self._offer_lessons()
+
+    def use_split(self, val_fraction: float, seed: int) -> None:
+        """Before a new network: train on the opened dataset with ``val_fraction`` of its
+        training images held out as validation by ``seed`` (the Controls' validation split),
+        as ``nnviz train --val-fraction`` does. A new split needs a new training process (one
+        process serves one dataset); ValueError, and nothing changed, if it is refused."""
+        split = self.model.holding_out(val_fraction, seed)
+        if split is None:  # already so
+            return
+        self.training.shutdown()
+        self.model.hold_out(split, val_fraction, seed)
+        self.window.status.set_dataset(split)
 
     def _offer_lessons(self) -> None:
         """At the first start with data: "New here? Lessons (F2)", until dismissed."""
@@ -323,34 +337,50 @@ class FileCommands:
 
 
 def export_svg(item, path: str) -> None:
-    """Render ``item``'s part of its scene with Qt's SVG generator.
+    """Write ``item``'s part of its scene as SVG with pyqtgraph's SVGExporter.
 
-    pyqtgraph 0.14's SVGExporter fails on PySide6 6.11 when parsing the ViewBox's path
-    (pyqtgraph issue #3485); Qt's own generator keeps vectors and text.
+    The exporter draws each item on its own and gives every plot's data a clip path of the
+    plot's rectangle, so curves zoomed past their range stay in their chart (Qt's generator
+    alone drops the clipping; its SVG 1.1 mode clips legends and axes with stale paths).
     """
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
-    from PySide6.QtGui import QPainter
-    from PySide6.QtSvg import QSvgGenerator
+    from pyqtgraph.exporters import SVGExporter
 
     from nnviz.files.atomic import atomic_write
-    rect = item.sceneBoundingRect()
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    gen = QSvgGenerator()
-    gen.setOutputDevice(buffer)
-    gen.setSize(QSize(int(rect.width()), int(rect.height())))
-    gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-    painter = QPainter(gen)
-    try:
-        item.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-    finally:
-        painter.end()
-    buffer.close()
-    if data.isEmpty():
+    with _closed_paths_parsed():
+        data = SVGExporter(item).export(toBytes=True)
+    if not data:
         raise OSError("the SVG drawing came out empty")
     with atomic_write(path, wait=False) as stream:  # as every file nnviz writes
-        stream.write(data.data())
+        stream.write(data)
+
+
+@contextmanager
+def _closed_paths_parsed():
+    """pyqtgraph 0.14's SVGExporter reads a path's ``d`` as ``x,y`` pairs and fails on the
+    ``Z`` (close) that Qt 6.11 writes (pyqtgraph issue #3485): while exporting, its coordinate
+    correction sees each path without its ``Z``s, and they are put back where they were."""
+    import importlib
+    # The module, not the class of the same name; Any: pyqtgraph has no type stubs.
+    svg: Any = importlib.import_module("pyqtgraph.exporters.SVGExporter")
+    correct = svg.correctCoordinates
+
+    def correct_closed(node, defs, item, options):
+        closes = []
+        for element in node.getElementsByTagName("path"):
+            tokens = element.getAttribute("d").split()
+            closes.append((element, [i for i, t in enumerate(tokens) if t == "Z"]))
+            element.setAttribute("d", " ".join(t for t in tokens if t != "Z"))
+        correct(node, defs, item, options)
+        for element, where in closes:
+            tokens = element.getAttribute("d").split()  # one token out per token in
+            for i in where:
+                tokens.insert(i, "Z")
+            element.setAttribute("d", " ".join(tokens))
+    svg.correctCoordinates = correct_closed
+    try:
+        yield
+    finally:
+        svg.correctCoordinates = correct
 
 
 def _said(exc: OSError, path) -> str:

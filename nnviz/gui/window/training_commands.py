@@ -66,7 +66,9 @@ class TrainingCommands:
         """Build a fresh network from ``config`` (default: the controls); False if impossible."""
         controls = self.window.views["controls"]
         try:
-            self.training.new_network(config or controls.config())
+            config = config or controls.config()
+            self.window.files.use_split(controls.val_fraction(), config.seed)
+            self.training.new_network(config)
         except ValueError as exc:
             self.window.dialogs.show_error("Cannot build the network", str(exc))
             return False

@@ -95,6 +95,10 @@ def configurations(top, w):
         for dock in w.docks.values():
             dock.raise_()
             yield
+        curves = w.views["curves"]
+        for name in ("grad_plot", "inactive_plot"):  # beyond the charts the dock has room for
+            curves.choose_chart(name)
+            yield
     for tabs in top.findChildren(QTabWidget):
         for i in range(tabs.count()):
             reveal(tabs)

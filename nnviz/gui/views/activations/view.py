@@ -77,8 +77,8 @@ HIDDEN_HELP = topic(
     "z ≤ 0, only the leak's slope left) or saturated (sigmoid, tanh: "
     f"f′(z) < {SATURATED:g}), so almost no gradient flows through them. Hover a cell for "
     "its z and a.",
-    "Each hidden layer's activations a = f(z) for the probe, with their colour scale · "
-    "marked: off or saturated units")
+    "Each hidden layer's activations a = f(z) for the probe and their scale · marked: off "
+    "or saturated")
 OUTPUT_HELP = topic(
     "activations.output", "Output probabilities",
     "The softmax output: the network's probability for each class, all the bars together "

@@ -29,6 +29,9 @@ TIPS = {
                  "its gradient history.",
     "train_subset": "Train on only this many examples ('all' uses every one). Small subsets train "
                     "fast and show overfitting: training accuracy rises while validation stalls.",
+    "val_fraction": "Share of the training images held out, class by class, to measure the "
+                    "network on images it does not train on: the validation curve ('none' "
+                    "trains on every one and draws no such curve). The seed chooses them.",
     "seed": "Seeds the starting weights, the shuffling, dropout and augmentation. The same seed "
             "and settings reproduce the same run exactly.",
     "lr": "How big a step the optimiser takes along the gradient. Too small learns slowly; too "
@@ -90,11 +93,12 @@ HELP = {
     "setup": topic(
         "controls.setup", "Initialisation, loss, data",
         "How the network starts and what it is judged by: the starting weights, the loss, the "
-        "optimiser that turns gradients into steps, how many training images and the random "
-        "seed. They shape a run from its first step, so they take effect with a New network "
-        "(Ctrl+N). Hover a control to read what it does to learning.",
-        "Starting weights, loss, optimiser, training subset and seed · take effect with a New "
-        "network"),
+        "optimiser that turns gradients into steps, how many training images, the share held "
+        "out for validation and the random seed. They shape a run from its first step, so they "
+        "take effect with a New network (Ctrl+N). Hover a control to read what it does to "
+        "learning.",
+        "Starting weights, loss, optimiser, subset, validation split, seed · take effect with "
+        "a New network"),
     "optimisation": topic(
         "controls.optimisation", "Optimisation",
         "How each gradient step is taken: its size (the learning rate) and how that changes "

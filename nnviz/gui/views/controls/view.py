@@ -1,7 +1,8 @@
 """The Controls panel: every hyperparameter of a run, a preset chooser and a slow-motion delay.
 
 Controls are grouped by when they take effect. Those that define the network or its data
-(architecture, initialisation, loss, optimiser, subset, seed) need a new network: changing one
+(architecture, initialisation, loss, optimiser, subset, validation split, seed) need a new
+network: changing one
 emits ``structure_changed`` and shows a banner. The others (``LIVE_FIELDS``) emit
 ``live_changed`` with values ready for ``Trainer.request(**changes)``, which applies them at
 the next batch. Every control carries a tooltip (``control_text.TIPS``) saying what it does
@@ -51,6 +52,7 @@ from nnviz.gui.widgets.fields import (
     select_data,
 )
 from nnviz.gui.widgets.help import group_help
+from nnviz.session.model import MAX_VAL_FRACTION, check_val_fraction
 
 # The window does not show convolutional layers yet: its Controls offer the presets it can
 # train and show (a CNN preset's arch would be dropped, training a linear classifier).
@@ -166,6 +168,16 @@ class ControlsPanel(QWidget):
                 self.aug[name].setValue(getattr(cfg.augmentation, name))
         self._update_dependent()
 
+    def val_fraction(self) -> float:
+        """Share of the training images to hold out as validation for the next network."""
+        return self.val_split.value() / 100
+
+    def set_val_fraction(self, fraction: float) -> None:
+        """Show ``fraction`` (0 … ``MAX_VAL_FRACTION``, rounded to whole percent); emits
+        nothing."""
+        with self._silenced():
+            self.val_split.setValue(round(100 * check_val_fraction(fraction)))
+
     def delay(self) -> float:
         """Slow-motion delay in seconds per batch."""
         return self.delay_ms.value() / 1000.0
@@ -187,7 +199,7 @@ class ControlsPanel(QWidget):
     def state(self) -> dict:
         """JSON-able settings, for :meth:`restore_state` (e.g. through QSettings)."""
         return {"config": self.config().to_dict(), "activations": self.activations(),
-                "delay_ms": self.delay_ms.value()}
+                "val_fraction": self.val_fraction(), "delay_ms": self.delay_ms.value()}
 
     def restore_state(self, state: dict) -> None:
         """Show the settings of :meth:`state`; emits nothing. Unusable state is ignored, so
@@ -199,10 +211,12 @@ class ControlsPanel(QWidget):
             if acts is not None and len(acts) != len(cfg.hidden):
                 acts = None
             delay = float(state.get("delay_ms", 0.0))
+            val_fraction = check_val_fraction(state.get("val_fraction", 0.0))
             self.set_config(cfg, acts)
         except (KeyError, TypeError, ValueError):
             self.set_config(*previous)
             return
+        self.set_val_fraction(val_fraction)
         with self._silenced():
             self.delay_ms.setValue(delay)
 
@@ -282,12 +296,16 @@ class ControlsPanel(QWidget):
         self.loss = combo_box(LOSSES, TIPS["loss"])
         self.optimizer = combo_box(OPTIMIZERS, TIPS["optimizer"])
         self.train_subset = int_box(0, 1_000_000, TIPS["train_subset"], special="all")
+        self.val_split = int_box(0, round(100 * MAX_VAL_FRACTION), TIPS["val_fraction"],
+                                 special="none")
+        self.val_split.setSuffix(" %")
         self.seed = int_box(0, 2**31 - 1, TIPS["seed"])
         self._row(form, "Initialiser", self.init, TIPS["init"])
         self._row(form, "Init scale ×", self.init_scale, TIPS["init_scale"])
         self._row(form, "Loss", self.loss, TIPS["loss"])
         self._row(form, "Optimiser", self.optimizer, TIPS["optimizer"])
         self._row(form, "Training subset", self.train_subset, TIPS["train_subset"])
+        self._row(form, "Validation split", self.val_split, TIPS["val_fraction"])
         self._row(form, "Seed", self.seed, TIPS["seed"])
         return box
 
@@ -351,7 +369,7 @@ class ControlsPanel(QWidget):
         self.optimizer.currentIndexChanged.connect(self._optimizer_edited)  # before the next
         for combo in (self.init, self.loss, self.optimizer):
             combo.currentIndexChanged.connect(self._structure_edited)
-        for spin in (self.init_scale, self.train_subset, self.seed):
+        for spin in (self.init_scale, self.train_subset, self.val_split, self.seed):
             spin.valueChanged.connect(self._structure_edited)
         live_numbers = {"lr": self.lr, "momentum": self.momentum, "step_epochs": self.step_epochs,
                         "gamma": self.gamma, "min_lr_factor": self.min_lr_factor, "l2": self.l2,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QSizeF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from nnviz.charts.parts import (
@@ -93,6 +94,18 @@ def count_ticks(top: int) -> list[tuple[float, str]]:
     return [(float(v), fmt(v)) for v in ticks]
 
 
+class FittedLayoutWidget(pg.GraphicsLayoutWidget):
+    """A GraphicsLayoutWidget whose layout never stays wider than the view: the layout grows
+    to its minimum while axes still have their default 35 px width, and pyqtgraph narrows
+    them only when painting, after which nothing shrank the layout back (the charts ran past
+    the dock's right edge at 1280×800)."""
+
+    def resizeEvent(self, ev):  # noqa: N802 (Qt naming)
+        if getattr(self, "ci", None) is not None:  # resized while being built, too
+            self.ci.setMaximumSize(QSizeF(self.size()))  # pyqtgraph passes None, too
+        super().resizeEvent(ev)
+
+
 class DataView(QWidget):
     """Sample images and class means, class counts, pixel histogram and augmented samples.
 
@@ -139,7 +152,7 @@ class DataView(QWidget):
         self.shuffle_button.setToolTip("Draw the augmented copies again, with a new seed")
         set_hint(self.shuffle_button, "Draw the augmented copies again, with a new seed")
         self.shuffle_button.clicked.connect(self.shuffle)
-        self.glw = pg.GraphicsLayoutWidget()
+        self.glw = FittedLayoutWidget()
         bar = QHBoxLayout()
         bar.addWidget(self.summary, 1)
         bar.addWidget(self.shuffle_button)

@@ -183,6 +183,7 @@ def test_hidden_width_change_emits_structure_and_shows_banner(panel):
     ("optimizer", lambda w: w.setCurrentIndex(w.findData("sgd"))),
     ("init_scale", lambda w: w.setValue(0.5)),
     ("train_subset", lambda w: w.setValue(1000)),
+    ("val_split", lambda w: w.setValue(10)),
     ("seed", lambda w: w.setValue(7)),
 ])
 def test_fields_that_need_a_new_network_say_so(panel, widget, change):
@@ -398,6 +399,7 @@ def test_state_round_trips_through_json_without_signals(panel, qtbot):
     panel.full_batch.setChecked(True)
     panel.aug["max_rotation_deg"].setValue(10)
     panel.delay_ms.setValue(500)
+    panel.val_split.setValue(12)
     state = json.loads(json.dumps(panel.state()))
     other = ControlsPanel()
     qtbot.addWidget(other)
@@ -405,6 +407,27 @@ def test_state_round_trips_through_json_without_signals(panel, qtbot):
     other.restore_state(state)
     assert other.config() == panel.config() and other.activations() == ["sigmoid", "relu"]
     assert other.delay() == 0.5 and rec.count() == 0
+    assert other.val_fraction() == 0.12
+
+
+def test_the_validation_split_is_0_to_30_percent_none_by_default(panel, qtbot):
+    box = panel.val_split
+    assert panel.val_fraction() == 0.0 and box.text() == "none"  # nnviz train's default
+    assert (box.minimum(), box.maximum(), box.suffix()) == (0, 30, " %")
+    rec = Recorder(panel)
+    type_into(qtbot, box, "10")
+    assert panel.val_fraction() == 0.1 and box.text() == "10 %"
+    assert len(rec.structure) == 1 and panel.needs_new_network()
+    box.setValue(45)  # no further than 30 %
+    assert panel.val_fraction() == 0.3
+    box.setValue(10)
+    panel.apply_preset(next(iter(WINDOW_PRESETS)))  # a preset is about the network, not the data
+    assert panel.val_fraction() == 0.1
+    state = panel.state()
+    panel.restore_state({**state, "val_fraction": 0.5})  # from another version: ignored
+    assert panel.val_fraction() == 0.1
+    panel.restore_state({key: v for key, v in state.items() if key != "val_fraction"})
+    assert panel.val_fraction() == 0.0  # older settings had none
 
 
 @pytest.mark.parametrize("bad", [{}, {"config": {"lr": -1}}, {"config": {"nope": 1}},

@@ -231,3 +231,20 @@ def test_the_data_dock_is_laid_out_at_the_main_windows_sizes(qtbot, digits, size
         assert_laid_out(v)
     else:  # nothing cut or past the dock's edge; two charts under 120×80 px (see report)
         assert not [p for p in layout_problems(v) if not p.startswith("small plot")]
+
+
+def test_the_charts_stay_inside_the_dock_when_drawn_after_the_resize(qtbot, digits):
+    """Given its dataset before it is shown at the dock's 1280×800 size (390×678), the view
+    drew past its right edge: the layout grew while the axes were 35 px wide, and stayed."""
+    from nnviz.gui.widgets.layout_check import layout_problems
+    v = DataView()
+    qtbot.addWidget(v)
+    v.model.set_dataset(digits)
+    v.show()
+    v.resize(390, 678)
+    qtbot.waitUntil(lambda: v._charted is not None)
+
+    def inside():
+        assert v.glw.ci.geometry().width() <= v.glw.viewport().width() + 1
+        assert [p for p in layout_problems(v) if not p.startswith("small plot")] == []
+    qtbot.waitUntil(inside, timeout=3000)  # the paint that narrows the axes comes first
