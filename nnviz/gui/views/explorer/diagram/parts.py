@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from nnviz.analysis.diagram import MAX_UNITS
@@ -19,6 +19,10 @@ from nnviz.charts.parts import max_abs_level
 from nnviz.charts.theme import Theme
 
 SLOT = 6.0            # vertical distance between circles (view units)
+# The output column's class names are a text line high: with fewer units than a full column
+# it spreads them over as much height (up to this × SLOT apart), so that 0–9 do not overlap in
+# a narrow window (they did, 10 px apart, at 940 px).
+MAX_SPREAD = 2.0
 DIAMETER = 4.4        # circle diameter (view units, so circles scale with the widget)
 MID_Y = 60.0          # vertical centre of every column
 TOP, BOTTOM = -9.0, 116.0  # room above the circles for two-line titles
@@ -80,7 +84,7 @@ class Column:
     def __init__(self, l: int, n: int, activation: str, x: float, last: bool, names=()):
         self.l, self.n, self.x, self.last = l, n, x, last
         k = min(n, MAX_UNITS)
-        self.ys = MID_Y + (np.arange(k) - (k - 1) / 2) * SLOT
+        self.ys = MID_Y + (np.arange(k) - (k - 1) / 2) * slot_spacing(k, last)
         self.units = np.arange(k)
         self.scatter = pg.ScatterPlotItem(x=np.full(k, x), y=self.ys, size=DIAMETER, pxMode=False)
         self.scatter.setZValue(2)
@@ -98,11 +102,15 @@ class Column:
         return [self.scatter, self.title] + ([self.more] if self.more else []) + self.labels
 
     def style(self, theme: Theme) -> None:
+        """Colours of ``theme``; the texts in the application font as it is now (presenter
+        mode enlarges it: items made before kept the size they were made with)."""
         self.scatter.setPen(pg.mkPen(theme.muted, width=1))
         for label in self.labels:
             label.setColor(theme.foreground)
         if self.more:
             self.more.setColor(theme.muted)
+        for text in [self.title] + ([self.more] if self.more else []) + self.labels:
+            text.setFont(QFont())
 
     def set_focus(self, lit: bool, focused: bool, theme: Theme) -> None:
         """Dim the column unless ``lit``; the title in the accent colour when ``focused``."""
@@ -141,6 +149,15 @@ class Column:
         if np.hypot(vx - self.x, vy - self.ys[slot]) <= DIAMETER / 2:
             return int(self.units[slot])
         return None
+
+
+def slot_spacing(k: int, last: bool) -> float:
+    """Distance between the slots of a column of ``k`` circles: ``SLOT``, or for the output
+    column (``last``, labelled) as far apart as spans a full column, at most ``MAX_SPREAD``
+    times ``SLOT``."""
+    if not last or k < 2:
+        return SLOT
+    return SLOT * float(np.clip((MAX_UNITS - 1) / (k - 1), 1.0, MAX_SPREAD))
 
 
 def column_spacing(n_layers: int) -> float:
@@ -251,6 +268,7 @@ class InputImage:
 
     def style(self, theme: Theme) -> None:
         self.frame.setPen(pg.mkPen(theme.muted))
+        self.title.setFont(QFont())  # the application font as it is now (see Column.style)
         self._lut = theme.diverging().getLookupTable(nPts=256)
 
     def show(self, trace: ForwardTrace, saliency: bool) -> None:
