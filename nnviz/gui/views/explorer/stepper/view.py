@@ -18,8 +18,10 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QTableWidget,
@@ -161,6 +163,7 @@ class StepperView(QWidget):
         for i, sp in enumerate(self.plots):
             self.graphics.addItem(sp.plot, row=0, col=i)
         self._placed = set(self.plots)  # the charts in the layout (see _place_charts)
+        self._three_width = 0.0  # px the three softmax charts were found to need
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse)
         self.charts_help = chart_help(self.graphics, CHARTS_HELP, self.graphics.ci)
         self.softmax_table = QTableWidget(4, 0)
@@ -177,10 +180,26 @@ class StepperView(QWidget):
         # On a line of its own: beside the buttons, "Step 5 of 8 · forward" was cut at 940 px.
         layout.addWidget(self.position_label)
         layout.addLayout(options)
-        layout.addLayout(title_row)
-        layout.addLayout(equation_row)
-        layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.softmax_table)
+        # The step below the controls: in a window too short for it (the softmax step in
+        # presenter mode at 1280×720) it scrolls, rather than squeezing its charts to a line
+        # or the diagram above it to a strip.
+        self.step_page = QWidget()
+        page = QVBoxLayout(self.step_page)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.setSpacing(4)
+        page.addLayout(title_row)
+        page.addLayout(equation_row)
+        page.addWidget(self.graphics, 1)
+        page.addWidget(self.softmax_table)
+        # The scroll area makes the page as high as the page asks for at its width: the
+        # charts ask for their minimum (pyqtgraph's size hint is 480 px) and get the rest.
+        self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.step_page)
+        self.scroll.viewport().setAutoFillBackground(False)  # the view's own background
+        self.step_page.setAutoFillBackground(False)
+        layout.addWidget(self.scroll, 1)
         self.set_class_names(self.class_names)
         self._on_temperature(0)
 
@@ -286,6 +305,7 @@ class StepperView(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
+        self._three_width = 0.0  # measured again in the theme's fonts
         self.graphics.setBackground(theme.background)
         for sp in self.plots:
             sp.set_theme(theme)
@@ -300,7 +320,7 @@ class StepperView(QWidget):
         axis = self.plots[0].plot.getAxis("left")
         font = axis.style["tickFont"] or self.font()
         chart = MIN_DATA_W + QFontMetricsF(font).horizontalAdvance("−0.05") + 16
-        return self.graphics.width() >= 3 * chart
+        return self.graphics.width() >= max(3 * chart, self._three_width)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -374,8 +394,19 @@ class StepperView(QWidget):
         self.title_label.setText(f"<b style='color:{self._theme.foreground}'>"
                                  f"{html.escape(step.title)}</b>")
         self.equation.setText(self.equations_html(step))
-        charts = charts_for(step, self.temperature, self.three_charts_fit())
-        target = int(st.trace.y[0])
+        three = self.three_charts_fit()
+        self._draw_charts(step, three)
+        if step.kind == "softmax" and three and self._charts_width() > self.graphics.width():
+            self._three_width = self._charts_width()  # their titles are wider than guessed
+            self._draw_charts(step, False)
+        self._fill_softmax_table(step)
+        # With its plots hidden (clear()) the layout shrank to its size hint and stayed so
+        # until the next resize (the input chart was a bare title): give it the view again.
+        self.graphics.ci.setGeometry(self.graphics.range)
+
+    def _draw_charts(self, step: Step, three: bool) -> None:
+        charts = charts_for(step, self.temperature, three)
+        target = int(self.stepper.trace.y[0])
         labels = self.class_names if step.kind in ("softmax", "loss") else None
         for sp, chart in zip(self.plots, charts + [None] * 3):
             if chart is None:
@@ -385,10 +416,14 @@ class StepperView(QWidget):
                 sp.show(name, values, self.image_shape, labels,
                         target if step.kind in ("loss", "softmax") else None)
         self._place_charts()
-        self._fill_softmax_table(step)
-        # With its plots hidden (clear()) the layout shrank to its size hint and stayed so
-        # until the next resize (the input chart was a bare title): give it the view again.
-        self.graphics.ci.setGeometry(self.graphics.range)
+
+    def _charts_width(self) -> float:
+        """The width the charts shown need side by side (their minimum widths)."""
+        grid = self.graphics.ci.layout
+        left, _, right, _ = grid.getContentsMargins()
+        widths = [sp.plot.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+                  for sp in self._placed]
+        return sum(widths) + left + right + grid.horizontalSpacing() * (len(widths) - 1)
 
     def _place_charts(self) -> None:
         """The charts shown in the layout's columns, sharing its width equally (x and ∂L/∂x

@@ -220,7 +220,7 @@ def test_input_gradient_step_shows_the_saliency_map(diagram, net, x, digits, qtb
     assert tuple(diagram.image.levels) == pytest.approx((-m, m))
     lut = LIGHT.diverging().getLookupTable(nPts=256)
     np.testing.assert_array_equal(diagram.image.lut, lut)
-    assert diagram.image_title.toPlainText() == "∂L/∂x · 28×28"
+    assert diagram.image_title.toPlainText() == "∂L/∂x\n28×28"
     assert "∂L/∂x, the saliency map" in diagram.caption.text()
     # painted: the largest |∂L/∂x| sits at an end of the diverging map, red or blue by its sign
     diagram.grab()
@@ -241,7 +241,7 @@ def test_input_gradient_step_shows_the_saliency_map(diagram, net, x, digits, qtb
     assert not diagram.input.saliency and diagram.image.lut is None
     np.testing.assert_array_equal(diagram.image.image, x[::-1].reshape(28, 28))
     assert tuple(diagram.image.levels) == (0, 1)
-    assert diagram.image_title.toPlainText() == "input · 28×28"
+    assert diagram.image_title.toPlainText() == "input\n28×28"
     assert "saliency" not in diagram.caption.text()
     diagram.set_focus(0, "backward")
     assert diagram.input.saliency
