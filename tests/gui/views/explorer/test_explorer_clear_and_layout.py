@@ -156,7 +156,7 @@ def test_the_diagram_and_every_step_are_laid_out(qtbot, digits, size, presenting
             w.grab()
             assert middle_problems(w) == [], (position, w.stepper.current.kind)
             w.stepper_view.forward()
-        if not presenting and hasattr(w.stepper_view, "scroll"):
-            assert not w.stepper_view.scroll.verticalScrollBar().maximum()  # all in view
+        if not presenting and hasattr(w.stepper_view, "step_scroll"):
+            assert not w.stepper_view.step_scroll.verticalScrollBar().maximum()  # all in view
     finally:
         QApplication.setFont(font)

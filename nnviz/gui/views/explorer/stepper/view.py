@@ -194,12 +194,13 @@ class StepperView(QWidget):
         # The scroll area makes the page as high as the page asks for at its width: the
         # charts ask for their minimum (pyqtgraph's size hint is 480 px) and get the rest.
         self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
-        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.step_page)
-        self.scroll.viewport().setAutoFillBackground(False)  # the view's own background
+        self.step_scroll = QScrollArea(widgetResizable=True)
+        self.step_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.step_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.step_scroll.setWidget(self.step_page)
+        self.step_scroll.viewport().setAutoFillBackground(False)  # the view's own background
         self.step_page.setAutoFillBackground(False)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.step_scroll, 1)
         self.set_class_names(self.class_names)
         self._on_temperature(0)
 
