@@ -283,9 +283,9 @@ class NetworkDiagram(QWidget):
         x0, x1 = -2.0, self.columns[-1].x + LABEL_W
         texts = [c.title for c in self.columns] + [self.input.title]
         above = max(text_height(t) for t in texts) + 2
-        mores = [c for c in self.columns if c.more is not None]
-        below = max((text_height(c.more) for c in mores), default=0.0) + 2
-        lowest = max((c.more.pos().y() for c in mores), default=BOTTOM)
+        mores = [c.more for c in self.columns if c.more is not None]
+        below = max((text_height(m) for m in mores), default=0.0) + 2
+        lowest = max((m.pos().y() for m in mores), default=BOTTOM)
         size = (max(self.vb.width(), 1.0), max(self.vb.height(), 1.0))
         self.rows = view_rows(size, x1 - x0, above, below, lowest)
         self.vb.setRange(xRange=(x0, x1), yRange=self.rows, padding=0)
