@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from nnviz.analysis.diagram import MAX_UNITS
@@ -19,6 +19,10 @@ from nnviz.charts.parts import max_abs_level
 from nnviz.charts.theme import Theme
 
 SLOT = 6.0            # vertical distance between circles (view units)
+# The output column's class names are a text line high: with fewer units than a full column
+# it spreads them over as much height (up to this × SLOT apart), so that 0–9 do not overlap in
+# a narrow window (they did, 10 px apart, at 940 px).
+MAX_SPREAD = 2.0
 DIAMETER = 4.4        # circle diameter (view units, so circles scale with the widget)
 MID_Y = 60.0          # vertical centre of every column
 TOP, BOTTOM = -9.0, 116.0  # room above the circles for two-line titles
@@ -35,7 +39,9 @@ CAPTIONS = {
     "forward": "Forward: circles show the activations a, lines the strongest a·W.",
     "backward": "Backward: circles show the deltas δ = ∂L/∂z, lines the strongest W·δ.",
 }
-SALIENCY_CAPTION = " Image: ∂L/∂x, the saliency map."
+# At the last backward step, in place of the backward caption: as short, so that it stays one
+# line where the diagram is short of height (appended, it took a second line).
+SALIENCY_CAPTION = "Backward: circles δ, lines W·δ, and the image ∂L/∂x, the saliency map."
 
 
 def architecture(trace: ForwardTrace, image_shape, class_names) -> tuple:
@@ -57,8 +63,10 @@ def layer_title(l: int, n: int, activation: str, last: bool) -> str:
 
 
 def image_title(image_shape, saliency: bool) -> str:
-    """``input · 28×28``, or ``∂L/∂x · 28×28`` while the image shows the saliency map."""
-    return ("∂L/∂x · " if saliency else "input · ") + "×".join(map(str, image_shape))
+    """``input`` over ``28×28``, or ``∂L/∂x`` over ``28×28`` while the image shows the saliency
+    map: two short lines like the layers' titles (on one, presenter mode's font ran it into
+    the first layer's title)."""
+    return ("∂L/∂x\n" if saliency else "input\n") + "×".join(map(str, image_shape))
 
 
 class Column:
@@ -80,7 +88,8 @@ class Column:
     def __init__(self, l: int, n: int, activation: str, x: float, last: bool, names=()):
         self.l, self.n, self.x, self.last = l, n, x, last
         k = min(n, MAX_UNITS)
-        self.ys = MID_Y + (np.arange(k) - (k - 1) / 2) * SLOT
+        self.slot = slot_spacing(k, last)
+        self.ys = MID_Y + (np.arange(k) - (k - 1) / 2) * self.slot
         self.units = np.arange(k)
         self.scatter = pg.ScatterPlotItem(x=np.full(k, x), y=self.ys, size=DIAMETER, pxMode=False)
         self.scatter.setZValue(2)
@@ -93,16 +102,32 @@ class Column:
         for label, y, unit in zip(self.labels, self.ys, self.units):
             label.setPos(x + DIAMETER * 0.7, y)
             label.setText(names[unit])
+            # No margin round a class name: lines one text line apart do not overlap.
+            label.textItem.document().setDocumentMargin(0)
 
     def items(self):
         return [self.scatter, self.title] + ([self.more] if self.more else []) + self.labels
 
+    def set_slot(self, slot: float, centre: float = MID_Y) -> None:
+        """Put the slots ``slot`` apart round ``centre`` (the circles are coloured again by
+        ``show_units``)."""
+        k = len(self.ys)
+        self.slot = slot
+        self.ys = centre + (np.arange(k) - (k - 1) / 2) * slot
+        self.scatter.setData(x=np.full(k, self.x), y=self.ys, size=DIAMETER, pxMode=False)
+        for label, y in zip(self.labels, self.ys):
+            label.setPos(self.x + DIAMETER * 0.7, y)
+
     def style(self, theme: Theme) -> None:
+        """Colours of ``theme``; the texts in the application font as it is now (presenter
+        mode enlarges it: items made before kept the size they were made with)."""
         self.scatter.setPen(pg.mkPen(theme.muted, width=1))
         for label in self.labels:
             label.setColor(theme.foreground)
         if self.more:
             self.more.setColor(theme.muted)
+        for text in [self.title] + ([self.more] if self.more else []) + self.labels:
+            text.setFont(QFont())
 
     def set_focus(self, lit: bool, focused: bool, theme: Theme) -> None:
         """Dim the column unless ``lit``; the title in the accent colour when ``focused``."""
@@ -143,16 +168,68 @@ class Column:
         return None
 
 
+def slot_spacing(k: int, last: bool) -> float:
+    """Distance between the slots of a column of ``k`` circles: ``SLOT``, or for the output
+    column (``last``, labelled) as far apart as spans a full column, at most ``MAX_SPREAD``
+    times ``SLOT``."""
+    if not last or k < 2:
+        return SLOT
+    return SLOT * float(np.clip((MAX_UNITS - 1) / (k - 1), 1.0, MAX_SPREAD))
+
+
+def label_slot(k: int, line_px: float, scale: float,
+               rows: tuple[float, float]) -> tuple[float, float]:
+    """The output column's slot distance and centre (view units) for class names ``line_px``
+    high at ``scale`` px per unit: :func:`slot_spacing` round ``MID_Y``, or further apart when
+    the names would overlap (a short view, presenter mode's font), lower if need be, between
+    the titles and the view's bottom (``rows``)."""
+    base = slot_spacing(k, True)
+    if k < 2:
+        return base, MID_Y
+    half = line_px / 2 / scale  # half a name's height
+    top, bottom = TITLE_Y + half + 1, rows[1] - half - 1  # where the first and last names sit
+    # a pixel apart: the layout check rounds boxes out to whole pixels
+    slot = max(base, min((line_px + 1) / scale, (bottom - top) / (k - 1)))
+    span = (k - 1) * slot
+    centre = min(max(MID_Y, top + span / 2), max(bottom - span / 2, MID_Y))
+    return float(slot), float(centre)
+
+
 def column_spacing(n_layers: int) -> float:
     """Distance between columns: the scene about 1.85 times as wide as tall, within [34, 70]."""
     return float(np.clip((1.85 * (BOTTOM - TOP) - IMAGE - LABEL_W) / n_layers, 34.0, 70.0))
 
 
-def band_rect(focus: int, columns: list[Column], spacing: float) -> QRectF:
-    """The highlight behind the focused column (0: the input image)."""
+def band_rect(focus: int, columns: list[Column], spacing: float,
+              rows: tuple[float, float] = (TOP, BOTTOM)) -> QRectF:
+    """The highlight behind the focused column (0: the input image), from the view's ``rows``
+    (top, bottom) ``TOP``, ``BOTTOM`` or as :func:`view_rows` widened them."""
     x = IMAGE / 2 if focus == 0 else columns[focus - 1].x
     half = max(IMAGE / 2 + 2, spacing * 0.42) if focus == 0 else spacing * 0.42
-    return QRectF(x - half, TOP + 1, 2 * half, BOTTOM - TOP - 2)
+    top, bottom = rows
+    return QRectF(x - half, top + 1, 2 * half, bottom - top - 2)
+
+
+def text_height(text: pg.TextItem) -> float:
+    """Pixels of a TextItem's lines, without its document's margins."""
+    item = text.textItem
+    return item.boundingRect().height() - 2 * item.document().documentMargin()
+
+
+def view_rows(size: tuple[float, float], width: float, above: float, below: float,
+              lowest: float) -> tuple[float, float]:
+    """The view's top and bottom (view units) for a diagram ``width`` units wide in a view of
+    ``size`` (w, h) px, with its aspect locked: ``TOP`` and ``BOTTOM``, or wider so that
+    ``above`` px of titles fit over ``TITLE_Y`` and ``below`` px of text under ``lowest`` (the
+    texts keep their pixel size, so in a small view they need more view units).
+    """
+    w, h = size
+    top, bottom = TOP, BOTTOM
+    for _ in range(4):  # the scale depends on the rows: a few rounds settle it
+        scale = min(w / width, h / (bottom - top))
+        top = min(TOP, TITLE_Y - above / scale)
+        bottom = max(BOTTOM, lowest + below / scale)
+    return top, bottom
 
 
 def band_brush(theme: Theme) -> QBrush:
@@ -251,6 +328,7 @@ class InputImage:
 
     def style(self, theme: Theme) -> None:
         self.frame.setPen(pg.mkPen(theme.muted))
+        self.title.setFont(QFont())  # the application font as it is now (see Column.style)
         self._lut = theme.diverging().getLookupTable(nPts=256)
 
     def show(self, trace: ForwardTrace, saliency: bool) -> None:

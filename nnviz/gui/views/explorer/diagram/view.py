@@ -44,11 +44,14 @@ from nnviz.gui.views.explorer.diagram.parts import (
     column_spacing,
     draw_gap,
     edge_colors,
+    label_slot,
     new_gap,
     pixel_text,
     shows_saliency,
     style_gap,
+    text_height,
     unit_text,
+    view_rows,
 )
 from nnviz.gui.widgets.help import chart_help, topic
 
@@ -99,6 +102,7 @@ class NetworkDiagram(QWidget):
         self.frame: DiagramFrame | None = None
         self.columns: list[Column] = []
         self.edges: list[dict] = []
+        self.rows = (TOP, BOTTOM)  # the view's top and bottom (see _fit_rows)
         self._build_scene()
         self.set_theme(theme)
 
@@ -130,6 +134,7 @@ class NetworkDiagram(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.glw)
+        vb.sigResized.connect(self._fit_rows)
         self.glw.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.glw.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
@@ -221,6 +226,8 @@ class NetworkDiagram(QWidget):
             column.style(theme)
         for gap in self.edges:
             style_gap(gap, self._edge_colors)
+        self._fit_rows()  # the texts' new size
+        self._fit_height()
         if self._trace is not None:
             self._draw()
         else:
@@ -249,8 +256,50 @@ class NetworkDiagram(QWidget):
             for curve in gap.values():
                 self.plot.addItem(curve, ignoreBounds=True)
             style_gap(gap, self._edge_colors)
-        self.vb.setRange(xRange=(-2, self.columns[-1].x + LABEL_W), yRange=(TOP, BOTTOM),
-                         padding=0)
+        self._fit_rows()
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """At least as high as the titles, the class names a line apart and the caption
+        need in their pixel size (in presenter mode at 1280×720 the splitter gave less, and
+        0–9 overlapped); the stepper below scrolls instead."""
+        out = self.columns[-1] if self.columns else None
+        if out is None or not out.labels:
+            return
+        line = max(text_height(t) for t in out.labels)
+        above = max(text_height(t) for t in [c.title for c in self.columns] + [self.input.title])
+        grid = self.glw.ci.layout
+        _, top, _, bottom = grid.getContentsMargins()
+        need = (above + 4 + (len(out.ys) - 1) * (line + 1) + line + 4 + top + bottom
+                + grid.verticalSpacing() + self.caption.minimumHeight())
+        self.setMinimumHeight(round(need))
+
+    def _fit_rows(self) -> None:
+        """The view's range: the diagram's width, and its rows widened so that the titles
+        and ``+n more`` fit in their pixel size (presenter mode's font in a 285 px high
+        diagram cut the titles' first line off)."""
+        if not self.columns:
+            return
+        x0, x1 = -2.0, self.columns[-1].x + LABEL_W
+        texts = [c.title for c in self.columns] + [self.input.title]
+        above = max(text_height(t) for t in texts) + 2
+        mores = [c.more for c in self.columns if c.more is not None]
+        below = max((text_height(m) for m in mores), default=0.0) + 2
+        lowest = max((m.pos().y() for m in mores), default=BOTTOM)
+        size = (max(self.vb.width(), 1.0), max(self.vb.height(), 1.0))
+        self.rows = view_rows(size, x1 - x0, above, below, lowest)
+        self.vb.setRange(xRange=(x0, x1), yRange=self.rows, padding=0)
+        out = self.columns[-1]
+        if out.labels:
+            scale = min(size[0] / (x1 - x0), size[1] / (self.rows[1] - self.rows[0]))
+            slot, centre = label_slot(len(out.ys), max(text_height(t) for t in out.labels),
+                                      scale, self.rows)
+            if abs(slot - out.slot) > 1e-3 or abs(centre - out.ys.mean()) > 1e-3:
+                out.set_slot(slot, centre)
+                if self._trace is not None:
+                    self._draw()  # the edges end at the moved circles
+        if self.band.isVisible() and self.focus is not None:
+            self.band.setRect(band_rect(self.focus, self.columns, self.spacing, self.rows))
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -269,9 +318,10 @@ class NetworkDiagram(QWidget):
         """The input pixels in grey on (0, 1), or ``∂L/∂x`` at the last backward step."""
         saliency = shows_saliency(self._trace, self.focus, self.direction)
         self.input.show(self._trace, saliency)
-        caption = CAPTIONS[self.frame.direction] + (SALIENCY_CAPTION if saliency else "")
+        caption = SALIENCY_CAPTION if saliency else CAPTIONS[self.frame.direction]
         if caption != self.caption.text():
             self.caption.set_text(caption)
+            self._fit_height()
 
     def _unit_xy(self, l: int, units: np.ndarray) -> np.ndarray:
         """View positions (k, 2) of units of layer ``l`` (pixels of the image for l = 0)."""
@@ -298,7 +348,7 @@ class NetworkDiagram(QWidget):
         if focus is None or not 0 <= focus <= len(self.columns):
             self.band.hide()
             return
-        self.band.setRect(band_rect(focus, self.columns, self.spacing))
+        self.band.setRect(band_rect(focus, self.columns, self.spacing, self.rows))
         self.band.show()
 
     def _slot(self, l: int, unit: int) -> int | None:

@@ -2,17 +2,21 @@
 
 A short vector (≤ ``MAX_BARS``) is a bar per unit; a long one a near-square grid of cells
 (unit 0 top-left, row by row); a matrix (``dW``) an image of its rows and columns; a vector
-of ``H·W`` pixels the image itself. Values with both signs use the diverging colormap centred
-at zero, non-negative ones the sequential map. Hover shows the exact value.
+of ``H·W`` pixels the image itself. A signed quantity (``z``, ``δ``, ``dW``, ``∂L/∂x``, or any
+array with a negative value) uses the diverging colormap symmetric about zero, a non-negative
+one the sequential map, the input pixels grey on (0, 1); each image has its colour bar beside
+it (built once, moved to the new levels at every step). Hover shows the exact value.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetricsF
 
 from nnviz.charts.parts import (
     TITLE_SIZE,
+    colour_bar,
     grid_shape,
     hover_text_item,
     max_abs_level,
@@ -25,6 +29,11 @@ MAX_BARS = 32
 TITLE_ROW = 30  # px: pyqtgraph's fixed title row, made taller when the title needs it
 IMAGE_NAMES = {"x", "∂L/∂x", "|∂L/∂x|"}  # vectors of pixels, drawn as the image
 RANGE_PT = 8  # the title's "min …, max …" line in the normal theme (Theme.points)
+SIGNED_NAMES = ("z", "δ", "dW", "db", "∂")  # quantities whose sign matters: 0 in the middle
+GREY = pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)])  # the input as MNIST looks
+BAR_TICK = "−0.005"  # a wide tick label of a colour bar: its axis is this wide, and more
+BAR_WIDTH = 10  # px: the colour bar itself
+MIN_DATA_W, MIN_DATA_H = 124, 84  # px: a chart's data area at least (the layout check: 120, 80)
 
 
 def kind_of(name: str, values: np.ndarray, image_shape) -> str:
@@ -34,6 +43,23 @@ def kind_of(name: str, values: np.ndarray, image_shape) -> str:
     if name in IMAGE_NAMES and values.size == int(np.prod(image_shape)):
         return "image"
     return "bars" if values.size <= MAX_BARS else "grid"
+
+
+def colour_scale(name: str, values: np.ndarray, kind: str) -> tuple[str, tuple[float, float]]:
+    """The colormap (``diverging``, ``sequential`` or ``grey``) and levels of an image.
+
+    A signed quantity (by its name, or by a negative value) gets ``(−m, m)`` with
+    ``m = max |values|``, so that white (the middle) is 0; the input pixels ``(0, 1)`` in grey
+    (1 is full ink); anything else ``(0, max)``.
+    """
+    signed = name.startswith(SIGNED_NAMES) or (bool(values.size) and float(np.min(values)) < 0)
+    if signed:
+        m = max_abs_level(values)
+        return "diverging", (-m, m)
+    top = float(np.max(values)) if values.size else 0.0
+    if kind == "image" and top <= 1.0:
+        return "grey", (0.0, 1.0)
+    return "sequential", (0.0, max(top, 1e-9))
 
 
 class StepPlot:
@@ -47,6 +73,8 @@ class StepPlot:
     values : ndarray or None
         What is drawn, as given (vectors (n,), matrices (n_out, n_in)).
     kind : str
+    bar : pg.ColorBarItem
+        The colour scale right of an image (hidden for bars), inside the plot's own layout.
     """
 
     def __init__(self, theme: Theme = LIGHT):
@@ -55,6 +83,7 @@ class StepPlot:
         vb = self.plot.getViewBox()
         vb.setMouseEnabled(False, False)
         vb.setMenuEnabled(False)
+        vb.setMinimumWidth(MIN_DATA_W)  # the layout gives the chart this room, or overflows
         self.image = pg.ImageItem(axisOrder="row-major")
         self.bars = pg.BarGraphItem(x=[0], height=[0], width=0.8)
         self.highlight = pg.BarGraphItem(x=[0], height=[0], width=0.8)
@@ -62,6 +91,17 @@ class StepPlot:
             self.plot.addItem(item)
         self.hover = hover_text_item()
         self.plot.addItem(self.hover, ignoreBounds=True)
+        # In the plot's own grid (where ColorBarItem's insert_in puts it), so that it comes
+        # and goes with the chart and a hidden one leaves no gap.
+        self.bar = colour_bar(self.image, width=BAR_WIDTH)
+        self.plot.layout.addItem(self.bar, 2, 5)
+        self._bar_placed = True
+        # The title over the data and the bar: over the data alone, its width was the data
+        # area's minimum and the bar went past the chart's edge (at 940 px).
+        self.plot.layout.removeItem(self.plot.titleLabel)
+        self.plot.layout.addItem(self.plot.titleLabel, 0, 1, 1, 5)
+        self._show_bar(False)
+        self._cmap = ""
         self.name, self.values, self.kind = "", None, ""
         self._grid = (1, 1)
         self._image_shape = (28, 28)
@@ -73,7 +113,14 @@ class StepPlot:
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         style_plot(self.plot, theme)
+        style_plot(self.bar, theme)
+        # As wide as a long tick label in the theme's tick font (it grows when presenting):
+        # the same for every bar, so that images beside each other get the same size.
+        font = self.bar.axis.style["tickFont"]
+        width = QFontMetricsF(font) if font is not None else QFontMetricsF(self.plot.font())
+        self.bar.axis.setWidth(round(width.horizontalAdvance(BAR_TICK)) + 12)
         style_hover(self.hover, theme)
+        self._cmap = ""  # the theme's colormaps again
         if self.values is not None:
             self.show(self.name, self.values, self._image_shape, self._labels, self._marked)
 
@@ -82,6 +129,7 @@ class StepPlot:
         self.image.hide()
         self.bars.hide()
         self.highlight.hide()
+        self._show_bar(False)
         self.plot.setTitle("")
         self.plot.hide()
 
@@ -109,6 +157,19 @@ class StepPlot:
         else:
             self._show_image(values)
 
+    def _show_bar(self, shown: bool) -> None:
+        """The colour bar in the plot's grid, 4 px right of the data, or out of it (hidden, it
+        kept its width there: the bars beside a bar-less chart were squeezed)."""
+        if shown != self._bar_placed:
+            grid = self.plot.layout
+            if shown:
+                grid.addItem(self.bar, 2, 5)
+            else:
+                grid.removeItem(self.bar)
+            grid.setColumnFixedWidth(4, 4 if shown else 0)
+            self._bar_placed = shown
+        self.bar.setVisible(shown)
+
     def _fit_title(self) -> None:
         """Give the two-line title (larger in presenter mode) the height it needs: setTitle
         fixes the row at 30 px, which the scaled title would overflow onto the chart."""
@@ -120,6 +181,7 @@ class StepPlot:
 
     def _show_bars(self, values, labels, marked) -> None:
         self.image.hide()
+        self._show_bar(False)
         n = values.size
         x = np.arange(n)
         pos, neg = pg.mkBrush(self.theme.series[0]), pg.mkBrush(self.theme.series[1])
@@ -156,15 +218,14 @@ class StepPlot:
             img = img.reshape(rows, cols)
         else:
             img = values
-        signed = bool(values.size) and float(np.min(values)) < 0
-        cmap = self.theme.diverging() if signed else self.theme.sequential()
-        m = max_abs_level(values)
-        levels = (-m, m) if signed else (0.0, max(float(np.max(values)), 1e-9))
-        if self.kind == "image" and not signed and float(np.max(values)) <= 1.0:
-            levels = (0.0, 1.0)  # pixels keep their meaning: 1 is full ink
-        pixels = self.kind == "image" and not signed  # the input itself: grey, as MNIST looks
-        self.image.setLookupTable(None if pixels else cmap.getLookupTable(nPts=256))
+        cmap, levels = colour_scale(self.name, values, self.kind)
         self.image.setImage(np.asarray(img, np.float32), autoLevels=False, levels=levels)
+        if cmap != self._cmap:  # the bar gives the image its colormap
+            self._cmap = cmap
+            self.bar.setColorMap({"diverging": self.theme.diverging, "grey": lambda: GREY,
+                                  "sequential": self.theme.sequential}[cmap]())
+        self.bar.setLevels(levels)
+        self._show_bar(True)
         self.image.show()
         vb = self.plot.getViewBox()
         vb.invertY(True)

@@ -15,10 +15,14 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
+    QSizePolicy,
     QSlider,
     QTableWidget,
     QTableWidgetItem,
@@ -31,7 +35,7 @@ from nnviz.analysis.notation import equation_html
 from nnviz.analysis.stepper import Step, Stepper, softmax_steps
 from nnviz.charts.theme import LIGHT, Theme
 from nnviz.gui.timing import STEPPER_RUN_MS as RUN_MS
-from nnviz.gui.views.explorer.stepper.plots import StepPlot
+from nnviz.gui.views.explorer.stepper.plots import MIN_DATA_H, MIN_DATA_W, TITLE_ROW, StepPlot
 from nnviz.gui.views.explorer.stepper.topics import (
     CHARTS_HELP,
     NOTATION_HELP,
@@ -48,19 +52,25 @@ def temperature_of(tick: int) -> float:
     return float(2.0 ** (tick / 5.0))
 
 
-def charts_for(step: Step, temperature: float = 1.0) -> list[tuple[str, np.ndarray]]:
-    """The (name, values) pairs a step draws, in order (at most three)."""
+def charts_for(step: Step, temperature: float = 1.0,
+               three: bool = True) -> list[tuple[str, np.ndarray]]:
+    """The (name, values) pairs a step draws, in order (at most three; two if not ``three``:
+    the softmax step then leaves out ``exp``, whose numbers are in its table)."""
     arrays = step.arrays
     if step.kind == "softmax":
         z_name = next(k for k in arrays if k.startswith("z"))
         s = softmax_steps(arrays[z_name], temperature)
-        charts = [(z_name, arrays[z_name]), ("exp(z/T − max)", s.exp)]
+        charts = [(z_name, arrays[z_name])] + ([("exp(z/T − max)", s.exp)] if three else [])
         return charts + [("p" if temperature == 1.0 else f"p (T = {temperature:.2f})", s.p)]
     if step.kind == "loss":
         p = arrays["p"]
         return [("p", p)]
     if step.kind == "input_grad":
         return [("x", arrays["x"]), ("∂L/∂x", arrays["∂L/∂x"])]
+    if step.kind == "backward" and any(k.startswith("δ") for k in arrays):
+        # db = δ for one example (its equation says so): a third chart of the same numbers
+        # only squeezed δ and dW (and pushed itself out of the view at 940 px).
+        arrays = {k: v for k, v in arrays.items() if not k.startswith("db")}
     return list(arrays.items())[:3]
 
 
@@ -152,22 +162,45 @@ class StepperView(QWidget):
         self.plots = [StepPlot(self._theme) for _ in range(3)]
         for i, sp in enumerate(self.plots):
             self.graphics.addItem(sp.plot, row=0, col=i)
+        self._placed = set(self.plots)  # the charts in the layout (see _place_charts)
+        self._three_width = 0.0  # px the three softmax charts were found to need
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse)
         self.charts_help = chart_help(self.graphics, CHARTS_HELP, self.graphics.ci)
         self.softmax_table = QTableWidget(4, 0)
         self.softmax_table.setVerticalHeaderLabels(["z / T", "z/T − max", "exp(·)", "p = exp / Σ"])
-        self.softmax_table.setMaximumHeight(150)
         self.softmax_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        # Its four rows whole and no taller (it was 150 px with a vertical scroll bar): the
+        # height goes to the charts above it (see _fit_softmax_table).
+        self.softmax_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.softmax_table.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
         layout.addLayout(controls)
         # On a line of its own: beside the buttons, "Step 5 of 8 · forward" was cut at 940 px.
         layout.addWidget(self.position_label)
         layout.addLayout(options)
-        layout.addLayout(title_row)
-        layout.addLayout(equation_row)
-        layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.softmax_table)
+        # The step below the controls: in a window too short for it (the softmax step in
+        # presenter mode at 1280×720) it scrolls, rather than squeezing its charts to a line
+        # or the diagram above it to a strip.
+        self.step_page = QWidget()
+        page = QVBoxLayout(self.step_page)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.setSpacing(4)
+        page.addLayout(title_row)
+        page.addLayout(equation_row)
+        page.addWidget(self.graphics, 1)
+        page.addWidget(self.softmax_table)
+        # The scroll area makes the page as high as the page asks for at its width: the
+        # charts ask for their minimum (pyqtgraph's size hint is 480 px) and get the rest.
+        self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        self.step_scroll = QScrollArea(widgetResizable=True)
+        self.step_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.step_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.step_scroll.setWidget(self.step_page)
+        self.step_scroll.viewport().setAutoFillBackground(False)  # the view's own background
+        self.step_page.setAutoFillBackground(False)
+        layout.addWidget(self.step_scroll, 1)
         self.set_class_names(self.class_names)
         self._on_temperature(0)
 
@@ -273,11 +306,50 @@ class StepperView(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
+        self._three_width = 0.0  # measured again in the theme's fonts
         self.graphics.setBackground(theme.background)
         for sp in self.plots:
             sp.set_theme(theme)
         self.equation.setFont(math_font())
         self._show()
+        self.graphics.setMinimumHeight(self.charts_min_height())
+        self._fit_softmax_table()
+
+    def three_charts_fit(self) -> bool:
+        """Whether three charts side by side each get a data area ``MIN_DATA_W`` px wide
+        beside their tick axis (not in the middle of the explorer at 940 px)."""
+        axis = self.plots[0].plot.getAxis("left")
+        font = axis.style["tickFont"] or self.font()
+        chart = MIN_DATA_W + QFontMetricsF(font).horizontalAdvance("−0.05") + 16
+        return self.graphics.width() >= max(3 * chart, self._three_width)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.stepper is not None and self.stepper.current.kind == "softmax" and \
+                (self.plots[2].name != "") != self.three_charts_fit():
+            self._show()  # two charts or three
+
+    def charts_min_height(self) -> int:
+        """The charts' height for a data area of ``MIN_DATA_H`` px under a two-line title and
+        over a tick axis, in the theme's fonts: below it the window gives the diagram less
+        (at 940×700 the softmax charts were 12 px high under the table)."""
+        sp = self.plots[0]
+        title = max(TITLE_ROW, sp.plot.titleLabel.itemRect().height())
+        axis = sp.plot.getAxis("bottom")
+        font = axis.style["tickFont"] or self.font()
+        ticks = QFontMetricsF(font).height() + axis.style["tickTextOffset"][1] + 8
+        return round(title + ticks + MIN_DATA_H + 16)  # + the layouts' margins and spacing
+
+    def _fit_softmax_table(self) -> None:
+        """The table as high as its header, four rows and its scroll bar, columns as wide as
+        their numbers."""
+        t = self.softmax_table
+        t.resizeColumnsToContents()
+        t.resizeRowsToContents()
+        rows = sum(t.rowHeight(r) for r in range(t.rowCount()))
+        height = (t.horizontalHeader().sizeHint().height() + rows
+                  + t.horizontalScrollBar().sizeHint().height() + 2 * t.frameWidth())
+        t.setFixedHeight(height)
 
     def export_item(self):
         return self.graphics.ci
@@ -312,6 +384,7 @@ class StepperView(QWidget):
             self.equation.setText("")
             for sp in self.plots:
                 sp.clear()
+            self._place_charts()
             self.softmax_table.hide()
             return
         step = st.current
@@ -322,8 +395,19 @@ class StepperView(QWidget):
         self.title_label.setText(f"<b style='color:{self._theme.foreground}'>"
                                  f"{html.escape(step.title)}</b>")
         self.equation.setText(self.equations_html(step))
-        charts = charts_for(step, self.temperature)
-        target = int(st.trace.y[0])
+        three = self.three_charts_fit()
+        self._draw_charts(step, three)
+        if step.kind == "softmax" and three and self._charts_width() > self.graphics.width():
+            self._three_width = self._charts_width()  # their titles are wider than guessed
+            self._draw_charts(step, False)
+        self._fill_softmax_table(step)
+        # With its plots hidden (clear()) the layout shrank to its size hint and stayed so
+        # until the next resize (the input chart was a bare title): give it the view again.
+        self.graphics.ci.setGeometry(self.graphics.range)
+
+    def _draw_charts(self, step: Step, three: bool) -> None:
+        charts = charts_for(step, self.temperature, three)
+        target = int(self.stepper.trace.y[0])
         labels = self.class_names if step.kind in ("softmax", "loss") else None
         for sp, chart in zip(self.plots, charts + [None] * 3):
             if chart is None:
@@ -332,10 +416,39 @@ class StepperView(QWidget):
                 name, values = chart
                 sp.show(name, values, self.image_shape, labels,
                         target if step.kind in ("loss", "softmax") else None)
-        self._fill_softmax_table(step)
-        # With its plots hidden (clear()) the layout shrank to its size hint and stayed so
-        # until the next resize (the input chart was a bare title): give it the view again.
-        self.graphics.ci.setGeometry(self.graphics.range)
+        self._place_charts()
+
+    def _charts_width(self) -> float:
+        """The width the charts shown need side by side (their minimum widths)."""
+        grid = self.graphics.ci.layout
+        left, _, right, _ = grid.getContentsMargins()
+        widths = [sp.plot.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+                  for sp in self._placed]
+        return sum(widths) + left + right + grid.horizontalSpacing() * (len(widths) - 1)
+
+    def _place_charts(self) -> None:
+        """The charts shown in the layout's columns, sharing its width equally (x and ∂L/∂x
+        are drawn the same size); a hidden one out of it (a hidden PlotItem kept its minimum
+        width, an empty column beside the two softmax charts)."""
+        grid = self.graphics.ci.layout
+        for i, sp in enumerate(self.plots):
+            shown = sp.values is not None
+            if shown and sp not in self._placed:
+                grid.addItem(sp.plot, 0, i)
+                self._placed.add(sp)
+            elif not shown and sp in self._placed:
+                grid.removeItem(sp.plot)
+                self._placed.discard(sp)
+            grid.setColumnStretchFactor(i, int(shown))
+        # Charts of one kind (x and ∂L/∂x) get one preferred width (their own differ with
+        # their titles), so that the stretch alone shares out the rest; others their own.
+        same = len({sp.kind for sp in self._placed}) == 1
+        for sp in self._placed:
+            sp.plot.setPreferredWidth(-1)  # unset: their own
+        widest = max((sp.plot.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+                      for sp in self._placed), default=0.0)
+        for sp in self._placed:
+            sp.plot.setPreferredWidth(widest if same else -1)
 
     def equations_html(self, step: Step) -> str:
         """The step's equations as mathematics, one per line, the shapes in the muted colour."""
@@ -363,6 +476,7 @@ class StepperView(QWidget):
         for row, values in enumerate((s.scaled, s.shifted, s.exp, s.p)):
             for k, v in enumerate(values):
                 t.setItem(row, k, QTableWidgetItem(f"{v:.4g}"))
+        self._fit_softmax_table()
         t.show()
 
     def _on_mouse(self, scene_pos) -> None:

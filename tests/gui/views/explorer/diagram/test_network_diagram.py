@@ -220,7 +220,7 @@ def test_input_gradient_step_shows_the_saliency_map(diagram, net, x, digits, qtb
     assert tuple(diagram.image.levels) == pytest.approx((-m, m))
     lut = LIGHT.diverging().getLookupTable(nPts=256)
     np.testing.assert_array_equal(diagram.image.lut, lut)
-    assert diagram.image_title.toPlainText() == "∂L/∂x · 28×28"
+    assert diagram.image_title.toPlainText() == "∂L/∂x\n28×28"
     assert "∂L/∂x, the saliency map" in diagram.caption.text()
     # painted: the largest |∂L/∂x| sits at an end of the diverging map, red or blue by its sign
     diagram.grab()
@@ -241,7 +241,7 @@ def test_input_gradient_step_shows_the_saliency_map(diagram, net, x, digits, qtb
     assert not diagram.input.saliency and diagram.image.lut is None
     np.testing.assert_array_equal(diagram.image.image, x[::-1].reshape(28, 28))
     assert tuple(diagram.image.levels) == (0, 1)
-    assert diagram.image_title.toPlainText() == "input · 28×28"
+    assert diagram.image_title.toPlainText() == "input\n28×28"
     assert "saliency" not in diagram.caption.text()
     diagram.set_focus(0, "backward")
     assert diagram.input.saliency
@@ -349,3 +349,27 @@ def test_set_trace_of_the_same_network_makes_no_items(diagram, net, digits, monk
     for tr in traces[1:]:
         diagram.set_trace(tr)
     assert rebuilds == [] and set(map(id, diagram.glw.scene().items())) == items
+
+
+def test_the_labels_grow_with_the_application_font_in_presenter_mode(diagram, net, x):
+    """The titles and class names kept the font they were made with: presenter mode's
+    application font (×1.5) left them small."""
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    from nnviz.charts.theme import PRESENTER_FONT_SCALE
+    diagram.set_trace(forward_trace(net, x[None]))
+    out = diagram.columns[-1]
+    normal = out.labels[0].textItem.font().pointSizeF()
+    font = QFont(QApplication.font())
+    big = QFont(font)
+    big.setPointSizeF(font.pointSizeF() * PRESENTER_FONT_SCALE)
+    QApplication.setFont(big)
+    try:
+        diagram.set_theme(LIGHT.presenting())
+        for text in [out.labels[0], out.title, diagram.input.title]:
+            assert text.textItem.font().pointSizeF() == pytest.approx(normal * 1.5)
+    finally:
+        QApplication.setFont(font)
+        diagram.set_theme(LIGHT)
+    assert out.labels[0].textItem.font().pointSizeF() == pytest.approx(normal)

@@ -116,3 +116,45 @@ def test_the_titles_min_max_line_grows_in_presenter_mode(view, qtbot):
         assert text.splitlines()[1].startswith("min ")
         assert drawn_pt(0) == pytest.approx(title_pt)
         assert drawn_pt(text.index("min ")) == pytest.approx(line_pt)
+
+
+def test_heatmaps_have_colour_bars_at_the_datas_levels(view, qtbot):
+    """z, a, δ, dW, ∂L/∂x had only "min …, max …": each image now has a colour bar at its
+    levels, symmetric about 0 for the signed ones, moved (not made again) at each step."""
+    from nnviz.gui.views.explorer.stepper.plots import GREY
+    v = view
+    bars = [sp.bar for sp in v.plots]
+    seen = set()
+    for position in range(len(v.stepper.steps)):
+        step_to(qtbot, v, position)
+        assert [sp.bar for sp in v.plots] == bars  # the same items at every step
+        for sp in v.plots:
+            if sp.kind in ("image", "grid", "matrix"):
+                assert sp.bar.isVisible()
+                lo, hi = sp.bar.levels()
+                m = float(np.abs(sp.values).max())
+                if sp.name.startswith(("z", "δ", "dW", "∂")):
+                    assert (lo, hi) == pytest.approx((-m, m))
+                elif sp.name == "x":
+                    assert (lo, hi) == (0.0, 1.0) and sp.bar._colorMap is GREY
+                else:
+                    assert (lo, hi) == pytest.approx((0.0, float(sp.values.max())))
+                assert tuple(sp.image.levels) == pytest.approx((lo, hi))
+                seen.add(sp.name[:2])
+            elif sp.values is not None:
+                assert not sp.bar.isVisible()
+    assert {"x", "∂L", "dW"} <= seen
+
+
+def test_x_and_its_gradient_are_drawn_the_same_size(view, qtbot):
+    v = view
+    step_to(qtbot, v, len(v.stepper.steps) - 1)
+    x, grad = v.plots[0], v.plots[1]
+    assert (x.name, grad.name) == ("x", "∂L/∂x")
+    QApplication.processEvents()
+
+    def shown(sp):
+        r = sp.image.mapRectToScene(sp.image.boundingRect())
+        return round(r.width()), round(r.height())
+    qtbot.wait_until(lambda: shown(x) == shown(grad) and shown(x)[0] > 100)
+    assert x.bar.isVisible() and grad.bar.isVisible()
