@@ -67,6 +67,9 @@ def stamp(canvas: np.ndarray, kernel: np.ndarray, row: float, col: float, erase:
         np.maximum(patch, k, out=patch)
 
 
+MIN_SLIDER = 64  # px: a slider shorter than this reads as a box, not a range
+
+
 class DrawPad(QWidget):
     """A square canvas to draw digits on, with brush size, Clear and Undo.
 
@@ -121,6 +124,7 @@ class DrawPad(QWidget):
         self.brush_slider.setToolTip("Brush diameter in canvas pixels (the canvas is "
                                      f"{self._canvas.shape[0]} px wide)")
         self.brush_slider.valueChanged.connect(self.set_brush_size)
+        self.brush_slider.setMinimumWidth(MIN_SLIDER)  # at 940 px it shrank to a 45 px knob
         row.addWidget(self.brush_slider, 1)
         self.brush_label = QLabel(f"{self._brush_size} px")
         row.addWidget(self.brush_label)
