@@ -109,9 +109,10 @@ def symmetric_level(values: np.ndarray, q: float = PERCENTILE) -> float:
 
 
 def n_bins_for(size: int) -> int:
-    """√(number of values) bins within [20, N_BINS]: the 1280 weights of a 10×128 layer do
-    not scatter over mostly empty bins."""
-    return int(np.clip(np.sqrt(size), 20, N_BINS))
+    """√(number of values) bins within [20, N_BINS], odd: the 1280 weights of a 10×128 layer
+    do not scatter over mostly empty bins, and the many exact zeros of dW, uW and W − W₀
+    (pixels no image inks) fall in the middle of a bin, not on an edge."""
+    return int(np.clip(np.sqrt(size), 20, N_BINS)) | 1  # odd: 0 is a bin's centre
 
 
 def bin_edges(W0: np.ndarray, n_bins: int | None = None) -> np.ndarray:
@@ -173,7 +174,8 @@ def bin_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     ``np.histogram`` because the bins are known to be equal."""
     n = len(edges) - 1
     lo, hi = float(edges[0]), float(edges[-1])
-    idx = ((values.ravel() - lo) * (n / (hi - lo))).astype(np.intp)
+    # in float64 (lo is): float32 rounding would move values next to an edge across it
+    idx = ((values.ravel() - np.float64(lo)) * (n / (hi - lo))).astype(np.intp)
     np.clip(idx, 0, n - 1, out=idx)
     return np.bincount(idx, minlength=n)
 

@@ -51,7 +51,9 @@ from nnviz.gui.widgets.help import BUTTON_SIZE, chart_help, help_button, set_hin
 from nnviz.gui.widgets.layout_check import MIN_PLOT
 
 PAGE_SIZES = (16, 64, 256)  # receptive fields per page: 4 × 4, 8 × 8, 16 × 16
-MIN_FIELD = 40              # px: the smallest receptive field the default page size gives
+MIN_FIELD = 36              # px: the smallest receptive field (≈ 40 with its gap) that
+                            # the page size chosen from the room gives
+PADDING = 0.01              # of the image's range on each side: the outline shows
 LEGEND_RIGHT = 3.0          # the histogram's legend goes right of it in a view this many times
                             # wider than tall (presenting at 1280×720), else below it
 
@@ -282,8 +284,9 @@ class WeightsView(QWidget):
         if matrix:
             image.setPreferredWidth(least[0])
             layout.setColumnStretchFactor(0, 3)
-        else:
-            image.setPreferredWidth(wanted)
+        else:  # a square as tall as the chart, as far as the histogram leaves room
+            title = image.titleLabel.size().height()
+            image.setPreferredWidth(max(wanted, g.height() - title + BUTTON_SIZE + 5))
             layout.setColumnStretchFactor(0, 0)
 
     def _fields_width(self) -> float:
@@ -319,7 +322,7 @@ class WeightsView(QWidget):
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.image_item.setPos(-0.5, -0.5)  # pixel (i, j) centred on (j, i): ticks mark units
         self.image_plot.addItem(self.image_item)
-        self.image_plot.vb.setDefaultPadding(0.01)  # the fields fill their square
+        self.image_plot.vb.setDefaultPadding(PADDING)  # the fields fill their square
         self.tile_box = QGraphicsRectItem()  # outlines the hovered receptive field
         self.tile_box.setZValue(10)
         self.tile_box.hide()
@@ -420,11 +423,14 @@ class WeightsView(QWidget):
 
     def fitting_page_size(self) -> int:
         """The most fields a page of which each is MIN_FIELD px or more in the chart's data
-        area now (PAGE_SIZES[0] when none is)."""
+        area now, gaps and padding counted (PAGE_SIZES[0] when none is)."""
         area = self.image_plot.vb.size()
-        side = min(area.width(), area.height())
-        fits = [n for n in PAGE_SIZES if side / math.isqrt(n) >= MIN_FIELD]
-        return max(fits, default=PAGE_SIZES[0])
+        side = min(area.width(), area.height()) / (1 + 2 * PADDING)
+        h = (self._image_shape or (28, 28))[0]
+
+        def field(n: int) -> float:  # px of one field in a mosaic of isqrt(n) a row
+            return side / (math.isqrt(n) * (h + 1) - 1) * h
+        return max([n for n in PAGE_SIZES if field(n) >= MIN_FIELD], default=PAGE_SIZES[0])
 
     def _fit_page(self) -> None:
         if not self._per_page_chosen:
