@@ -1,5 +1,5 @@
 """The main window at the screen sizes people use: it fits, the status bar is readable, and
-nothing is cut (the layout check; other helpers' views that still fail it are xfail)."""
+nothing is cut (the layout check)."""
 
 import pytest
 from gui_helpers import trained
@@ -60,8 +60,8 @@ def _problems(window):
     found = []
     for name, dock in [("window", window.statusBar()), ("toolbar", window.findChild(
             QToolBar))] + list(window.docks.items()):
-        if dock is None or not dock.isVisible():
-            continue
+        if dock is None or not dock.isVisible() or dock.visibleRegion().isEmpty():
+            continue  # hidden, or a tab behind another
         try:
             found += [f"{name}: {p}" for p in layout_problems(dock)]
         except ValueError as exc:  # the check itself fails on a step-mode histogram curve
@@ -73,12 +73,10 @@ def _problems(window):
 
 @pytest.mark.parametrize("name", SCREENS)
 def test_nothing_cut_at_every_screen_size(qtbot, window, name):
+    """Before (f5f4612): 38 problems at 1280×800, 37 at 1366×768, 6 at 1920×1080."""
     trained(qtbot, window, 6)
     _shown(qtbot, window, SCREENS[name])
-    problems = _problems(window)
-    if problems:
-        views = sorted({p.split(":")[0] for p in problems})
-        pytest.xfail(f"other helpers' views: {', '.join(views)}: " + "; ".join(problems[:4]))
+    assert _problems(window) == []
 
 
 @pytest.mark.parametrize("name", PRESENTER_SCREENS)
@@ -87,10 +85,7 @@ def test_nothing_cut_in_presenter_mode(qtbot, window, name):
     _shown(qtbot, window, PRESENTER_SCREENS[name])
     window.set_presenter(True)
     qtbot.wait(50)
-    problems = _problems(window)
-    if problems:
-        views = sorted({p.split(":")[0] for p in problems})
-        pytest.xfail(f"other helpers' views: {', '.join(views)}: " + "; ".join(problems[:4]))
+    assert _problems(window) == []
 
 
 def _tick_sizes(window):

@@ -50,6 +50,8 @@ from nnviz.gui.widgets.frames import DrawSlot
 from nnviz.gui.widgets.help import BUTTON_SIZE, chart_help, help_button, set_hint, topic
 from nnviz.gui.widgets.layout_check import MIN_PLOT
 
+CHART_MARGIN, CHART_SPACING = 9, 6  # px around and between the charts (set, not asked)
+
 PAGE_SIZES = (16, 64, 256)  # receptive fields per page: 4 × 4, 8 × 8, 16 × 16
 MIN_FIELD = 36              # px: the smallest receptive field (≈ 40 with its gap) that
                             # the page size chosen from the room gives
@@ -309,13 +311,15 @@ class WeightsView(QWidget):
     def _fixed_width(self) -> float:
         """The chart's width besides the two plots: colour bar, legend beside the histogram
         (if there), the layout's margins and gaps."""
-        layout = self.graphics.ci.layout
         items = [self.colorbar, *([self.hist_legend] if self.legend_right else [])]
-        left, _, right, _ = layout.getContentsMargins()
+        # The constants set in _build_plots: asked of the layout, its spacing (from the
+        # style) crashed PySide in the main window, a segmentation fault.
         return (sum(i.effectiveSizeHint(Qt.SizeHint.MinimumSize).width() for i in items)
-                + left + right + layout.horizontalSpacing() * (len(items) + 1) + 2)
+                + 2 * CHART_MARGIN + CHART_SPACING * (len(items) + 1) + 2)
 
     def _build_plots(self) -> None:
+        self.graphics.ci.layout.setContentsMargins(*(CHART_MARGIN,) * 4)
+        self.graphics.ci.layout.setHorizontalSpacing(CHART_SPACING)
         self.image_plot = self.graphics.addPlot(row=0, col=0, rowspan=2)
         self.image_plot.invertY(True)  # row 0 at the top, as images and matrices are read
         self.image_plot.setMenuEnabled(False)
