@@ -77,8 +77,8 @@ IMAGE_HELP = topic(
     "symmetric about 0 (white) and saturates at the 99.5th percentile of |value|; hovering "
     "gives exact numbers, and a click enlarges a receptive field (click again or Esc: back to "
     "the page).",
-    "Layer 1: each tile is one unit's receptive field (click: enlarge) · deeper layers: the "
-    "matrix · red > 0, blue < 0")
+    "Layer 1: a tile per unit's receptive field (click: enlarge) · deeper: the matrix · "
+    "red > 0, blue < 0")
 HISTOGRAM_HELP = topic(
     "weights.histogram", "Distribution of the values shown",
     "A histogram (count per bin) of the values drawn on the left, all of the layer's: W now "
